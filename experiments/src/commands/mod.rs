@@ -1,0 +1,6 @@
+//! One module per subcommand; each has `Args` and `run`.
+
+pub mod bench;
+pub mod sample;
+pub mod score;
+pub mod shanten;

@@ -1,0 +1,46 @@
+//! The `meowlab` command: a thin clap front-end over the library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+
+/// meowlab: reinforcement learning on 3-player Riichi Mahjong (Sanma) and classic control.
+#[derive(Parser)]
+#[command(name = "meowlab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score winning hands from a cases file ({"cases": [...]}, riichienv agari schema);
+    /// prints one JSON line per case.
+    Score(commands::score::Args),
+    /// Shanten of a hand in mpsz notation, with waits or the best discards.
+    Shanten(commands::shanten::Args),
+    /// Write seeded random winning sanma hands as a cases file (for cross-checks).
+    SampleHands(commands::sample::Args),
+    /// Benchmarks that print figures (never timed assertions).
+    #[command(subcommand)]
+    Bench(commands::bench::Bench),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Score(args) => commands::score::run(args),
+        Command::Shanten(args) => commands::shanten::run(args),
+        Command::SampleHands(args) => commands::sample::run(args),
+        Command::Bench(bench) => commands::bench::run(bench),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("meowlab: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

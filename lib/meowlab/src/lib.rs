@@ -1,0 +1,14 @@
+//! meowlab: reinforcement learning on 3-player Riichi Mahjong (Sanma) and classic control.
+//!
+//! This facade is what notebooks and the workbench depend on; it re-exports the focused
+//! crates under short names so user code never has to know how the library is split.
+//!
+//! ```
+//! use meowlab::hand::{parse_hand, shanten, Variant};
+//! let hand = parse_hand("19m19p19s1234567z", Variant::Sanma).unwrap();
+//! assert_eq!(shanten::shanten(&hand.counts()), 0); // kokushi tenpai
+//! ```
+#![deny(missing_docs)]
+
+/// Tiles, shanten, waits and scoring (crate `meowlab-hand`).
+pub use meowlab_hand as hand;
