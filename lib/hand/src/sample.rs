@@ -84,11 +84,27 @@ fn one_case(rng: &mut ChaCha8Rng) -> Option<Case> {
         28..=45 => (9..27).filter(|k| !matches!(k % 9, 0 | 8)).collect(), // tanyao
         _ => all.clone(),
     };
-    let kokushi = rng.gen_ratio(1, 100);
-    let chiitoi = !kokushi && rng.gen_ratio(6, 100);
+    // some hands start from a template of blocks that provokes a rare yaku
+    let suit = rng.gen_range(1..3) * 9;
+    let (template, seq_starts): (Vec<Shape>, Vec<usize>) = match rng.gen_range(0..100) {
+        0..=4 => (vec![Shape::Seq(suit), Shape::Seq(suit + 3), Shape::Seq(suit + 6)], vec![]), // ittsu
+        5..=9 => (vec![], vec![0, 6]),                                                    // chanta/junchan
+        10..=11 => (vec![Shape::Trip(0), Shape::Trip(9), Shape::Trip(18)], vec![]),       // sanshoku doukou
+        _ => (vec![], vec![]),
+    };
+    let chuuren = template.is_empty() && seq_starts.is_empty() && rng.gen_ratio(1, 100);
+    let kokushi = !chuuren && rng.gen_ratio(1, 100);
+    let chiitoi = !kokushi && !chuuren && rng.gen_ratio(6, 100);
     let mut concealed: Vec<u32> = Vec::new();
     let mut melds: Vec<CaseMeld> = Vec::new();
-    if kokushi {
+    if chuuren {
+        for (r, n) in [3, 1, 1, 1, 1, 1, 1, 1, 3].into_iter().enumerate() {
+            for _ in 0..n {
+                concealed.push(pool.take(suit + r)?);
+            }
+        }
+        concealed.push(pool.take(suit + rng.gen_range(0..9))?);
+    } else if kokushi {
         let orphans = [0usize, 8, 9, 17, 18, 26, 27, 28, 29, 30, 31, 32, 33];
         for &k in &orphans {
             concealed.push(pool.take(k)?);
@@ -105,13 +121,29 @@ fn one_case(rng: &mut ChaCha8Rng) -> Option<Case> {
             concealed.push(pool.take(k)?);
         }
     } else {
-        let trip_bias = rng.gen_range(0.2..0.9);
+        let trip_bias = rng.gen_range(0.05..0.9);
         let mut shapes = Vec::new();
-        for _ in 0..4 {
+        for b in 0..4 {
             let mut placed = false;
-            for _attempt in 0..20 {
+            for attempt in 0..20 {
                 let k = *flavour.choose(rng)?;
-                let seq_ok = (9..27).contains(&k) && k % 9 <= 6;
+                let seq_ok = (9..27).contains(&k) && (seq_starts.is_empty() || seq_starts.contains(&(k % 9))) && k % 9 <= 6;
+                let k = if seq_starts.is_empty() || seq_ok || (27..34).contains(&k) || matches!(k % 9, 0 | 8) { k } else { 27 + k % 7 };
+                if let (Some(&forced), 0) = (template.get(b), attempt) {
+                    let ok = match forced {
+                        Shape::Seq(k) => (k..k + 3).all(|t| pool.left(t) >= 1),
+                        Shape::Trip(k) => pool.left(k) >= 3,
+                    };
+                    if ok {
+                        match forced {
+                            Shape::Seq(k) => (k..k + 3).for_each(|t| concealed.push(pool.take(t).unwrap_or(0))),
+                            Shape::Trip(k) => (0..3).for_each(|_| concealed.push(pool.take(k).unwrap_or(0))),
+                        }
+                        shapes.push(forced);
+                        placed = true;
+                        break;
+                    }
+                }
                 let shape = if seq_ok && !rng.gen_bool(trip_bias) { Shape::Seq(k) } else { Shape::Trip(k) };
                 let ok = match shape {
                     Shape::Seq(k) => (k..k + 3).all(|t| pool.left(t) >= 1),

@@ -18,8 +18,9 @@ pub const AGARI: i8 = -1;
 
 /// The smallest shanten over the standard shape, seven pairs and thirteen orphans.
 ///
-/// `counts` holds the concealed tiles only; open melds are implied by the tile count
-/// (a 3k+1 or 3k+2-tile hand needs ⌊(n−1)/3⌋ more melds). Seven pairs and thirteen
+/// `counts` holds the concealed tiles only; open melds are implied by the tile count:
+/// an n-tile hand needs ⌊n/3⌋ melds and a pair (a 3k-tile hand, which cannot occur in
+/// play, is measured as if it drew before discarding). Seven pairs and thirteen
 /// orphans are only considered for a closed hand (13 or 14 tiles).
 pub fn shanten(counts: &Counts) -> i8 {
     let n = tile_count(counts);
@@ -33,7 +34,7 @@ pub fn shanten(counts: &Counts) -> i8 {
 /// Shanten of the standard shape (melds and a pair).
 pub fn shanten_standard(counts: &Counts) -> i8 {
     let n = tile_count(counts);
-    let melds = (n.saturating_sub(1) / 3).min(4);
+    let melds = (n / 3).min(4);
     let man = suit_table(&counts[0..9]);
     let pin = suit_table(&counts[9..18]);
     let sou = suit_table(&counts[18..27]);
