@@ -1,16 +1,165 @@
-//! `meowlab bench ...`: benchmarks that print figures.
+//! `meowlab bench ...`: benchmarks that print figures (never timed assertions).
 
-use std::process::ExitCode;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
+use meowlab::hand::sample::winning_cases;
+use meowlab::hand::shanten::shanten;
+use meowlab::hand::{evaluate, Counts};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 
 /// Benchmarks.
 #[derive(clap::Subcommand)]
 pub enum Bench {
-    /// Shanten and full scoring per hand over a fixed random set.
-    Hand,
+    /// Shanten per 14-tile hand and full scoring per winning hand over a fixed random
+    /// set; the same winning hands through python `mahjong` in the same run.
+    Hand(HandArgs),
 }
 
-pub fn run(_bench: Bench) -> Result<ExitCode> {
+/// Arguments of `meowlab bench hand`.
+#[derive(clap::Args)]
+pub struct HandArgs {
+    /// Random 14-tile hands for shanten.
+    #[arg(long, default_value_t = 100_000)]
+    shanten_hands: usize,
+    /// Random winning hands for scoring (also sent to python).
+    #[arg(long, default_value_t = 5_000)]
+    score_hands: usize,
+    /// Seed of both sets.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Python with `mahjong>=2.1.0` installed; "none" skips the comparison (so does a
+    /// python without the package, with a note).
+    #[arg(long, env = "MEOWLAB_PYTHON", default_value = "python3")]
+    python: String,
+    /// The oracle script.
+    #[arg(long, default_value = "tests/oracle/mahjong_oracle.py")]
+    oracle: PathBuf,
+}
+
+pub fn run(bench: Bench) -> Result<ExitCode> {
+    match bench {
+        Bench::Hand(args) => hand(args),
+    }
+}
+
+/// Repeats `pass` until at least `min` has elapsed; returns seconds per item.
+fn time_per_item(items: usize, min: Duration, mut pass: impl FnMut() -> u64) -> f64 {
+    let start = Instant::now();
+    let mut passes = 0u64;
+    let mut sink = 0u64;
+    while start.elapsed() < min || passes == 0 {
+        sink = sink.wrapping_add(pass());
+        passes += 1;
+    }
+    black_box(sink);
+    start.elapsed().as_secs_f64() / (passes as f64 * items as f64)
+}
+
+fn random_hands(n: usize, seed: u64) -> Vec<Counts> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut wall: Vec<usize> = (0..34)
+        .filter(|k| !(1..=7).contains(k))
+        .flat_map(|k| [k; 4])
+        .collect();
+    (0..n)
+        .map(|_| {
+            wall.shuffle(&mut rng);
+            let mut c = [0u8; 34];
+            wall[..14].iter().for_each(|&k| c[k] += 1);
+            c
+        })
+        .collect()
+}
+
+fn hand(args: HandArgs) -> Result<ExitCode> {
+    println!("meowlab bench hand (single thread, release build expected)");
+    let hands = random_hands(args.shanten_hands, args.seed);
+    let cold_start = Instant::now();
+    let cold: u64 = hands.iter().map(|h| shanten(h) as u64).sum();
+    let cold_ns = cold_start.elapsed().as_secs_f64() * 1e9 / hands.len() as f64;
+    black_box(cold);
+    let warm_ns = 1e9
+        * time_per_item(hands.len(), Duration::from_secs(2), || {
+            hands.iter().map(|h| shanten(black_box(h)) as u64).sum()
+        });
+    println!(
+        "shanten   {:>8} random 14-tile hands: {warm_ns:8.1} ns/hand warm, {cold_ns:8.1} ns/hand on the first pass (tables filling)",
+        hands.len()
+    );
+
+    let cases = winning_cases(args.score_hands, args.seed);
+    let inputs: Vec<_> = cases
+        .iter()
+        .map(|c| c.to_hand())
+        .collect::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let ours_s = time_per_item(inputs.len(), Duration::from_secs(2), || {
+        inputs
+            .iter()
+            .map(|(h, c, r)| evaluate(black_box(h), c, r).map_or(0, |w| w.han as u64))
+            .sum()
+    });
+    println!(
+        "scoring   {:>8} random winning hands: {:8.2} µs/hand (meowlab)",
+        inputs.len(),
+        ours_s * 1e6
+    );
+
+    if args.python == "none" {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let dir = std::env::temp_dir().join(format!("meowlab-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("cases.json");
+    std::fs::write(
+        &file,
+        serde_json::to_string(&serde_json::json!({ "cases": cases }))?,
+    )?;
+    let out = Command::new(&args.python)
+        .arg(&args.oracle)
+        .arg(&file)
+        .arg("--bench")
+        .output()
+        .with_context(|| {
+            format!(
+                "cannot run {} (set --python or MEOWLAB_PYTHON, or --python none)",
+                args.python
+            )
+        })?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        if stderr.contains("No module named 'mahjong'") {
+            println!(
+                "python    skipped: {} has no `mahjong` package (pip install 'mahjong>=2.1.0', then pass --python)",
+                args.python
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        bail!("python oracle failed: {stderr}");
+    }
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .context("python oracle printed no timing line")?;
+    let timing: serde_json::Value = serde_json::from_str(line)?;
+    let py_us = timing["us_per_hand"]
+        .as_f64()
+        .context("timing line lacks us_per_hand")?;
+    println!(
+        "scoring   {:>8} same hands:           {py_us:8.2} µs/hand (python mahjong)",
+        inputs.len()
+    );
+    println!(
+        "ratio     meowlab is {:.0}x faster than python mahjong per hand",
+        py_us / (ours_s * 1e6)
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -25,7 +25,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let cases = winning_cases(args.n, args.seed);
     let json = serde_json::to_string(&serde_json::json!({ "cases": cases }))?;
     match &args.out {
-        Some(path) => std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => std::fs::write(path, json)
+            .with_context(|| format!("cannot write {}", path.display()))?,
         None => writeln!(std::io::stdout(), "{json}")?,
     }
     Ok(ExitCode::SUCCESS)

@@ -16,17 +16,25 @@ pub struct Args {
 
 /// Reads the cases file; a case that does not parse becomes an error line later.
 pub fn read_cases(path: &Path) -> Result<Vec<Result<Case, String>>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let root: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let root: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not valid JSON", path.display()))?;
     let cases = root
         .get("cases")
         .and_then(|c| c.as_array())
-        .with_context(|| format!("{}: expected an object with a \"cases\" array", path.display()))?;
+        .with_context(|| {
+            format!(
+                "{}: expected an object with a \"cases\" array",
+                path.display()
+            )
+        })?;
     Ok(cases
         .iter()
         .enumerate()
-        .map(|(i, v)| serde_json::from_value::<Case>(v.clone()).map_err(|e| format!("cases[{i}]: {e}")))
+        .map(|(i, v)| {
+            serde_json::from_value::<Case>(v.clone()).map_err(|e| format!("cases[{i}]: {e}"))
+        })
         .collect())
 }
 
@@ -37,7 +45,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for (index, case) in cases.iter().enumerate() {
         let line = match case {
             Ok(case) => case.score(index, None),
-            Err(e) => ScoreLine { index, is_win: false, han: 0, fu: 0, yaku: vec![], yakuman: 0, payment: None, error: Some(e.clone()) },
+            Err(e) => ScoreLine {
+                index,
+                is_win: false,
+                han: 0,
+                fu: 0,
+                yaku: vec![],
+                yakuman: 0,
+                payment: None,
+                error: Some(e.clone()),
+            },
         };
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;

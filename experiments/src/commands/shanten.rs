@@ -30,11 +30,18 @@ fn describe(u: &Ukeire) -> String {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let variant = if args.yonma { Variant::Yonma } else { Variant::Sanma };
+    let variant = if args.yonma {
+        Variant::Yonma
+    } else {
+        Variant::Sanma
+    };
     let hand = parse_hand(&args.hand, variant)?;
     let n = hand.len();
     if n == 0 || n > 14 || n % 3 == 0 {
-        bail!("a hand has 3k+1 or 3k+2 tiles (1, 2, 4, 5, … 13, 14); {:?} has {n}", args.hand);
+        bail!(
+            "a hand has 3k+1 or 3k+2 tiles (1, 2, 4, 5, … 13, 14); {:?} has {n}",
+            args.hand
+        );
     }
     let counts = hand.counts();
     let mut visible = counts;
@@ -42,7 +49,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         visible[t.index()] += 1;
     }
     if let Some(i) = (0..visible.len()).find(|&i| visible[i] > 4) {
-        let tile = Tile::from_index(i).map(|t| t.to_string()).unwrap_or_default();
+        let tile = Tile::from_index(i)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
         bail!("more than 4 copies of {tile} between the hand and --visible");
     }
     let s = shanten(&counts);
@@ -55,14 +64,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
     println!("shanten: {s} ({label})");
     if n % 3 == 1 {
         if s == 0 {
-            let w: Vec<String> = waits(&counts, variant).iter().map(|t| t.to_string()).collect();
+            let w: Vec<String> = waits(&counts, variant)
+                .iter()
+                .map(|t| t.to_string())
+                .collect();
             println!("waits: {}", w.join(" "));
         }
         println!("ukeire: {}", describe(&ukeire(&counts, &visible, variant)));
     } else {
         println!("best discards:");
-        for d in discard_options(&counts, &visible, variant).iter().take(args.top) {
-            println!("  {}  -> shanten {}, ukeire {}", d.tile, d.ukeire.shanten, describe(&d.ukeire));
+        for d in discard_options(&counts, &visible, variant)
+            .iter()
+            .take(args.top)
+        {
+            println!(
+                "  {}  -> shanten {}, ukeire {}",
+                d.tile,
+                d.ukeire.shanten,
+                describe(&d.ukeire)
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

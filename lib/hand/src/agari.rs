@@ -39,10 +39,17 @@ impl Meld {
         }
         if tiles.iter().any(|t| t.kind() != first.kind()) {
             let list: Vec<String> = tiles.iter().map(|t| t.to_string()).collect();
-            return Err(format!("{kind:?} tiles are not all the same kind: {}", list.join(" ")));
+            return Err(format!(
+                "{kind:?} tiles are not all the same kind: {}",
+                list.join(" ")
+            ));
         }
         let reds = tiles.iter().filter(|t| t.is_red()).count() as u8;
-        Ok(Meld { kind, tile: first.kind(), reds })
+        Ok(Meld {
+            kind,
+            tile: first.kind(),
+            reds,
+        })
     }
 
     /// Whether the meld opens the hand (everything but ankan).
@@ -72,7 +79,11 @@ impl Meld {
     /// The meld as a scoring block.
     pub const fn block(self) -> Block {
         Block {
-            kind: if self.is_kan() { BlockKind::Kan } else { BlockKind::Triplet },
+            kind: if self.is_kan() {
+                BlockKind::Kan
+            } else {
+                BlockKind::Triplet
+            },
             tile: self.tile,
             open: self.is_open(),
         }
@@ -133,7 +144,10 @@ pub struct Decomposition {
 pub fn decompositions(counts: &Counts) -> Vec<Decomposition> {
     let mut out = Vec::new();
     for_each_decomposition(counts, |pair, melds| {
-        out.push(Decomposition { pair, melds: melds.to_vec() })
+        out.push(Decomposition {
+            pair,
+            melds: melds.to_vec(),
+        })
     });
     out
 }
@@ -145,7 +159,11 @@ pub(crate) fn for_each_decomposition(counts: &Counts, mut f: impl FnMut(Tile, &[
         return;
     }
     let mut c = *counts;
-    let mut buf = [Block { kind: BlockKind::Triplet, tile: Tile::EAST, open: false }; 4];
+    let mut buf = [Block {
+        kind: BlockKind::Triplet,
+        tile: Tile::EAST,
+        open: false,
+    }; 4];
     for pair in 0..NUM_KINDS {
         if c[pair] >= 2 {
             c[pair] -= 2;
@@ -173,7 +191,11 @@ fn melds(
     let tile = Tile::kind_unchecked(i);
     if c[i] >= 3 {
         c[i] -= 3;
-        buf[n] = Block { kind: BlockKind::Triplet, tile, open: false };
+        buf[n] = Block {
+            kind: BlockKind::Triplet,
+            tile,
+            open: false,
+        };
         melds(c, i, buf, n + 1, pair, f);
         c[i] += 3;
     }
@@ -181,7 +203,11 @@ fn melds(
         c[i] -= 1;
         c[i + 1] -= 1;
         c[i + 2] -= 1;
-        buf[n] = Block { kind: BlockKind::Sequence, tile, open: false };
+        buf[n] = Block {
+            kind: BlockKind::Sequence,
+            tile,
+            open: false,
+        };
         melds(c, i, buf, n + 1, pair, f);
         c[i] += 1;
         c[i + 1] += 1;

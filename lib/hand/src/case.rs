@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::agari::{Meld, MeldKind};
-use crate::score::{evaluate, RiichiKind, ScoreError, ScoringRules, WinContext, WinMethod, WinningHand};
+use crate::score::{
+    evaluate, RiichiKind, ScoreError, ScoringRules, WinContext, WinMethod, WinningHand,
+};
 use crate::tile::{Tile, Variant};
 use crate::yaku::Yaku;
 use crate::Payment;
@@ -99,7 +101,10 @@ impl Case {
                 .ok_or_else(|| format!("{field}: {id} is not a 136-id (0..135)"))
         };
         let tiles = |field: &str, ids: &[u32]| -> Result<Vec<Tile>, String> {
-            ids.iter().enumerate().map(|(i, &id)| tile(&format!("{field}[{i}]"), id)).collect()
+            ids.iter()
+                .enumerate()
+                .map(|(i, &id)| tile(&format!("{field}[{i}]"), id))
+                .collect()
         };
         let mut seen = [false; 136];
         let mut all_ids: Vec<(String, u32)> = self
@@ -110,7 +115,12 @@ impl Case {
             .collect();
         all_ids.push(("win_tile_136".into(), self.win_tile_136));
         for (m, meld) in self.melds.iter().enumerate() {
-            all_ids.extend(meld.tiles.iter().enumerate().map(|(i, &id)| (format!("melds[{m}].tiles[{i}]"), id)));
+            all_ids.extend(
+                meld.tiles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &id)| (format!("melds[{m}].tiles[{i}]"), id)),
+            );
         }
         for (field, id) in &all_ids {
             tile(field, *id)?;
@@ -121,9 +131,13 @@ impl Case {
         let mut melds = Vec::with_capacity(self.melds.len());
         for (m, meld) in self.melds.iter().enumerate() {
             let kind_tiles = tiles(&format!("melds[{m}].tiles"), &meld.tiles)?;
-            let built = Meld::from_tiles(meld.meld_type, &kind_tiles).map_err(|e| format!("melds[{m}]: {e}"))?;
+            let built = Meld::from_tiles(meld.meld_type, &kind_tiles)
+                .map_err(|e| format!("melds[{m}]: {e}"))?;
             if built.is_open() != meld.opened {
-                return Err(format!("melds[{m}]: {:?} with opened = {}", meld.meld_type, meld.opened));
+                return Err(format!(
+                    "melds[{m}]: {:?} with opened = {}",
+                    meld.meld_type, meld.opened
+                ));
             }
             melds.push(built);
         }
@@ -131,10 +145,16 @@ impl Case {
         let wind = |field: &str, w: u8| {
             Tile::from_index(27 + w as usize)
                 .filter(|t| t.is_wind())
-                .ok_or_else(|| format!("conditions.{field}: {w} is not a wind (0 = East .. 3 = North)"))
+                .ok_or_else(|| {
+                    format!("conditions.{field}: {w} is not a wind (0 = East .. 3 = North)")
+                })
         };
         let ctx = WinContext {
-            method: if c.tsumo { WinMethod::Tsumo } else { WinMethod::Ron },
+            method: if c.tsumo {
+                WinMethod::Tsumo
+            } else {
+                WinMethod::Ron
+            },
             riichi: match (c.riichi, c.double_riichi) {
                 (_, true) => RiichiKind::Double,
                 (true, false) => RiichiKind::Riichi,
@@ -159,8 +179,19 @@ impl Case {
             melds,
             win_tile: tile("win_tile_136", self.win_tile_136)?,
         };
-        let variant = if c.is_sanma { Variant::Sanma } else { Variant::Yonma };
-        Ok((hand, ctx, ScoringRules { variant, ..ScoringRules::default() }))
+        let variant = if c.is_sanma {
+            Variant::Sanma
+        } else {
+            Variant::Yonma
+        };
+        Ok((
+            hand,
+            ctx,
+            ScoringRules {
+                variant,
+                ..ScoringRules::default()
+            },
+        ))
     }
 
     /// Scores the case with `rules` (or the case's own Tenhou defaults when `None`).
@@ -181,10 +212,18 @@ impl Case {
                     yaku: r.yaku.iter().map(|(y, _)| y.name().to_owned()).collect(),
                     yakuman: r.yakuman,
                     payment: Some(match r.payment {
-                        Payment::Ron { from_discarder } => PaymentLine::Ron { total, from_discarder },
-                        Payment::Tsumo { from_dealer, from_non_dealer } => {
-                            PaymentLine::Tsumo { total, from_dealer, from_non_dealer }
-                        }
+                        Payment::Ron { from_discarder } => PaymentLine::Ron {
+                            total,
+                            from_discarder,
+                        },
+                        Payment::Tsumo {
+                            from_dealer,
+                            from_non_dealer,
+                        } => PaymentLine::Tsumo {
+                            total,
+                            from_dealer,
+                            from_non_dealer,
+                        },
                     }),
                     error: None,
                 }
@@ -224,7 +263,16 @@ pub struct ScoreLine {
 
 impl ScoreLine {
     fn error(index: usize, error: String) -> Self {
-        ScoreLine { index, is_win: false, han: 0, fu: 0, yaku: vec![], yakuman: 0, payment: None, error: Some(error) }
+        ScoreLine {
+            index,
+            is_win: false,
+            han: 0,
+            fu: 0,
+            yaku: vec![],
+            yakuman: 0,
+            payment: None,
+            error: Some(error),
+        }
     }
 
     /// The yaku as typed values (unknown names are skipped).

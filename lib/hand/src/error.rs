@@ -36,7 +36,11 @@ pub enum TileErrorKind {
 
 impl TileError {
     pub(crate) fn new(source: &str, position: usize, kind: TileErrorKind) -> Self {
-        TileError { source: source.to_owned(), position, kind }
+        TileError {
+            source: source.to_owned(),
+            position,
+            kind,
+        }
     }
 
     /// What was wrong.
@@ -53,14 +57,26 @@ impl TileError {
 impl fmt::Display for TileErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TileErrorKind::UnknownChar(c) => write!(f, "unknown character {c:?} (expected digits followed by m, p, s or z)"),
-            TileErrorKind::DigitsWithoutSuit => write!(f, "digits without a suit letter (m, p, s or z) after them"),
-            TileErrorKind::SuitWithoutDigits(c) => write!(f, "suit letter {c:?} with no digits before it"),
+            TileErrorKind::UnknownChar(c) => write!(
+                f,
+                "unknown character {c:?} (expected digits followed by m, p, s or z)"
+            ),
+            TileErrorKind::DigitsWithoutSuit => {
+                write!(f, "digits without a suit letter (m, p, s or z) after them")
+            }
+            TileErrorKind::SuitWithoutDigits(c) => {
+                write!(f, "suit letter {c:?} with no digits before it")
+            }
             TileErrorKind::NoSuchTile(d, c) => write!(f, "there is no tile {d}{c}"),
             TileErrorKind::FifthCopy(t) => write!(f, "5th copy of {t} (there are only 4)"),
             TileErrorKind::SecondRedFive(t) => write!(f, "second red five {t} (there is only one)"),
-            TileErrorKind::NotInVariant(t, Variant::Sanma) => write!(f, "{t} does not exist in sanma (2m-8m and red 5m are removed)"),
-            TileErrorKind::NotInVariant(t, Variant::Yonma) => write!(f, "{t} does not exist in 4-player mahjong"),
+            TileErrorKind::NotInVariant(t, Variant::Sanma) => write!(
+                f,
+                "{t} does not exist in sanma (2m-8m and red 5m are removed)"
+            ),
+            TileErrorKind::NotInVariant(t, Variant::Yonma) => {
+                write!(f, "{t} does not exist in 4-player mahjong")
+            }
             TileErrorKind::NotOneTile(n) => write!(f, "expected exactly one tile, found {n}"),
         }
     }
@@ -68,7 +84,11 @@ impl fmt::Display for TileErrorKind {
 
 impl fmt::Display for TileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid tiles in {:?} at position {}: {}", self.source, self.position, self.kind)
+        write!(
+            f,
+            "invalid tiles in {:?} at position {}: {}",
+            self.source, self.position, self.kind
+        )
     }
 }
 

@@ -25,6 +25,9 @@ pub mod yaku;
 pub use agari::{Meld, MeldKind};
 pub use error::{TileError, TileErrorKind};
 pub use points::{Limit, Payment};
-pub use score::{evaluate, RiichiKind, ScoreError, ScoringRules, TsumoPayment, WinContext, WinMethod, WinResult, WinningHand};
-pub use yaku::Yaku;
+pub use score::{
+    evaluate, RiichiKind, ScoreError, ScoringRules, TsumoPayment, WinContext, WinMethod, WinResult,
+    WinningHand,
+};
 pub use tile::{counts_of, parse_hand, parse_tiles, Counts, Suit, Tile, Tiles, Variant, NUM_KINDS};
+pub use yaku::Yaku;

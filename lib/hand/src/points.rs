@@ -67,7 +67,10 @@ impl Payment {
     pub fn total(self, winner_is_dealer: bool) -> u32 {
         match self {
             Payment::Ron { from_discarder } => from_discarder,
-            Payment::Tsumo { from_dealer, from_non_dealer } => {
+            Payment::Tsumo {
+                from_dealer,
+                from_non_dealer,
+            } => {
                 if winner_is_dealer {
                     2 * from_non_dealer
                 } else {
@@ -88,19 +91,29 @@ pub fn payment(base: u32, ctx: &WinContext, rules: &ScoringRules) -> Payment {
     match ctx.method {
         WinMethod::Ron => {
             let mult = if dealer { 6 } else { 4 };
-            Payment::Ron { from_discarder: round_up_100(mult * base) + rules.honba_ron * ctx.honba }
+            Payment::Ron {
+                from_discarder: round_up_100(mult * base) + rules.honba_ron * ctx.honba,
+            }
         }
         WinMethod::Tsumo => {
             let honba = rules.honba_tsumo_per_payer * ctx.honba;
             // 4-player shares; in sanma one non-dealer share has no payer
             let dealer_share = round_up_100(2 * base);
-            let non_dealer_share = if dealer { dealer_share } else { round_up_100(base) };
+            let non_dealer_share = if dealer {
+                dealer_share
+            } else {
+                round_up_100(base)
+            };
             let half_missing = match rules.tsumo_payment {
                 TsumoPayment::TsumoSon => 0,
                 TsumoPayment::NorthBisection => round_up_100(non_dealer_share / 2),
             };
             Payment::Tsumo {
-                from_dealer: if dealer { 0 } else { dealer_share + half_missing + honba },
+                from_dealer: if dealer {
+                    0
+                } else {
+                    dealer_share + half_missing + honba
+                },
                 from_non_dealer: non_dealer_share + half_missing + honba,
             }
         }
@@ -112,7 +125,14 @@ mod tests {
     use super::*;
     use crate::tile::Tile;
 
-    fn pay(han: u8, fu: u8, method: WinMethod, dealer: bool, honba: u32, rules: &ScoringRules) -> (Payment, u32) {
+    fn pay(
+        han: u8,
+        fu: u8,
+        method: WinMethod,
+        dealer: bool,
+        honba: u32,
+        rules: &ScoringRules,
+    ) -> (Payment, u32) {
         let mut ctx = WinContext::new(method);
         ctx.seat_wind = if dealer { Tile::EAST } else { Tile::SOUTH };
         ctx.honba = honba;
@@ -125,8 +145,26 @@ mod tests {
     fn tsumo_son_mangan() {
         let r = ScoringRules::default();
         // sanma-rules.md: non-dealer mangan tsumo = 2000 + 4000; dealer = 4000 all
-        assert_eq!(pay(5, 30, WinMethod::Tsumo, false, 0, &r), (Payment::Tsumo { from_dealer: 4000, from_non_dealer: 2000 }, 6000));
-        assert_eq!(pay(5, 30, WinMethod::Tsumo, true, 0, &r), (Payment::Tsumo { from_dealer: 0, from_non_dealer: 4000 }, 8000));
+        assert_eq!(
+            pay(5, 30, WinMethod::Tsumo, false, 0, &r),
+            (
+                Payment::Tsumo {
+                    from_dealer: 4000,
+                    from_non_dealer: 2000
+                },
+                6000
+            )
+        );
+        assert_eq!(
+            pay(5, 30, WinMethod::Tsumo, true, 0, &r),
+            (
+                Payment::Tsumo {
+                    from_dealer: 0,
+                    from_non_dealer: 4000
+                },
+                8000
+            )
+        );
     }
 
     #[test]
@@ -135,7 +173,16 @@ mod tests {
         // 1 han 30 fu non-dealer ron 1000 + 2 honba
         assert_eq!(pay(1, 30, WinMethod::Ron, false, 2, &r).1, 1400);
         // 1 han 30 fu non-dealer tsumo 300/500 + 1 honba from each of two payers
-        assert_eq!(pay(1, 30, WinMethod::Tsumo, false, 1, &r), (Payment::Tsumo { from_dealer: 600, from_non_dealer: 400 }, 1000));
+        assert_eq!(
+            pay(1, 30, WinMethod::Tsumo, false, 1, &r),
+            (
+                Payment::Tsumo {
+                    from_dealer: 600,
+                    from_non_dealer: 400
+                },
+                1000
+            )
+        );
     }
 
     #[test]
@@ -156,12 +203,33 @@ mod tests {
 
     #[test]
     fn north_bisection_splits_the_missing_share() {
-        let r = ScoringRules { tsumo_payment: TsumoPayment::NorthBisection, ..ScoringRules::default() };
+        let r = ScoringRules {
+            tsumo_payment: TsumoPayment::NorthBisection,
+            ..ScoringRules::default()
+        };
         // non-dealer mangan: missing 2000 split 1000 each → 5000 + 3000
-        assert_eq!(pay(5, 30, WinMethod::Tsumo, false, 0, &r), (Payment::Tsumo { from_dealer: 5000, from_non_dealer: 3000 }, 8000));
+        assert_eq!(
+            pay(5, 30, WinMethod::Tsumo, false, 0, &r),
+            (
+                Payment::Tsumo {
+                    from_dealer: 5000,
+                    from_non_dealer: 3000
+                },
+                8000
+            )
+        );
         // dealer mangan: missing 4000 split → 6000 all
         assert_eq!(pay(5, 30, WinMethod::Tsumo, true, 0, &r).1, 12000);
         // 1 han 30 fu non-dealer: missing 300 → 200 each (rounded up)
-        assert_eq!(pay(1, 30, WinMethod::Tsumo, false, 0, &r), (Payment::Tsumo { from_dealer: 700, from_non_dealer: 500 }, 1200));
+        assert_eq!(
+            pay(1, 30, WinMethod::Tsumo, false, 0, &r),
+            (
+                Payment::Tsumo {
+                    from_dealer: 700,
+                    from_non_dealer: 500
+                },
+                1200
+            )
+        );
     }
 }

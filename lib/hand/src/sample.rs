@@ -33,10 +33,10 @@ struct Pool {
 
 impl Pool {
     fn new(rng: &mut ChaCha8Rng) -> Self {
-        let mut ids: Vec<Vec<u32>> = (0..34).map(|k| (0..4).map(|c| (k * 4 + c) as u32).collect()).collect();
-        for k in 1..=7 {
-            ids[k].clear();
-        }
+        let mut ids: Vec<Vec<u32>> = (0..34)
+            .map(|k| (0..4).map(|c| (k * 4 + c) as u32).collect())
+            .collect();
+        ids[1..=7].iter_mut().for_each(Vec::clear); // 2m-8m are not in sanma
         for v in &mut ids {
             v.shuffle(rng);
         }
@@ -77,19 +77,25 @@ fn one_case(rng: &mut ChaCha8Rng) -> Option<Case> {
             let suit = rng.gen_range(1..3) * 9;
             (suit..suit + 9).collect() // chinitsu
         }
-        18..=19 => (27..34).collect(),                                  // tsuuiisou
+        18..=19 => (27..34).collect(), // tsuuiisou
         20..=22 => vec![0, 8, 9, 17, 18, 26, 27, 28, 29, 30, 31, 32, 33], // honroutou / chinroutou
-        23 => vec![19, 20, 21, 23, 25, 32],                             // ryuuiisou
-        24..=27 => vec![31, 32, 33, 27, 28, 29, 30, 10, 15, 20, 25],    // dragons and winds
+        23 => vec![19, 20, 21, 23, 25, 32], // ryuuiisou
+        24..=27 => vec![31, 32, 33, 27, 28, 29, 30, 10, 15, 20, 25], // dragons and winds
         28..=45 => (9..27).filter(|k| !matches!(k % 9, 0 | 8)).collect(), // tanyao
         _ => all.clone(),
     };
     // some hands start from a template of blocks that provokes a rare yaku
     let suit = rng.gen_range(1..3) * 9;
     let (template, seq_starts): (Vec<Shape>, Vec<usize>) = match rng.gen_range(0..100) {
-        0..=4 => (vec![Shape::Seq(suit), Shape::Seq(suit + 3), Shape::Seq(suit + 6)], vec![]), // ittsu
-        5..=9 => (vec![], vec![0, 6]),                                                    // chanta/junchan
-        10..=11 => (vec![Shape::Trip(0), Shape::Trip(9), Shape::Trip(18)], vec![]),       // sanshoku doukou
+        0..=4 => (
+            vec![Shape::Seq(suit), Shape::Seq(suit + 3), Shape::Seq(suit + 6)],
+            vec![],
+        ), // ittsu
+        5..=9 => (vec![], vec![0, 6]), // chanta/junchan
+        10..=11 => (
+            vec![Shape::Trip(0), Shape::Trip(9), Shape::Trip(18)],
+            vec![],
+        ), // sanshoku doukou
         _ => (vec![], vec![]),
     };
     let chuuren = template.is_empty() && seq_starts.is_empty() && rng.gen_ratio(1, 100);
@@ -127,8 +133,18 @@ fn one_case(rng: &mut ChaCha8Rng) -> Option<Case> {
             let mut placed = false;
             for attempt in 0..20 {
                 let k = *flavour.choose(rng)?;
-                let seq_ok = (9..27).contains(&k) && (seq_starts.is_empty() || seq_starts.contains(&(k % 9))) && k % 9 <= 6;
-                let k = if seq_starts.is_empty() || seq_ok || (27..34).contains(&k) || matches!(k % 9, 0 | 8) { k } else { 27 + k % 7 };
+                let seq_ok = (9..27).contains(&k)
+                    && (seq_starts.is_empty() || seq_starts.contains(&(k % 9)))
+                    && k % 9 <= 6;
+                let k = if seq_starts.is_empty()
+                    || seq_ok
+                    || (27..34).contains(&k)
+                    || matches!(k % 9, 0 | 8)
+                {
+                    k
+                } else {
+                    27 + k % 7
+                };
                 if let (Some(&forced), 0) = (template.get(b), attempt) {
                     let ok = match forced {
                         Shape::Seq(k) => (k..k + 3).all(|t| pool.left(t) >= 1),
@@ -136,15 +152,23 @@ fn one_case(rng: &mut ChaCha8Rng) -> Option<Case> {
                     };
                     if ok {
                         match forced {
-                            Shape::Seq(k) => (k..k + 3).for_each(|t| concealed.push(pool.take(t).unwrap_or(0))),
-                            Shape::Trip(k) => (0..3).for_each(|_| concealed.push(pool.take(k).unwrap_or(0))),
+                            Shape::Seq(k) => {
+                                (k..k + 3).for_each(|t| concealed.push(pool.take(t).unwrap_or(0)))
+                            }
+                            Shape::Trip(k) => {
+                                (0..3).for_each(|_| concealed.push(pool.take(k).unwrap_or(0)))
+                            }
                         }
                         shapes.push(forced);
                         placed = true;
                         break;
                     }
                 }
-                let shape = if seq_ok && !rng.gen_bool(trip_bias) { Shape::Seq(k) } else { Shape::Trip(k) };
+                let shape = if seq_ok && !rng.gen_bool(trip_bias) {
+                    Shape::Seq(k)
+                } else {
+                    Shape::Trip(k)
+                };
                 let ok = match shape {
                     Shape::Seq(k) => (k..k + 3).all(|t| pool.left(t) >= 1),
                     Shape::Trip(k) => pool.left(k) >= 3,
@@ -152,8 +176,12 @@ fn one_case(rng: &mut ChaCha8Rng) -> Option<Case> {
                 if ok {
                     shapes.push(shape);
                     match shape {
-                        Shape::Seq(k) => (k..k + 3).for_each(|t| concealed.push(pool.take(t).unwrap_or(0))),
-                        Shape::Trip(k) => (0..3).for_each(|_| concealed.push(pool.take(k).unwrap_or(0))),
+                        Shape::Seq(k) => {
+                            (k..k + 3).for_each(|t| concealed.push(pool.take(t).unwrap_or(0)))
+                        }
+                        Shape::Trip(k) => {
+                            (0..3).for_each(|_| concealed.push(pool.take(k).unwrap_or(0)))
+                        }
                     }
                     placed = true;
                     break;
@@ -163,7 +191,9 @@ fn one_case(rng: &mut ChaCha8Rng) -> Option<Case> {
                 return None;
             }
         }
-        let pair = (0..20).map(|_| *flavour.choose(rng).unwrap_or(&0)).find(|&k| pool.left(k) >= 2)?;
+        let pair = (0..20)
+            .map(|_| *flavour.choose(rng).unwrap_or(&0))
+            .find(|&k| pool.left(k) >= 2)?;
         let pair_ids = [pool.take(pair)?, pool.take(pair)?];
         // turn some triplets into melds
         let n_melds = match rng.gen_range(0..100) {
@@ -173,8 +203,12 @@ fn one_case(rng: &mut ChaCha8Rng) -> Option<Case> {
             90..=96 => 3,
             _ => 4,
         };
-        let mut trip_blocks: Vec<usize> =
-            shapes.iter().enumerate().filter(|(_, s)| matches!(s, Shape::Trip(_))).map(|(i, _)| i).collect();
+        let mut trip_blocks: Vec<usize> = shapes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Shape::Trip(_)))
+            .map(|(i, _)| i)
+            .collect();
         trip_blocks.shuffle(rng);
         let called: Vec<usize> = trip_blocks.into_iter().take(n_melds).collect();
         let mut rest = Vec::new();
@@ -197,7 +231,11 @@ fn one_case(rng: &mut ChaCha8Rng) -> Option<Case> {
                         meld_type: kind,
                         tiles,
                         opened: kind != MeldKind::Ankan,
-                        from_who: if kind == MeldKind::Ankan { None } else { Some(rng.gen_range(1..3)) },
+                        from_who: if kind == MeldKind::Ankan {
+                            None
+                        } else {
+                            Some(rng.gen_range(1..3))
+                        },
                     });
                 }
                 _ => rest.extend(ids),
@@ -210,7 +248,10 @@ fn one_case(rng: &mut ChaCha8Rng) -> Option<Case> {
     let win_tile = concealed.pop()?;
 
     let closed = melds.iter().all(|m| !m.opened);
-    let kans = melds.iter().filter(|m| m.meld_type != MeldKind::Pon).count();
+    let kans = melds
+        .iter()
+        .filter(|m| m.meld_type != MeldKind::Pon)
+        .count();
     let tsumo = rng.gen_bool(0.5);
     let first = closed && melds.is_empty() && tsumo && rng.gen_ratio(1, 100);
     let riichi = closed && !first && rng.gen_bool(0.45);
@@ -218,16 +259,28 @@ fn one_case(rng: &mut ChaCha8Rng) -> Option<Case> {
     let win_kind = win_tile / 4;
     let win_copies = concealed.iter().filter(|&&t| t / 4 == win_kind).count();
     let kita_available = pool.left(30).min(4);
-    let kita_count = if rng.gen_bool(0.45) { rng.gen_range(0..=kita_available) as u8 } else { 0 };
+    let kita_count = if rng.gen_bool(0.45) {
+        rng.gen_range(0..=kita_available) as u8
+    } else {
+        0
+    };
     let replacement_draw = kans > 0 || kita_count > 0;
     let rinshan = tsumo && !first && replacement_draw && rng.gen_ratio(1, 6);
     let haitei = tsumo && !first && !rinshan && rng.gen_ratio(1, 25);
     let houtei = !tsumo && rng.gen_ratio(1, 25);
-    let chankan = !tsumo && !houtei && win_copies == 0 && !(27..34).contains(&(win_kind as usize)) && rng.gen_ratio(1, 25);
+    let chankan = !tsumo
+        && !houtei
+        && win_copies == 0
+        && !(27..34).contains(&(win_kind as usize))
+        && rng.gen_ratio(1, 25);
     let ippatsu = riichi && !rinshan && rng.gen_bool(0.25);
     let n_dora = 1 + kans;
     let dora: Vec<u32> = (0..n_dora).filter_map(|_| pool.take_any(rng)).collect();
-    let ura: Vec<u32> = if riichi { (0..n_dora).filter_map(|_| pool.take_any(rng)).collect() } else { vec![] };
+    let ura: Vec<u32> = if riichi {
+        (0..n_dora).filter_map(|_| pool.take_any(rng)).collect()
+    } else {
+        vec![]
+    };
     for _ in 0..kita_count {
         pool.take(30)?;
     }
@@ -248,8 +301,16 @@ fn one_case(rng: &mut ChaCha8Rng) -> Option<Case> {
             chankan,
             tsumo_first_turn: first,
             player_wind: rng.gen_range(0..3),
-            round_wind: if rng.gen_ratio(1, 10) { 2 } else { rng.gen_range(0..2) },
-            honba: if rng.gen_bool(0.3) { rng.gen_range(1..6) } else { 0 },
+            round_wind: if rng.gen_ratio(1, 10) {
+                2
+            } else {
+                rng.gen_range(0..2)
+            },
+            honba: if rng.gen_bool(0.3) {
+                rng.gen_range(1..6)
+            } else {
+                0
+            },
             kita_count,
             is_sanma: true,
             num_players: 3,
@@ -271,7 +332,11 @@ mod tests {
             let (hand, ..) = case.to_hand().unwrap_or_else(|e| panic!("case {i}: {e}"));
             let mut counts = crate::tile::counts_of(&hand.concealed);
             counts[hand.win_tile.index()] += 1;
-            assert_eq!(crate::shanten::shanten(&counts), crate::shanten::AGARI, "case {i}");
+            assert_eq!(
+                crate::shanten::shanten(&counts),
+                crate::shanten::AGARI,
+                "case {i}"
+            );
         }
     }
 }

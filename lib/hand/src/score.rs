@@ -8,7 +8,7 @@ use std::fmt;
 
 use crate::agari::{for_each_decomposition, Block, BlockKind, Meld};
 use crate::points::{self, Limit, Payment};
-use crate::shanten::{shanten_kokushi, shanten_standard, AGARI};
+use crate::shanten::{shanten_kokushi, AGARI};
 use crate::tile::{Counts, Tile, Variant, NUM_KINDS};
 use crate::yaku::{Yaku, YakuSet};
 
@@ -109,7 +109,9 @@ impl WinContext {
 }
 
 /// How tsumo is paid in sanma, where one of the four 4-player payers is missing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TsumoPayment {
     /// Tenhou: the two payers pay their 4-player shares; the missing share is lost.
@@ -212,7 +214,11 @@ impl fmt::Display for ScoreError {
 impl std::error::Error for ScoreError {}
 
 /// Scores a winning hand. See the module docs for how the reading is chosen.
-pub fn evaluate(hand: &WinningHand, ctx: &WinContext, rules: &ScoringRules) -> Result<WinResult, ScoreError> {
+pub fn evaluate(
+    hand: &WinningHand,
+    ctx: &WinContext,
+    rules: &ScoringRules,
+) -> Result<WinResult, ScoreError> {
     validate(hand, ctx, rules)?;
     let facts = HandFacts::new(hand, ctx, rules);
     let mut best: Option<Candidate> = None;
@@ -232,12 +238,10 @@ pub fn evaluate(hand: &WinningHand, ctx: &WinContext, rules: &ScoringRules) -> R
             consider(facts.chiitoitsu());
         }
     }
-    if shanten_standard(&facts.concealed) == AGARI {
-        for_each_decomposition(&facts.concealed, |pair, concealed_melds| {
-            complete = true;
-            facts.each_reading(pair, concealed_melds, &mut consider);
-        });
-    }
+    for_each_decomposition(&facts.concealed, |pair, concealed_melds| {
+        complete = true;
+        facts.each_reading(pair, concealed_melds, &mut consider);
+    });
     match best {
         Some(c) => Ok(facts.finish(c)),
         None if complete => Err(ScoreError::NoYaku),
@@ -258,24 +262,35 @@ fn validate(hand: &WinningHand, ctx: &WinContext, rules: &ScoringRules) -> Resul
             hand.melds.len()
         ));
     }
-    let mut all: Vec<Tile> = hand.concealed.clone();
-    all.push(hand.win_tile);
+    // at most 14 tiles + one per kan; a fixed buffer keeps scoring allocation-free
+    let mut all = [Tile::EAST; 18];
+    let mut n_all = 0;
+    let mut push = |t: Tile| {
+        all[n_all] = t;
+        n_all += 1;
+    };
+    hand.concealed.iter().for_each(|&t| push(t));
+    push(hand.win_tile);
     for m in &hand.melds {
-        let n = m.len() as usize;
-        let reds = m.reds as usize;
-        let red = Tile::red_five(m.tile.suit()).filter(|_| m.tile.number() == 5 && !m.tile.is_honor());
+        let reds = m.reds;
+        let red =
+            Tile::red_five(m.tile.suit()).filter(|_| m.tile.number() == 5 && !m.tile.is_honor());
         match red {
-            Some(r) if reds <= n => {
-                all.extend(std::iter::repeat_n(r, reds));
-                all.extend(std::iter::repeat_n(m.tile, n - reds));
+            Some(r) if reds <= m.len() => {
+                (0..m.len()).for_each(|i| push(if i < reds { r } else { m.tile }))
             }
-            None if reds == 0 => all.extend(std::iter::repeat_n(m.tile, n)),
+            None if reds == 0 => (0..m.len()).for_each(|_| push(m.tile)),
             _ => return bad(format!("meld of {} claims {reds} red fives", m.tile)),
         }
     }
-    crate::tile::check_tiles(&all, rules.variant, "hand").map_err(|e| ScoreError::Invalid(e.kind().to_string()))?;
+    crate::tile::check_tiles(&all[..n_all], rules.variant, "hand")
+        .map_err(|e| ScoreError::Invalid(e.kind().to_string()))?;
     for (what, t) in [("seat wind", ctx.seat_wind), ("round wind", ctx.round_wind)] {
-        let max = if rules.variant == Variant::Sanma { Tile::WEST } else { Tile::NORTH };
+        let max = if rules.variant == Variant::Sanma {
+            Tile::WEST
+        } else {
+            Tile::NORTH
+        };
         if !t.is_wind() || t > max {
             return bad(format!("{what} {t} is not a wind of this game"));
         }
@@ -291,20 +306,39 @@ fn validate(hand: &WinningHand, ctx: &WinContext, rules: &ScoringRules) -> Resul
     let rules_broken = [
         (riichi && open, "riichi with an open hand"),
         (ctx.ippatsu && !riichi, "ippatsu without riichi"),
-        (ctx.haitei && !tsumo, "haitei on a ron (houtei is the ron on the last tile)"),
-        (ctx.houtei && tsumo, "houtei on a tsumo (haitei is the tsumo on the last tile)"),
+        (
+            ctx.haitei && !tsumo,
+            "haitei on a ron (houtei is the ron on the last tile)",
+        ),
+        (
+            ctx.houtei && tsumo,
+            "houtei on a tsumo (haitei is the tsumo on the last tile)",
+        ),
         (ctx.rinshan && !tsumo, "rinshan on a ron"),
         (ctx.chankan && tsumo, "chankan on a tsumo"),
         (ctx.haitei && ctx.rinshan, "haitei and rinshan together"),
-        (ctx.first_draw && (!tsumo || !hand.melds.is_empty()), "tenhou/chiihou needs a tsumo with no calls"),
+        (
+            ctx.first_draw && (!tsumo || !hand.melds.is_empty()),
+            "tenhou/chiihou needs a tsumo with no calls",
+        ),
         (ctx.kita > 4, "more than 4 Kita"),
-        (ctx.kita > 0 && rules.variant == Variant::Yonma, "Kita in 4-player mahjong"),
+        (
+            ctx.kita > 0 && rules.variant == Variant::Yonma,
+            "Kita in 4-player mahjong",
+        ),
     ];
     if let Some((_, why)) = rules_broken.iter().find(|(broken, _)| *broken) {
         return bad((*why).to_owned());
     }
     Ok(())
 }
+
+/// Bit masks over the 34 kinds, for tile-level yaku.
+const TERMINALS: u64 = 1 << 0 | 1 << 8 | 1 << 9 | 1 << 17 | 1 << 18 | 1 << 26;
+const HONORS: u64 = 0x7F << 27;
+const SIMPLES: u64 = ((1 << 27) - 1) & !TERMINALS;
+/// 2s 3s 4s 6s 8s and hatsu (ryuuiisou).
+const GREENS: u64 = 1 << 19 | 1 << 20 | 1 << 21 | 1 << 23 | 1 << 25 | 1 << 32;
 
 /// How the winning tile completed the hand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -337,7 +371,8 @@ impl Candidate {
     /// Highest payment first; at equal payment a true yakuman beats kazoe (as Tenhou
     /// displays suuankou rather than 13+ han), then more han, then more fu.
     fn beats(&self, other: &Candidate) -> bool {
-        (self.base, self.yakuman, self.han, self.fu) > (other.base, other.yakuman, other.han, other.fu)
+        (self.base, self.yakuman, self.han, self.fu)
+            > (other.base, other.yakuman, other.han, other.fu)
     }
 }
 
@@ -371,7 +406,11 @@ impl<'a> HandFacts<'a> {
         let win = hand.win_tile.index();
         concealed[win] += 1;
         let mut all = concealed;
-        let mut open_blocks = [Block { kind: BlockKind::Triplet, tile: Tile::EAST, open: false }; 4];
+        let mut open_blocks = [Block {
+            kind: BlockKind::Triplet,
+            tile: Tile::EAST,
+            open: false,
+        }; 4];
         for (i, m) in hand.melds.iter().enumerate() {
             all[m.tile.index()] += m.len();
             open_blocks[i] = m.block();
@@ -392,7 +431,11 @@ impl<'a> HandFacts<'a> {
         };
         let (dora_tiles, dora_north) = count_dora(&ctx.dora_indicators);
         let riichi = ctx.riichi != RiichiKind::None;
-        let (ura_tiles, ura_north) = if riichi { count_dora(&ctx.ura_indicators) } else { (0, 0) };
+        let (ura_tiles, ura_north) = if riichi {
+            count_dora(&ctx.ura_indicators)
+        } else {
+            (0, 0)
+        };
         let aka = if rules.aka_dora {
             hand.concealed.iter().filter(|t| t.is_red()).count() as u8
                 + hand.win_tile.is_red() as u8
@@ -419,13 +462,15 @@ impl<'a> HandFacts<'a> {
                 common.insert(y);
             }
         }
-        let present = |pred: fn(Tile) -> bool| {
-            (0..NUM_KINDS).filter(|&i| all[i] > 0).all(|i| pred(Tile::kind_unchecked(i)))
-        };
-        let suits: [bool; 3] = std::array::from_fn(|s| all[s * 9..s * 9 + 9].iter().any(|&c| c > 0));
+        let kinds_present: u64 = (0..NUM_KINDS)
+            .filter(|&i| all[i] > 0)
+            .fold(0, |m, i| m | 1 << i);
+        let present = |allowed: u64| kinds_present & !allowed == 0;
+        let suits: [bool; 3] =
+            std::array::from_fn(|s| all[s * 9..s * 9 + 9].iter().any(|&c| c > 0));
         let n_suits = suits.iter().filter(|&&s| s).count();
         let honors = all[27..].iter().any(|&c| c > 0);
-        if present(Tile::is_simple) && (menzen || rules.open_tanyao) {
+        if present(SIMPLES) && (menzen || rules.open_tanyao) {
             common.insert(Yaku::Tanyao);
         }
         if n_suits == 1 && !honors {
@@ -436,12 +481,12 @@ impl<'a> HandFacts<'a> {
         let mut common_yakuman = YakuSet::default();
         if n_suits == 0 {
             common_yakuman.insert(Yaku::Tsuuiisou);
-        } else if present(Tile::is_terminal) {
+        } else if present(TERMINALS) {
             common_yakuman.insert(Yaku::Chinroutou);
-        } else if present(Tile::is_terminal_or_honor) {
+        } else if present(TERMINALS | HONORS) {
             common.insert(Yaku::Honroutou);
         }
-        if present(|t| matches!(t.index(), 19 | 20 | 21 | 23 | 25 | 32)) {
+        if present(GREENS) {
             common_yakuman.insert(Yaku::Ryuuiisou);
         }
         if hand.melds.is_empty() && n_suits == 1 && !honors {
@@ -451,11 +496,19 @@ impl<'a> HandFacts<'a> {
             if c.iter().zip(pattern).all(|(&have, need)| have >= need) {
                 // junsei: before the winning tile the hand was exactly 1112345678999
                 let nine_sided = (0..9).all(|r| c[r] - (s + r == win) as u8 == pattern[r]);
-                common_yakuman.insert(if nine_sided { Yaku::JunseiChuurenPoutou } else { Yaku::ChuurenPoutou });
+                common_yakuman.insert(if nine_sided {
+                    Yaku::JunseiChuurenPoutou
+                } else {
+                    Yaku::ChuurenPoutou
+                });
             }
         }
         if ctx.first_draw {
-            common_yakuman.insert(if ctx.is_dealer() { Yaku::Tenhou } else { Yaku::Chiihou });
+            common_yakuman.insert(if ctx.is_dealer() {
+                Yaku::Tenhou
+            } else {
+                Yaku::Chiihou
+            });
         }
 
         HandFacts {
@@ -485,7 +538,9 @@ impl<'a> HandFacts<'a> {
     }
 
     fn yakuman_count(&self, yaku: YakuSet) -> u8 {
-        yaku.iter().map(|y| y.yakuman(self.rules.double_yakuman)).sum()
+        yaku.iter()
+            .map(|y| y.yakuman(self.rules.double_yakuman))
+            .sum()
     }
 
     /// Completes a candidate from its yaku and fu: han with dora, base points.
@@ -495,14 +550,29 @@ impl<'a> HandFacts<'a> {
         }
         let yakuman = self.yakuman_count(yaku);
         let yaku_han = self.yaku_han(yaku);
-        let han = if yakuman > 0 { 13 * yakuman } else { yaku_han.saturating_add(self.dora_total()) };
+        let han = if yakuman > 0 {
+            13 * yakuman
+        } else {
+            yaku_han.saturating_add(self.dora_total())
+        };
         let (base, _) = points::base_points(han, fu, yakuman, self.rules.kazoe_yakuman);
-        Candidate { yaku, yaku_han, yakuman, fu, han, base }
+        Candidate {
+            yaku,
+            yaku_han,
+            yakuman,
+            fu,
+            han,
+            base,
+        }
     }
 
     fn kokushi(&self) -> Candidate {
         let mut yaku = self.common;
-        yaku.insert(if self.concealed[self.win] == 2 { Yaku::KokushiMusou13Wait } else { Yaku::KokushiMusou });
+        yaku.insert(if self.concealed[self.win] == 2 {
+            Yaku::KokushiMusou13Wait
+        } else {
+            Yaku::KokushiMusou
+        });
         self.rank(yaku, 0)
     }
 
@@ -513,7 +583,12 @@ impl<'a> HandFacts<'a> {
     }
 
     /// Scores every way the winning tile can sit in this decomposition.
-    fn each_reading(&self, pair: Tile, concealed_melds: &[Block], consider: &mut impl FnMut(Candidate)) {
+    fn each_reading(
+        &self,
+        pair: Tile,
+        concealed_melds: &[Block],
+        consider: &mut impl FnMut(Candidate),
+    ) {
         let mut blocks = self.open_blocks;
         let n = self.n_open + concealed_melds.len();
         blocks[self.n_open..n].copy_from_slice(concealed_melds);
@@ -544,7 +619,13 @@ impl<'a> HandFacts<'a> {
         }
     }
 
-    fn reading(&self, blocks: &[Block], pair: Tile, wait: Wait, win_block: Option<usize>) -> Candidate {
+    fn reading(
+        &self,
+        blocks: &[Block],
+        pair: Tile,
+        wait: Wait,
+        win_block: Option<usize>,
+    ) -> Candidate {
         let ctx = self.ctx;
         let mut yaku = self.common;
         let is_value_wind = |t: Tile| t == ctx.seat_wind || t == ctx.round_wind;
@@ -566,7 +647,7 @@ impl<'a> HandFacts<'a> {
                 continue;
             }
             // concealed unless called, or completed by a ron (shanpon)
-            let concealed = !b.open && !(win_block == Some(j) && !self.tsumo);
+            let concealed = !b.open && (win_block != Some(j) || self.tsumo);
             n_ankou += concealed as u8;
             n_kan += (b.kind == BlockKind::Kan) as u8;
             let t = b.tile;
@@ -605,7 +686,11 @@ impl<'a> HandFacts<'a> {
         // yakuman of this reading
         let mut yakuman = YakuSet::default();
         if n_ankou == 4 {
-            yakuman.insert(if wait == Wait::Tanki { Yaku::SuuankouTanki } else { Yaku::Suuankou });
+            yakuman.insert(if wait == Wait::Tanki {
+                Yaku::SuuankouTanki
+            } else {
+                Yaku::Suuankou
+            });
         }
         if n_kan == 4 {
             yakuman.insert(Yaku::Suukantsu);
@@ -751,4 +836,3 @@ impl<'a> HandFacts<'a> {
         }
     }
 }
-

@@ -26,7 +26,9 @@ pub fn shanten(counts: &Counts) -> i8 {
     let n = tile_count(counts);
     let mut best = shanten_standard(counts);
     if n >= 13 && best > AGARI {
-        best = best.min(shanten_chiitoitsu(counts)).min(shanten_kokushi(counts));
+        best = best
+            .min(shanten_chiitoitsu(counts))
+            .min(shanten_kokushi(counts));
     }
     best
 }
@@ -83,12 +85,8 @@ fn unpack(p: Packed, melds: usize, pairs: usize) -> u8 {
 fn distance(groups: &[Packed; 4], melds: usize) -> u8 {
     // best[m][h] over the groups combined so far
     const INF: u8 = 0xF0;
-    let mut best = [[INF; 2]; 5];
-    for m in 0..=melds {
-        for h in 0..2 {
-            best[m][h] = unpack(groups[0], m, h);
-        }
-    }
+    let mut best: [[u8; 2]; 5] =
+        std::array::from_fn(|m| std::array::from_fn(|h| unpack(groups[0], m, h)));
     for &g in &groups[1..] {
         let mut next = [[INF; 2]; 5];
         for m in 0..=melds {
@@ -117,16 +115,27 @@ fn lazy_table(len: usize) -> Box<[AtomicU64]> {
 
 fn suit_table(counts: &[u8]) -> Packed {
     static TABLE: OnceLock<Box<[AtomicU64]>> = OnceLock::new();
-    cached(TABLE.get_or_init(|| lazy_table(SUIT_PATTERNS)), counts, true)
+    cached(
+        TABLE.get_or_init(|| lazy_table(SUIT_PATTERNS)),
+        counts,
+        true,
+    )
 }
 
 fn honor_table(counts: &[u8]) -> Packed {
     static TABLE: OnceLock<Box<[AtomicU64]>> = OnceLock::new();
-    cached(TABLE.get_or_init(|| lazy_table(HONOR_PATTERNS)), counts, false)
+    cached(
+        TABLE.get_or_init(|| lazy_table(HONOR_PATTERNS)),
+        counts,
+        false,
+    )
 }
 
 fn cached(table: &[AtomicU64], counts: &[u8], sequences: bool) -> Packed {
-    let key = counts.iter().rev().fold(0usize, |k, &c| k * 5 + c.min(4) as usize);
+    let key = counts
+        .iter()
+        .rev()
+        .fold(0usize, |k, &c| k * 5 + c.min(4) as usize);
     let hit = table[key].load(Ordering::Relaxed);
     if hit & COMPUTED != 0 {
         return hit;

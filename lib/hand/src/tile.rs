@@ -12,7 +12,9 @@ pub const NUM_KINDS: usize = 34;
 pub type Counts = [u8; NUM_KINDS];
 
 /// Which game the tiles belong to; decides which kinds exist.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Variant {
     /// 3-player: 2m–8m are removed, red fives only in pin and sou.
@@ -41,7 +43,9 @@ impl Variant {
 
     /// The kinds that exist, in index order (27 for sanma, 34 for yonma).
     pub fn kinds(self) -> impl Iterator<Item = Tile> {
-        (0..NUM_KINDS as u8).map(Tile).filter(move |&t| self.has_kind(t))
+        (0..NUM_KINDS as u8)
+            .map(Tile)
+            .filter(move |&t| self.has_kind(t))
     }
 }
 
@@ -275,8 +279,8 @@ impl Tile {
     pub fn mjai(self) -> &'static str {
         const NAMES: [&str; 37] = [
             "1m", "2m", "3m", "4m", "5m", "6m", "7m", "8m", "9m", "1p", "2p", "3p", "4p", "5p",
-            "6p", "7p", "8p", "9p", "1s", "2s", "3s", "4s", "5s", "6s", "7s", "8s", "9s", "E",
-            "S", "W", "N", "P", "F", "C", "5mr", "5pr", "5sr",
+            "6p", "7p", "8p", "9p", "1s", "2s", "3s", "4s", "5s", "6s", "7s", "8s", "9s", "E", "S",
+            "W", "N", "P", "F", "C", "5mr", "5pr", "5sr",
         ];
         NAMES[self.0 as usize]
     }
@@ -317,7 +321,10 @@ impl std::str::FromStr for Tile {
 /// Parses mpsz notation ("19m123456789p0s1234567z"; 0 = red five; spaces allowed)
 /// without checking copies or the variant. See [`parse_hand`] for a checked hand.
 pub fn parse_tiles(s: &str) -> Result<Vec<Tile>, TileError> {
-    Ok(parse_with_positions(s)?.into_iter().map(|(t, _)| t).collect())
+    Ok(parse_with_positions(s)?
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect())
 }
 
 /// Parses mpsz notation, keeping the byte position of each tile's digit.
@@ -482,7 +489,11 @@ pub fn to_ids136(tiles: &[Tile], aka: bool) -> Result<Vec<u8>, TileError> {
             copy += 1; // copy 0 is the red five
         }
         if copy >= 4 {
-            return Err(TileError::new("136-id assignment", pos, TileErrorKind::FifthCopy(t)));
+            return Err(TileError::new(
+                "136-id assignment",
+                pos,
+                TileErrorKind::FifthCopy(t),
+            ));
         }
         used[t.index()] += 1;
         out.push(base + copy);
@@ -529,7 +540,12 @@ mod tests {
 
     #[test]
     fn dora_wraps() {
-        let d = |s: &str| s.parse::<Tile>().unwrap().dora_from_indicator(Variant::Sanma).to_string();
+        let d = |s: &str| {
+            s.parse::<Tile>()
+                .unwrap()
+                .dora_from_indicator(Variant::Sanma)
+                .to_string()
+        };
         assert_eq!(d("1m"), "9m");
         assert_eq!(d("9m"), "1m");
         assert_eq!(d("9p"), "1p");
@@ -537,7 +553,10 @@ mod tests {
         assert_eq!(d("4z"), "1z");
         assert_eq!(d("3z"), "4z");
         assert_eq!(d("7z"), "5z");
-        assert_eq!(Tile(0).dora_from_indicator(Variant::Yonma).to_string(), "2m");
+        assert_eq!(
+            Tile(0).dora_from_indicator(Variant::Yonma).to_string(),
+            "2m"
+        );
     }
 
     #[test]
@@ -558,9 +577,18 @@ mod tests {
         assert_eq!(e.position(), 2);
         assert!(e.to_string().contains("position 2"), "{e}");
 
-        assert_eq!(parse_tiles("8z").unwrap_err().kind(), &TileErrorKind::NoSuchTile(8, 'z'));
-        assert_eq!(parse_tiles("123").unwrap_err().kind(), &TileErrorKind::DigitsWithoutSuit);
-        assert_eq!(parse_tiles("m").unwrap_err().kind(), &TileErrorKind::SuitWithoutDigits('m'));
+        assert_eq!(
+            parse_tiles("8z").unwrap_err().kind(),
+            &TileErrorKind::NoSuchTile(8, 'z')
+        );
+        assert_eq!(
+            parse_tiles("123").unwrap_err().kind(),
+            &TileErrorKind::DigitsWithoutSuit
+        );
+        assert_eq!(
+            parse_tiles("m").unwrap_err().kind(),
+            &TileErrorKind::SuitWithoutDigits('m')
+        );
         assert!(matches!(
             parse_hand("00p", Variant::Sanma).unwrap_err().kind(),
             TileErrorKind::SecondRedFive(_)

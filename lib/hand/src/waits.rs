@@ -49,7 +49,11 @@ pub fn ukeire(hand: &Counts, visible: &Counts, variant: Variant) -> Ukeire {
         }
         h[i] -= 1;
     }
-    Ukeire { shanten: current, tiles, total }
+    Ukeire {
+        shanten: current,
+        tiles,
+        total,
+    }
 }
 
 /// Winning tiles of a tenpai 3k+1 `hand` (empty when not tenpai). A kind the player
@@ -84,7 +88,10 @@ pub fn discard_options(hand: &Counts, visible: &Counts, variant: Variant) -> Vec
             continue;
         }
         h[i] -= 1;
-        out.push(DiscardOption { tile: Tile::kind_unchecked(i), ukeire: ukeire(&h, visible, variant) });
+        out.push(DiscardOption {
+            tile: Tile::kind_unchecked(i),
+            ukeire: ukeire(&h, visible, variant),
+        });
         h[i] += 1;
     }
     out.sort_by_key(|d| (d.ukeire.shanten, std::cmp::Reverse(d.ukeire.total), d.tile));
@@ -98,15 +105,29 @@ mod tests {
 
     #[test]
     fn waits_of_tenpai_hands() {
-        let names = |v: Vec<Tile>| v.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");
-        assert_eq!(names(waits(&counts("111m999p123456s1z"), Variant::Sanma)), "1z");
+        let names = |v: Vec<Tile>| {
+            v.iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(
+            names(waits(&counts("111m999p123456s1z"), Variant::Sanma)),
+            "1z"
+        );
         assert_eq!(names(waits(&counts("159p159s1357z"), Variant::Sanma)), "");
         // junsei chuuren: 1112345678999p waits on all nine pins
         assert_eq!(waits(&counts("1112345678999p"), Variant::Sanma).len(), 9);
         // 13-sided kokushi
-        assert_eq!(waits(&counts("19m19p19s1234567z"), Variant::Sanma).len(), 13);
+        assert_eq!(
+            waits(&counts("19m19p19s1234567z"), Variant::Sanma).len(),
+            13
+        );
         // 23m would wait on 1m/4m in yonma; in sanma 23m cannot exist, but 23p waits 1p/4p
-        assert_eq!(names(waits(&counts("23p111999s11177z"), Variant::Sanma)), "1p 4p");
+        assert_eq!(
+            names(waits(&counts("23p111999s11177z"), Variant::Sanma)),
+            "1p 4p"
+        );
     }
 
     #[test]
@@ -116,7 +137,10 @@ mod tests {
         visible[9] += 3; // three 1p seen elsewhere
         let u = ukeire(&hand, &visible, Variant::Sanma);
         assert_eq!(u.shanten, 0);
-        assert_eq!(u.tiles, vec![("1p".parse().unwrap(), 1), ("4p".parse().unwrap(), 4)]);
+        assert_eq!(
+            u.tiles,
+            vec![("1p".parse().unwrap(), 1), ("4p".parse().unwrap(), 4)]
+        );
         assert_eq!(u.total, 5);
     }
 

@@ -141,7 +141,16 @@ impl YakuSet {
 
     /// The yaku in display order.
     pub fn iter(self) -> impl Iterator<Item = Yaku> {
-        Yaku::ALL.iter().copied().filter(move |&y| self.contains(y))
+        // discriminants are the positions in `Yaku::ALL`, so set bits map straight back
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            if bits == 0 {
+                return None;
+            }
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            Some(Yaku::ALL[i])
+        })
     }
 }
 
@@ -164,7 +173,10 @@ mod tests {
         let mut set = YakuSet::default();
         set.insert(Yaku::Suukantsu);
         set.insert(Yaku::Riichi);
-        assert_eq!(set.iter().collect::<Vec<_>>(), vec![Yaku::Riichi, Yaku::Suukantsu]);
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            vec![Yaku::Riichi, Yaku::Suukantsu]
+        );
     }
 
     #[test]

@@ -5,25 +5,33 @@
 use meowlab_hand::agari::decompositions;
 use meowlab_hand::shanten::{shanten, shanten_kokushi, AGARI};
 use meowlab_hand::waits::{discard_options, ukeire, waits};
-use meowlab_hand::{evaluate, Counts, Meld, MeldKind, RiichiKind, ScoringRules, Tile, Variant, WinContext, WinMethod, WinningHand};
+use meowlab_hand::{
+    evaluate, Counts, Meld, MeldKind, RiichiKind, ScoringRules, Tile, Variant, WinContext,
+    WinMethod, WinningHand,
+};
 use proptest::prelude::*;
 
-const SANMA: [usize; 27] = [0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33];
+const SANMA: [usize; 27] = [
+    0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+    31, 32, 33,
+];
 
 /// Exactly `n` sanma tiles (n drawn from `sizes`), at most four of a kind: a pick
 /// whose kind is full moves on to the next kind with room.
 fn hand_of(sizes: &'static [usize]) -> impl Strategy<Value = Counts> {
-    prop::sample::select(sizes).prop_flat_map(|n| prop::collection::vec(0..27usize, n)).prop_map(|picks| {
-        let mut c = [0u8; 34];
-        for p in picks {
-            let mut i = p;
-            while c[SANMA[i]] >= 4 {
-                i = (i + 1) % 27;
+    prop::sample::select(sizes)
+        .prop_flat_map(|n| prop::collection::vec(0..27usize, n))
+        .prop_map(|picks| {
+            let mut c = [0u8; 34];
+            for p in picks {
+                let mut i = p;
+                while c[SANMA[i]] >= 4 {
+                    i = (i + 1) % 27;
+                }
+                c[SANMA[i]] += 1;
             }
-            c[SANMA[i]] += 1;
-        }
-        c
-    })
+            c
+        })
 }
 
 fn hand(max: usize) -> impl Strategy<Value = Counts> {
@@ -49,9 +57,11 @@ fn complete(c: &Counts) -> bool {
 
 /// A complete hand: up to four random blocks and a pair.
 fn complete_hand() -> impl Strategy<Value = Counts> {
-    (prop::collection::vec((any::<bool>(), 0..27usize), 0..=4), 0..27usize).prop_filter_map(
-        "too many copies",
-        |(blocks, pair)| {
+    (
+        prop::collection::vec((any::<bool>(), 0..27usize), 0..=4),
+        0..27usize,
+    )
+        .prop_filter_map("too many copies", |(blocks, pair)| {
             let mut c = [0u8; 34];
             for (seq, p) in blocks {
                 let k = SANMA[p];
@@ -63,8 +73,7 @@ fn complete_hand() -> impl Strategy<Value = Counts> {
             }
             c[SANMA[pair]] += 2;
             c.iter().all(|&x| x <= 4).then_some(c)
-        },
-    )
+        })
 }
 
 proptest! {
