@@ -16,6 +16,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Bots play full Sanma games and report per-seat statistics (optionally mjai logs).
+    Play(commands::play::Args),
     /// Score winning hands from a cases file ({"cases": [...]}, riichienv agari schema);
     /// prints one JSON line per case.
     Score(commands::score::Args),
@@ -31,6 +33,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Play(args) => commands::play::run(args),
         Command::Score(args) => commands::score::run(args),
         Command::Shanten(args) => commands::shanten::run(args),
         Command::SampleHands(args) => commands::sample::run(args),

@@ -1,6 +1,7 @@
 //! One module per subcommand; each has `Args` and `run`.
 
 pub mod bench;
+pub mod play;
 pub mod sample;
 pub mod score;
 pub mod shanten;

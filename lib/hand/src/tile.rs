@@ -501,6 +501,24 @@ pub fn to_ids136(tiles: &[Tile], aka: bool) -> Result<Vec<u8>, TileError> {
     Ok(out)
 }
 
+/// Tiles serialise as their mjai names ("5pr", "E") so event logs read naturally.
+impl serde::Serialize for Tile {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.mjai())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Tile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Tile::from_mjai(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{name:?} is not an mjai tile name (1m..9s, E S W N P F C, 5pr)"
+            ))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

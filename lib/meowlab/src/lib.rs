@@ -12,3 +12,5 @@
 
 /// Tiles, shanten, waits and scoring (crate `meowlab-hand`).
 pub use meowlab_hand as hand;
+/// The Sanma game engine, events and bots (crate `meowlab-sanma`).
+pub use meowlab_sanma as sanma;

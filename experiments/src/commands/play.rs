@@ -1,0 +1,178 @@
+//! `meowlab play`: bots play full games; prints per-seat statistics.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use meowlab::sanma::bots::agent_from_name;
+use meowlab::sanma::event::to_jsonl;
+use meowlab::sanma::stats::{add_game, SeatStats};
+use meowlab::sanma::{Agent, Game, Rules};
+
+/// Arguments of `meowlab play`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Number of games.
+    #[arg(long, short = 'n', default_value_t = 20)]
+    games: u64,
+    /// Seed of the first game; game i uses seed + i.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Agents of seats 0, 1, 2 (seat 0 deals first): random, tsumogiri, heuristic.
+    #[arg(long, default_value = "heuristic,heuristic,random")]
+    seats: String,
+    /// Rules file (TOML); missing fields take Tenhou defaults.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Write each game's mjai log as DIR/game-<seed>.jsonl.
+    #[arg(long)]
+    mjai: Option<PathBuf>,
+    /// Check the engine's invariants at every decision (slower; for long offline runs).
+    #[arg(long)]
+    check: bool,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Reads rules from TOML, naming the file in errors.
+pub fn load_rules(path: Option<&Path>) -> Result<Rules> {
+    let Some(path) = path else {
+        return Ok(Rules::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read rules file {}", path.display()))?;
+    let rules: Rules =
+        toml::from_str(&text).with_context(|| format!("invalid rules file {}", path.display()))?;
+    rules
+        .validate()
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("invalid rules file {}", path.display()))?;
+    Ok(rules)
+}
+
+/// Builds the three agents from "a,b,c".
+pub fn seat_agents(spec: &str) -> Result<Vec<Box<dyn Agent>>> {
+    let names: Vec<&str> = spec.split(',').map(str::trim).collect();
+    if names.len() != 3 {
+        bail!("--seats needs three agents separated by commas, got {spec:?}");
+    }
+    names
+        .iter()
+        .enumerate()
+        .map(|(s, n)| agent_from_name(n, s as u8).map_err(anyhow::Error::msg))
+        .collect()
+}
+
+fn play_checked(
+    rules: &Rules,
+    seed: u64,
+    agents: &mut [Box<dyn Agent>],
+    check: bool,
+) -> Result<(Game, u64)> {
+    for a in agents.iter_mut() {
+        a.start_game(seed);
+    }
+    let names = agents.iter().map(|a| a.name()).collect();
+    let mut game = Game::with_names(rules.clone(), seed, names);
+    let mut decisions = 0u64;
+    let mut deciding = Vec::with_capacity(3);
+    while !game.is_over() {
+        if check {
+            game.check_invariants()
+                .map_err(|e| anyhow::anyhow!("seed {seed}: invariant broken: {e}"))?;
+        }
+        deciding.clear();
+        deciding.extend(game.deciding());
+        for &seat in &deciding {
+            let action = agents[seat as usize].act(&game.view(seat));
+            game.act(seat, action).with_context(|| {
+                format!(
+                    "seed {seed}: agent {} chose an illegal action",
+                    agents[seat as usize].name()
+                )
+            })?;
+            decisions += 1;
+        }
+    }
+    Ok((game, decisions))
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let rules = load_rules(args.rules.as_deref())?;
+    let mut agents = seat_agents(&args.seats)?;
+    if let Some(dir) = &args.mjai {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(args.games)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} games  {elapsed_precise} eta {eta}")
+            .expect("template"),
+    );
+    let mut stats: [SeatStats; 3] = Default::default();
+    let mut decisions = 0u64;
+    let start = Instant::now();
+    for i in 0..args.games {
+        let seed = args.seed.wrapping_add(i);
+        let (game, n) = play_checked(&rules, seed, &mut agents, args.check)?;
+        decisions += n;
+        add_game(&mut stats, &game);
+        if let Some(dir) = &args.mjai {
+            let path = dir.join(format!("game-{seed}.jsonl"));
+            std::fs::write(&path, to_jsonl(game.events()))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{} games (seeds {}..{}), {} hands, {decisions} decisions in {secs:.2}s ({:.0} decisions/s)",
+        args.games,
+        args.seed,
+        args.seed.wrapping_add(args.games),
+        stats[0].kyoku,
+        decisions as f64 / secs
+    );
+    println!(
+        "{:<5} {:<10} {:>8} {:>6} {:>6} {:>6} {:>9} {:>6} {:>8} {:>7} {:>6} {:>6}",
+        "seat",
+        "agent",
+        "avg rank",
+        "1st",
+        "2nd",
+        "3rd",
+        "avg score",
+        "win",
+        "deal-in",
+        "riichi",
+        "call",
+        "draw"
+    );
+    for (s, st) in stats.iter().enumerate() {
+        let pct = |n: u32| 100.0 * n as f64 / st.games.max(1) as f64;
+        println!(
+            "{:<5} {:<10} {:>8.3} {:>5.1}% {:>5.1}% {:>5.1}% {:>9.0} {:>5.1}% {:>7.1}% {:>6.1}% {:>5.1}% {:>5.1}%",
+            s,
+            agents[s].name(),
+            st.average_rank(),
+            pct(st.ranks[0]),
+            pct(st.ranks[1]),
+            pct(st.ranks[2]),
+            st.score_sum as f64 / st.games.max(1) as f64,
+            100.0 * st.rate(st.wins),
+            100.0 * st.rate(st.deal_ins),
+            100.0 * st.rate(st.riichi),
+            100.0 * st.rate(st.calls),
+            100.0 * st.rate(st.draws),
+        );
+    }
+    println!("(win, deal-in, riichi, call and draw rates are per hand)");
+    Ok(ExitCode::SUCCESS)
+}

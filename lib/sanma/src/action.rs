@@ -1,0 +1,104 @@
+//! What a seat can do at a decision point.
+
+use std::fmt;
+
+use meowlab_hand::Tile;
+use serde::{Deserialize, Serialize};
+
+/// A seat index, 0..3; seat 0 is the first dealer.
+pub type Seat = u8;
+
+/// One action. Tiles are exact (a red five is a different action from a plain five).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Discard a tile; `tsumogiri` when it is the tile just drawn.
+    Discard {
+        /// The tile.
+        tile: Tile,
+        /// Whether it is the drawn tile.
+        tsumogiri: bool,
+    },
+    /// Declare riichi and discard this tile.
+    Riichi {
+        /// The tile.
+        tile: Tile,
+        /// Whether it is the drawn tile.
+        tsumogiri: bool,
+    },
+    /// Win on the drawn tile.
+    Tsumo,
+    /// Set a North aside (nukidora) and draw a replacement.
+    Kita,
+    /// Concealed kan of this kind.
+    Ankan {
+        /// Plain kind.
+        tile: Tile,
+    },
+    /// Add the fourth tile to a pon of this kind.
+    Kakan {
+        /// Plain kind.
+        tile: Tile,
+    },
+    /// Abort the hand with nine different terminals/honours on the first draw.
+    Kyuushu,
+    /// Win on another player's tile (discard, added kan tile, Kita or, for kokushi, ankan).
+    Ron,
+    /// Call pon with these two tiles from the hand.
+    Pon {
+        /// The two hand tiles used.
+        consumed: [Tile; 2],
+    },
+    /// Call an open kan on a discard.
+    Daiminkan,
+    /// Decline to call or win.
+    Pass,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Discard {
+                tile,
+                tsumogiri: false,
+            } => write!(f, "discard {tile}"),
+            Action::Discard {
+                tile,
+                tsumogiri: true,
+            } => write!(f, "tsumogiri {tile}"),
+            Action::Riichi { tile, .. } => write!(f, "riichi {tile}"),
+            Action::Tsumo => f.write_str("tsumo"),
+            Action::Kita => f.write_str("kita"),
+            Action::Ankan { tile } => write!(f, "ankan {tile}"),
+            Action::Kakan { tile } => write!(f, "kakan {tile}"),
+            Action::Kyuushu => f.write_str("kyuushu"),
+            Action::Ron => f.write_str("ron"),
+            Action::Pon { consumed } => write!(f, "pon {}{}", consumed[0], consumed[1]),
+            Action::Daiminkan => f.write_str("daiminkan"),
+            Action::Pass => f.write_str("pass"),
+        }
+    }
+}
+
+/// Why an action was refused. The game state is unchanged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IllegalAction {
+    /// Who tried.
+    pub seat: Seat,
+    /// What they tried.
+    pub action: Action,
+    /// Why it is not allowed now.
+    pub reason: String,
+}
+
+impl fmt::Display for IllegalAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "seat {} cannot {}: {}",
+            self.seat, self.action, self.reason
+        )
+    }
+}
+
+impl std::error::Error for IllegalAction {}

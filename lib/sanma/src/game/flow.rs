@@ -1,0 +1,394 @@
+//! Applying actions: draws, discards, calls, kans, Kita, and resolving responses.
+
+use meowlab_hand::{MeldKind, Tile};
+
+use super::legal::{kind_bit, wait_mask};
+use super::{CalledMeld, Discard, Game, Phase, Trigger};
+use crate::action::{Action, Seat};
+use crate::event::Event;
+use crate::wall::Wall;
+
+impl Game {
+    /// Deals a hand and lets the dealer draw.
+    pub(super) fn start_kyoku(&mut self, wall: Option<Wall>) {
+        self.wall = match wall {
+            Some(w) => w,
+            None => Wall::shuffled(&mut self.rng, self.rules.red_fives),
+        };
+        for p in &mut self.players {
+            p.reset();
+        }
+        self.uninterrupted = true;
+        self.kans = 0;
+        self.kan_seats = 0;
+        self.pending_dora = false;
+        self.replacement_draw = false;
+        let dealer = self.dealer();
+        let mut tehais = vec![Vec::new(); 3];
+        for i in 0..3 {
+            let seat = (dealer + i) % 3;
+            let p = &mut self.players[seat as usize];
+            for t in self.wall.deal(i as usize) {
+                p.add(t);
+            }
+            p.waits = wait_mask(&p.counts);
+            tehais[seat as usize] = p.tiles();
+        }
+        self.events.push(Event::StartKyoku {
+            bakaze: self.round_wind(),
+            dora_marker: self.wall.dora_indicators()[0],
+            kyoku: dealer + 1,
+            honba: self.honba,
+            kyotaku: self.deposits,
+            oya: dealer,
+            scores: self.scores.to_vec(),
+            tehais,
+        });
+        self.draw(dealer, false);
+    }
+
+    /// `seat` draws (a replacement tile after a kan or Kita) and is to act.
+    fn draw(&mut self, seat: Seat, replacement: bool) {
+        let tile = if replacement {
+            self.wall.draw_replacement()
+        } else {
+            self.wall.draw()
+        };
+        let Some(tile) = tile else {
+            // legality checks keep a tile available for every draw; be safe anyway
+            self.exhaustive_draw();
+            return;
+        };
+        let p = &mut self.players[seat as usize];
+        p.add(tile);
+        p.drawn = Some(tile);
+        p.has_drawn = true;
+        self.replacement_draw = replacement;
+        self.events.push(Event::Tsumo {
+            actor: seat,
+            pai: tile,
+        });
+        self.set_turn(seat);
+    }
+
+    fn set_turn(&mut self, seat: Seat) {
+        self.phase = Phase::Turn { seat };
+        self.turn_actions(seat);
+        self.waiting = 1 << seat;
+        self.responses = [None; 3];
+    }
+
+    /// Called when every deciding seat has chosen.
+    pub(super) fn resolve(&mut self) {
+        match self.phase {
+            Phase::Turn { seat } => {
+                let action = self.responses[seat as usize]
+                    .take()
+                    .expect("the acting seat chose");
+                self.apply_turn(seat, action);
+            }
+            Phase::Respond {
+                from,
+                tile,
+                trigger,
+            } => {
+                let order = [(from + 1) % 3, (from + 2) % 3];
+                let rons: Vec<Seat> = order
+                    .iter()
+                    .copied()
+                    .filter(|&s| self.responses[s as usize] == Some(Action::Ron))
+                    .collect();
+                if !rons.is_empty() {
+                    self.settle_ron(from, tile, trigger, &rons);
+                    return;
+                }
+                let call = order
+                    .iter()
+                    .copied()
+                    .find_map(|s| match self.responses[s as usize] {
+                        Some(a @ (Action::Pon { .. } | Action::Daiminkan)) => Some((s, a)),
+                        _ => None,
+                    });
+                match call {
+                    Some((seat, action)) => self.call(seat, from, tile, action),
+                    None => self.continue_after(from, tile, trigger),
+                }
+            }
+            Phase::GameOver => {}
+        }
+    }
+
+    fn apply_turn(&mut self, seat: Seat, action: Action) {
+        match action {
+            Action::Discard { tile, tsumogiri } => self.discard(seat, tile, tsumogiri, false),
+            Action::Riichi { tile, tsumogiri } => self.discard(seat, tile, tsumogiri, true),
+            Action::Tsumo => self.settle_tsumo(seat),
+            Action::Kita => self.kita(seat),
+            Action::Ankan { tile } => self.ankan(seat, tile),
+            Action::Kakan { tile } => self.kakan(seat, tile),
+            Action::Kyuushu => self.abortive_draw("kyuushu"),
+            Action::Ron | Action::Pon { .. } | Action::Daiminkan | Action::Pass => {
+                unreachable!("legal turn actions never include {action}")
+            }
+        }
+    }
+
+    fn discard(&mut self, seat: Seat, tile: Tile, tsumogiri: bool, riichi: bool) {
+        let uninterrupted = self.uninterrupted;
+        let p = &mut self.players[seat as usize];
+        if riichi {
+            self.events.push(Event::Reach { actor: seat });
+            p.riichi_declared = true;
+            p.double_riichi = uninterrupted && p.discards.is_empty();
+        }
+        let removed = p.remove(tile);
+        debug_assert!(removed, "legal discard {tile} is in the hand");
+        p.drawn = None;
+        p.forbidden = 0;
+        if p.riichi {
+            p.ippatsu = false; // the ippatsu window closes with the next own discard
+        }
+        p.furiten_temporary = false;
+        p.discards.push(Discard {
+            tile,
+            tsumogiri,
+            riichi,
+            called: false,
+        });
+        p.discarded_kinds |= kind_bit(tile);
+        p.waits = wait_mask(&p.counts);
+        self.events.push(Event::Dahai {
+            actor: seat,
+            pai: tile,
+            tsumogiri,
+        });
+        if self.pending_dora {
+            self.reveal_dora();
+        }
+        self.offer(seat, tile, Trigger::Discard);
+    }
+
+    fn reveal_dora(&mut self) {
+        self.pending_dora = false;
+        let marker = self.wall.reveal_dora();
+        self.events.push(Event::Dora {
+            dora_marker: marker,
+        });
+    }
+
+    /// Lets the other seats respond to `tile`, or goes on when nobody can.
+    fn offer(&mut self, from: Seat, tile: Tile, trigger: Trigger) {
+        let mask = self.response_actions(from, tile, trigger);
+        if mask == 0 {
+            self.continue_after(from, tile, trigger);
+        } else {
+            self.phase = Phase::Respond {
+                from,
+                tile,
+                trigger,
+            };
+            self.waiting = mask;
+            self.responses = [None; 3];
+        }
+    }
+
+    /// Seats waiting on `tile` that did not win on it become furiten.
+    fn mark_passed_wins(&mut self, from: Seat, tile: Tile) {
+        for s in (0..3).filter(|&s| s != from) {
+            let p = &mut self.players[s as usize];
+            if p.waits & kind_bit(tile) != 0 {
+                p.furiten_temporary = true;
+                if p.riichi {
+                    p.furiten_riichi = true;
+                }
+            }
+        }
+    }
+
+    /// A riichi declared with the discard now on the table stands once nobody wins on it.
+    fn accept_riichi(&mut self, seat: Seat) {
+        let p = &mut self.players[seat as usize];
+        if p.riichi_declared {
+            p.riichi_declared = false;
+            p.riichi = true;
+            p.ippatsu = true;
+            self.scores[seat as usize] -= 1000;
+            self.deposits += 1;
+            self.events.push(Event::ReachAccepted { actor: seat });
+        }
+    }
+
+    /// Nobody won on or called `tile`: the game goes on.
+    fn continue_after(&mut self, from: Seat, tile: Tile, trigger: Trigger) {
+        self.mark_passed_wins(from, tile);
+        match trigger {
+            Trigger::Discard => {
+                self.accept_riichi(from);
+                if self.rules.four_kan_abort && self.kans == 4 && self.kan_seats.count_ones() >= 2 {
+                    self.abortive_draw("suukaikan");
+                } else if self.wall.live_left() == 0 {
+                    self.exhaustive_draw();
+                } else {
+                    self.draw((from + 1) % 3, false);
+                }
+            }
+            Trigger::Kakan => {
+                self.pending_dora = true;
+                self.draw(from, true);
+            }
+            Trigger::Kita | Trigger::Ankan => self.draw(from, true),
+        }
+    }
+
+    fn interrupt(&mut self) {
+        self.uninterrupted = false;
+        for p in &mut self.players {
+            p.ippatsu = false;
+        }
+    }
+
+    fn call(&mut self, seat: Seat, from: Seat, tile: Tile, action: Action) {
+        self.accept_riichi(from);
+        self.mark_passed_wins(from, tile);
+        if let Some(d) = self.players[from as usize].discards.last_mut() {
+            d.called = true;
+        }
+        self.interrupt();
+        let p = &mut self.players[seat as usize];
+        p.drawn = None;
+        match action {
+            Action::Pon { consumed } => {
+                for t in consumed {
+                    p.remove(t);
+                }
+                p.melds.push(CalledMeld {
+                    kind: MeldKind::Pon,
+                    tiles: [tile, consumed[0], consumed[1], tile],
+                    from,
+                });
+                p.forbidden = kind_bit(tile);
+                self.events.push(Event::Pon {
+                    actor: seat,
+                    target: from,
+                    pai: tile,
+                    consumed: consumed.to_vec(),
+                });
+                self.set_turn(seat);
+            }
+            Action::Daiminkan => {
+                let consumed = take_all(p, tile.kind());
+                p.melds.push(CalledMeld {
+                    kind: MeldKind::Daiminkan,
+                    tiles: [tile, consumed[0], consumed[1], consumed[2]],
+                    from,
+                });
+                p.waits = wait_mask(&p.counts);
+                self.kans += 1;
+                self.kan_seats |= 1 << seat;
+                self.pending_dora = true;
+                self.events.push(Event::Daiminkan {
+                    actor: seat,
+                    target: from,
+                    pai: tile,
+                    consumed: consumed.to_vec(),
+                });
+                self.draw(seat, true);
+            }
+            _ => unreachable!("only pon and daiminkan are calls"),
+        }
+    }
+
+    fn kita(&mut self, seat: Seat) {
+        if self.rules.kita_breaks_ippatsu {
+            self.interrupt();
+        }
+        let p = &mut self.players[seat as usize];
+        p.remove(Tile::NORTH);
+        p.kita += 1;
+        p.drawn = None;
+        p.waits = wait_mask(&p.counts);
+        self.events.push(Event::Nukidora {
+            actor: seat,
+            pai: Tile::NORTH,
+        });
+        self.offer(seat, Tile::NORTH, Trigger::Kita);
+    }
+
+    fn ankan(&mut self, seat: Seat, kind: Tile) {
+        self.interrupt();
+        let p = &mut self.players[seat as usize];
+        let mut tiles = [kind; 4];
+        let three = take_all(p, kind);
+        tiles[..3].copy_from_slice(&three);
+        let fourth = if p.holds(kind) {
+            kind
+        } else {
+            Tile::red_five(kind.suit()).expect("red five")
+        };
+        p.remove(fourth);
+        tiles[3] = fourth;
+        tiles.sort_by_key(|t| !t.is_red());
+        p.melds.push(CalledMeld {
+            kind: MeldKind::Ankan,
+            tiles,
+            from: seat,
+        });
+        p.drawn = None;
+        p.waits = wait_mask(&p.counts);
+        self.kans += 1;
+        self.kan_seats |= 1 << seat;
+        self.events.push(Event::Ankan {
+            actor: seat,
+            consumed: tiles.to_vec(),
+        });
+        self.reveal_dora(); // a concealed kan's dora is revealed at once
+        self.offer(seat, kind, Trigger::Ankan);
+    }
+
+    fn kakan(&mut self, seat: Seat, kind: Tile) {
+        self.interrupt();
+        let p = &mut self.players[seat as usize];
+        let added = if p.holds(kind) {
+            kind
+        } else {
+            Tile::red_five(kind.suit()).expect("red five")
+        };
+        p.remove(added);
+        let meld = p
+            .melds
+            .iter_mut()
+            .find(|m| m.kind == MeldKind::Pon && m.kind_tile() == kind)
+            .expect("legal kakan has a pon");
+        meld.kind = MeldKind::Kakan;
+        meld.tiles[3] = added;
+        let consumed = meld.tiles[..3].to_vec();
+        p.drawn = None;
+        p.waits = wait_mask(&p.counts);
+        self.kans += 1;
+        self.kan_seats |= 1 << seat;
+        self.events.push(Event::Kakan {
+            actor: seat,
+            pai: added,
+            consumed,
+        });
+        self.offer(seat, added, Trigger::Kakan);
+    }
+}
+
+/// Removes the three tiles of `kind` the hand holds for a kan (red first).
+fn take_all(p: &mut super::Player, kind: Tile) -> [Tile; 3] {
+    let mut out = [kind; 3];
+    let mut n = 0;
+    if let Some(red) = Tile::red_five(kind.suit()).filter(|r| r.kind() == kind) {
+        if p.remove(red) {
+            out[0] = red;
+            n = 1;
+        }
+    }
+    while n < 3 {
+        p.remove(kind);
+        out[n] = kind;
+        n += 1;
+    }
+    out
+}

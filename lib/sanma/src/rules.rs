@@ -1,0 +1,121 @@
+//! Rule options of a Sanma game in one serde struct; `Default` is Tenhou.
+
+use meowlab_hand::{ScoringRules, TsumoPayment, Variant};
+use serde::{Deserialize, Serialize};
+
+/// How many winds a game is scheduled to last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GameLength {
+    /// East round only (tonpuusen).
+    Tonpuu,
+    /// East and South rounds (hanchan).
+    Hanchan,
+}
+
+/// Every rule a Sanma game depends on. Load from TOML/JSON; missing fields take the
+/// Tenhou default; unknown fields are an error (a typo must not silently change a rule).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Rules {
+    /// Scheduled length.
+    pub length: GameLength,
+    /// Points each player starts with.
+    pub starting_points: i32,
+    /// Points needed to end the game after the last scheduled kyoku.
+    pub target_points: i32,
+    /// One red 5p and one red 5s.
+    pub red_fives: bool,
+    /// How a tsumo is paid with one payer missing.
+    pub tsumo_payment: TsumoPayment,
+    /// Several special yakuman count double (Tenhou: no).
+    pub double_yakuman: bool,
+    /// 13+ han is a yakuman (Tenhou: yes).
+    pub kazoe_yakuman: bool,
+    /// Points needed to declare riichi.
+    pub riichi_min_points: i32,
+    /// Live-wall tiles that must remain to declare riichi (Tenhou 4-player: 4; sanma
+    /// UNVERIFIED — 3, one more draw for each player, is our default).
+    pub riichi_min_tiles_left: u8,
+    /// A Kita ends everyone's ippatsu and the first uninterrupted go-around.
+    pub kita_breaks_ippatsu: bool,
+    /// Nagashi mangan at an exhaustive draw.
+    pub nagashi_mangan: bool,
+    /// The all-last dealer in first place with at least `target_points` ends the game
+    /// after a win (agari-yame) or tenpai at a draw (tenpai-yame), automatically.
+    pub agari_yame: bool,
+    /// If nobody has `target_points` after the last scheduled kyoku, play on into the
+    /// next wind until somebody does (sudden death), at most one extra wind.
+    pub extension: bool,
+    /// The game ends as soon as a player is below 0.
+    pub bust: bool,
+    /// Nine-terminals abortive draw is offered.
+    pub kyuushu_kyuuhai: bool,
+    /// Four kans by more than one player abort the hand.
+    pub four_kan_abort: bool,
+    /// Rank points added to final scores for reports (uma), 1st..3rd.
+    pub uma: [i32; 3],
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            length: GameLength::Hanchan,
+            starting_points: 35_000,
+            target_points: 40_000,
+            red_fives: true,
+            tsumo_payment: TsumoPayment::TsumoSon,
+            double_yakuman: false,
+            kazoe_yakuman: true,
+            riichi_min_points: 1000,
+            riichi_min_tiles_left: 3,
+            kita_breaks_ippatsu: true,
+            nagashi_mangan: true,
+            agari_yame: true,
+            extension: true,
+            bust: true,
+            kyuushu_kyuuhai: true,
+            four_kan_abort: true,
+            uma: [0, 0, 0],
+        }
+    }
+}
+
+impl Rules {
+    /// The scoring options these rules imply.
+    pub fn scoring(&self) -> ScoringRules {
+        ScoringRules {
+            variant: Variant::Sanma,
+            aka_dora: self.red_fives,
+            open_tanyao: true,
+            double_yakuman: self.double_yakuman,
+            kazoe_yakuman: self.kazoe_yakuman,
+            tsumo_payment: self.tsumo_payment,
+            honba_tsumo_per_payer: 100,
+            honba_ron: 200,
+        }
+    }
+
+    /// Checks values that serde cannot (positive points, target above start …).
+    pub fn validate(&self) -> Result<(), String> {
+        if self.starting_points <= 0 {
+            return Err(format!(
+                "starting_points must be positive, got {}",
+                self.starting_points
+            ));
+        }
+        if self.riichi_min_points < 0 {
+            return Err(format!(
+                "riichi_min_points must be >= 0, got {}",
+                self.riichi_min_points
+            ));
+        }
+        if self.riichi_min_tiles_left > 55 {
+            return Err(format!(
+                "riichi_min_tiles_left must be <= 55, got {}",
+                self.riichi_min_tiles_left
+            ));
+        }
+        Ok(())
+    }
+}
