@@ -25,6 +25,7 @@ pub mod wall;
 pub use action::{Action, IllegalAction, Seat};
 pub use bots::{play_game, Agent};
 pub use event::Event;
-pub use game::{Game, GameResult, Phase};
+pub use game::{Game, GameResult, KyokuStart, Phase};
 pub use rules::{GameLength, Rules};
 pub use view::SeatView;
+pub use wall::{Wall, WallSpec};

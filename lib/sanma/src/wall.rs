@@ -52,6 +52,23 @@ fn below(rng: &mut ChaCha8Rng, n: u32) -> u32 {
     }
 }
 
+/// What a hand-built wall must contain (see [`Wall::build`]).
+#[derive(Clone, Debug, Default)]
+pub struct WallSpec<'a> {
+    /// Starting hands, dealer first (13 tiles each).
+    pub hands: [&'a [Tile]; 3],
+    /// Live draws in order, starting with the dealer's first draw.
+    pub draws: &'a [Tile],
+    /// Replacement draws in order (kans and Kita).
+    pub replacements: &'a [Tile],
+    /// Dora indicators in reveal order.
+    pub dora: &'a [Tile],
+    /// Ura indicators in the same order.
+    pub ura: &'a [Tile],
+    /// Whether the set has red fives.
+    pub red: bool,
+}
+
 /// The wall of one hand and how far it has been drawn.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Wall {
@@ -86,6 +103,58 @@ impl Wall {
             ura: std::array::from_fn(|k| tiles[98 - 2 * k]),
             dora_revealed: 1,
         }
+    }
+
+    /// Builds a wall for a hand-made scenario: the starting hands (dealer first), the live
+    /// draws in order, the replacement draws in order, dora and ura indicators. Every
+    /// other slot is filled with the unused tiles in kind order. Errors when a tile is
+    /// used more often than the set has it.
+    pub fn build(spec: &WallSpec<'_>) -> Result<Wall, String> {
+        let mut pool: Vec<Tile> = tile_set(spec.red).to_vec();
+        let mut take = |t: Tile, what: &str| -> Result<Tile, String> {
+            let i = pool
+                .iter()
+                .position(|&p| p == t)
+                .ok_or_else(|| format!("{what}: no {t} left in the set"))?;
+            Ok(pool.remove(i))
+        };
+        let mut slots: [Option<Tile>; WALL_SIZE] = [None; WALL_SIZE];
+        for (i, hand) in spec.hands.iter().enumerate() {
+            if hand.len() != 13 {
+                return Err(format!("hand {i} has {} tiles, expected 13", hand.len()));
+            }
+            for (k, &t) in hand.iter().enumerate() {
+                let slot = if k < 12 {
+                    12 * (k / 4) + 4 * i + k % 4
+                } else {
+                    36 + i
+                };
+                slots[slot] = Some(take(t, "hands")?);
+            }
+        }
+        if spec.draws.len() > 55
+            || spec.replacements.len() > 8
+            || spec.dora.len() > 5
+            || spec.ura.len() > 5
+        {
+            return Err("too many draws, replacements or indicators".into());
+        }
+        for (k, &t) in spec.draws.iter().enumerate() {
+            slots[DEAL_END + k] = Some(take(t, "draws")?);
+        }
+        for (k, &t) in spec.replacements.iter().enumerate() {
+            slots[WALL_SIZE - 1 - k] = Some(take(t, "replacements")?);
+        }
+        for (k, &t) in spec.dora.iter().enumerate() {
+            slots[99 - 2 * k] = Some(take(t, "dora")?);
+        }
+        for (k, &t) in spec.ura.iter().enumerate() {
+            slots[98 - 2 * k] = Some(take(t, "ura")?);
+        }
+        let mut rest = pool.into_iter();
+        let tiles: [Tile; WALL_SIZE] =
+            std::array::from_fn(|i| slots[i].unwrap_or_else(|| rest.next().unwrap_or(Tile::EAST)));
+        Ok(Wall::from_tiles(tiles))
     }
 
     /// All 108 tiles in layout order.

@@ -236,6 +236,19 @@ pub enum Phase {
     GameOver,
 }
 
+/// Where a hand-built game starts (see [`Game::with_wall`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KyokuStart {
+    /// 0..=8: E1 E2 E3 S1 S2 S3 W1 W2 W3 (the dealer is `round % 3`).
+    pub round: u8,
+    /// Honba counters.
+    pub honba: u32,
+    /// Riichi deposits on the table.
+    pub deposits: u32,
+    /// Scores (default: the starting points). Points + deposits should stay constant.
+    pub scores: Option<[i32; 3]>,
+}
+
 /// Final standing of a finished game.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GameResult {
@@ -277,6 +290,8 @@ pub struct Game {
     result: Option<GameResult>,
     /// Actions applied, in order, for replay from (seed, actions).
     history: Vec<(Seat, Action)>,
+    /// Points plus deposits, conserved throughout the game.
+    points_total: i32,
 }
 
 impl Game {
@@ -314,6 +329,7 @@ impl Game {
             events: Vec::with_capacity(1024),
             result: None,
             history: Vec::with_capacity(1024),
+            points_total: 3 * scores[0],
         };
         game.events.push(Event::StartGame {
             names,
@@ -323,11 +339,18 @@ impl Game {
         game
     }
 
-    /// A game whose first hand uses `wall` (later hands are shuffled from `seed`);
-    /// for hand-built scenarios.
-    pub fn with_wall(rules: Rules, seed: u64, wall: Wall) -> Game {
+    /// A game that starts at `start` with `wall` as its first hand (later hands are
+    /// shuffled from `seed`); for hand-built scenarios and lockstep tests.
+    pub fn with_wall(rules: Rules, seed: u64, start: KyokuStart, wall: Wall) -> Game {
         let mut game = Game::new(rules, seed);
         game.events.truncate(1);
+        game.round = start.round.min(8);
+        game.honba = start.honba;
+        game.deposits = start.deposits;
+        if let Some(scores) = start.scores {
+            game.scores = scores;
+        }
+        game.points_total = game.scores.iter().sum::<i32>() + 1000 * game.deposits as i32;
         game.start_kyoku(Some(wall));
         game
     }

@@ -1,0 +1,546 @@
+//! One scenario per rule, on hand-built walls. Seat 0 deals in E1 unless a test says
+//! otherwise; draws go dealer, seat 1, seat 2, dealer … while nobody calls.
+
+use meowlab_hand::{parse_tiles, Tile};
+use meowlab_sanma::{Action, Event, Game, GameLength, KyokuStart, Phase, Rules, Wall, WallSpec};
+
+fn t(s: &str) -> Vec<Tile> {
+    parse_tiles(s).unwrap()
+}
+
+fn tile(s: &str) -> Tile {
+    s.parse().unwrap()
+}
+
+struct Setup<'a> {
+    hands: [&'a str; 3],
+    draws: &'a str,
+    replacements: &'a str,
+    dora: &'a str,
+    ura: &'a str,
+    rules: Rules,
+    start: KyokuStart,
+}
+
+impl Default for Setup<'_> {
+    fn default() -> Self {
+        Setup {
+            hands: ["", "", ""],
+            draws: "",
+            replacements: "",
+            dora: "9m",
+            ura: "9m",
+            rules: Rules::default(),
+            start: KyokuStart::default(),
+        }
+    }
+}
+
+/// Hands are given dealer first.
+fn game(s: Setup<'_>) -> Game {
+    let hands: Vec<Vec<Tile>> = s.hands.iter().map(|h| t(h)).collect();
+    let (draws, repl, dora, ura) = (t(s.draws), t(s.replacements), t(s.dora), t(s.ura));
+    let spec = WallSpec {
+        hands: [&hands[0], &hands[1], &hands[2]],
+        draws: &draws,
+        replacements: &repl,
+        dora: &dora,
+        ura: &ura,
+        red: s.rules.red_fives,
+    };
+    let wall = Wall::build(&spec).unwrap();
+    let g = Game::with_wall(s.rules, 1, s.start, wall);
+    g.check_invariants().unwrap();
+    g
+}
+
+fn legal(g: &Game, seat: u8) -> Vec<String> {
+    g.legal_actions(seat)
+        .iter()
+        .map(|a| a.to_string())
+        .collect()
+}
+
+#[track_caller]
+fn act(g: &mut Game, seat: u8, a: Action) {
+    g.act(seat, a).unwrap_or_else(|e| panic!("{e}"));
+    g.check_invariants().unwrap();
+}
+
+/// Discards `tile` (from the hand if possible, else the drawn one).
+#[track_caller]
+fn discard(g: &mut Game, seat: u8, s: &str) {
+    let tile = tile(s);
+    let a = [false, true]
+        .into_iter()
+        .map(|tsumogiri| Action::Discard { tile, tsumogiri })
+        .find(|a| g.legal_actions(seat).contains(a))
+        .unwrap_or_else(|| panic!("seat {seat} cannot discard {s}: {:?}", legal(g, seat)));
+    act(g, seat, a);
+}
+
+fn last_hora(g: &Game) -> (u8, u8, Vec<i32>, Vec<String>) {
+    g.events()
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Event::Hora {
+                actor,
+                target,
+                deltas,
+                yaku,
+                ..
+            } => Some((*actor, *target, deltas.clone(), yaku.clone())),
+            _ => None,
+        })
+        .expect("a hora event")
+}
+
+const PINFU_TENPAI: &str = "123456p789s23s99p"; // waits 1s 4s
+const DEALER_JUNK: &str = "11m99m11p99p99s66z7z"; // six pairs + 7z: chiitoitsu tenpai
+const NO_9P_JUNK: &str = "11m99m11p11s99s66z2z";
+const NO_1P_JUNK: &str = "11m99m99p11s99s11z2z";
+const SEAT2_JUNK: &str = "888p777p66s55s33z2z";
+
+#[test]
+fn tenhou_pays_a_dealer_yakuman_tsumo() {
+    let mut g = game(Setup {
+        hands: [PINFU_TENPAI, DEALER_JUNK, SEAT2_JUNK],
+        draws: "1s",
+        ..Setup::default()
+    });
+    assert!(legal(&g, 0).contains(&"tsumo".to_string()));
+    act(&mut g, 0, Action::Tsumo);
+    let (actor, _, deltas, yaku) = last_hora(&g);
+    assert_eq!(
+        (actor, deltas, yaku),
+        (0, vec![32000, -16000, -16000], vec!["tenhou".to_string()])
+    );
+}
+
+#[test]
+fn riichi_deposit_ippatsu_ron_and_deposit_back() {
+    let mut g = game(Setup {
+        hands: [DEALER_JUNK, PINFU_TENPAI, SEAT2_JUNK],
+        draws: "1z5z2z4s",
+        ..Setup::default()
+    });
+    discard(&mut g, 0, "1z");
+    act(
+        &mut g,
+        1,
+        Action::Riichi {
+            tile: tile("5z"),
+            tsumogiri: true,
+        },
+    );
+    discard(&mut g, 2, "2z");
+    assert!(g
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::ReachAccepted { actor: 1 })));
+    discard(&mut g, 0, "4s");
+    assert_eq!(legal(&g, 1), vec!["ron", "pass"]);
+    act(&mut g, 1, Action::Ron);
+    let (actor, target, deltas, yaku) = last_hora(&g);
+    // riichi on the first uninterrupted discard is double riichi: double riichi +
+    // ippatsu + pinfu, 4 han 30 fu = 7700, plus the own deposit back
+    assert_eq!((actor, target), (1, 0));
+    assert_eq!(deltas, vec![-7700, 8700, 0]);
+    assert_eq!(yaku, vec!["double_riichi", "ippatsu", "pinfu"]);
+}
+
+#[test]
+fn temporary_furiten_after_passing_a_win() {
+    let mut g = game(Setup {
+        hands: [DEALER_JUNK, PINFU_TENPAI, SEAT2_JUNK],
+        draws: "1z5z1s4s2z1s",
+        ..Setup::default()
+    });
+    discard(&mut g, 0, "1z");
+    discard(&mut g, 1, "5z");
+    discard(&mut g, 2, "1s");
+    act(&mut g, 1, Action::Pass);
+    discard(&mut g, 0, "4s");
+    // seat 1 passed a winning tile: no ron until its own next discard
+    assert_eq!(g.phase(), Phase::Turn { seat: 1 });
+    discard(&mut g, 1, "2z");
+    discard(&mut g, 2, "1s");
+    assert_eq!(legal(&g, 1), vec!["ron", "pass"]);
+}
+
+#[test]
+fn permanent_furiten_after_discarding_a_wait() {
+    let mut g = game(Setup {
+        hands: [DEALER_JUNK, PINFU_TENPAI, SEAT2_JUNK],
+        draws: "1z4s1s",
+        ..Setup::default()
+    });
+    discard(&mut g, 0, "1z");
+    assert!(legal(&g, 1).contains(&"tsumo".to_string()));
+    discard(&mut g, 1, "4s"); // throws away its own winning tile
+    discard(&mut g, 2, "1s");
+    assert_eq!(g.phase(), Phase::Turn { seat: 0 }, "furiten: no ron on 1s");
+}
+
+#[test]
+fn pon_then_kuikae_forbids_the_called_kind() {
+    let mut g = game(Setup {
+        hands: [DEALER_JUNK, "555p123s789s1234z", SEAT2_JUNK],
+        draws: "0p",
+        ..Setup::default()
+    });
+    discard(&mut g, 0, "0p");
+    assert!(
+        legal(&g, 1).contains(&"pon 5p5p".to_string()),
+        "{:?}",
+        legal(&g, 1)
+    );
+    act(
+        &mut g,
+        1,
+        Action::Pon {
+            consumed: [tile("5p"), tile("5p")],
+        },
+    );
+    assert!(
+        !legal(&g, 1).iter().any(|a| a.contains("5p")),
+        "{:?}",
+        legal(&g, 1)
+    );
+    let before = g.events().len();
+    let err = g
+        .act(
+            1,
+            Action::Discard {
+                tile: tile("5p"),
+                tsumogiri: false,
+            },
+        )
+        .unwrap_err();
+    assert!(err.reason.contains("kuikae"), "{err}");
+    assert_eq!(
+        g.events().len(),
+        before,
+        "an illegal action changes nothing"
+    );
+    discard(&mut g, 1, "1z");
+}
+
+#[test]
+fn kita_draws_a_replacement_and_can_be_robbed_without_chankan() {
+    // seat 1 waits on North (tanki) with sanankou
+    let mut g = game(Setup {
+        hands: ["4z234567p789s99p2z", "111p222p333s456s4z", SEAT2_JUNK],
+        draws: "1z",
+        replacements: "7z",
+        ..Setup::default()
+    });
+    assert_eq!(g.view(0).tiles_left(), 54);
+    act(&mut g, 0, Action::Kita);
+    assert_eq!(legal(&g, 1), vec!["ron", "pass"]);
+    act(&mut g, 1, Action::Pass);
+    // the replacement came from the dead wall and the live wall shrank
+    assert_eq!(g.view(0).drawn(), Some(tile("7z")));
+    assert_eq!(g.view(0).tiles_left(), 53);
+    assert_eq!(g.view(0).kita(0), 1);
+}
+
+#[test]
+fn ron_on_kita_scores_no_chankan() {
+    let mut g = game(Setup {
+        hands: ["4z234567p789s99p2z", "111p222p333s456s4z", SEAT2_JUNK],
+        draws: "1z",
+        ..Setup::default()
+    });
+    act(&mut g, 0, Action::Kita);
+    act(&mut g, 1, Action::Ron);
+    let (_, target, _, yaku) = last_hora(&g);
+    assert_eq!(target, 0);
+    assert_eq!(yaku, vec!["sanankou"]);
+}
+
+#[test]
+fn ankan_reveals_dora_at_once_then_replacement() {
+    let mut g = game(Setup {
+        hands: ["1111p456p789s234z", NO_1P_JUNK, SEAT2_JUNK],
+        draws: "6z",
+        replacements: "7z",
+        dora: "3z9s",
+        ..Setup::default()
+    });
+    act(&mut g, 0, Action::Ankan { tile: tile("1p") });
+    let tail: Vec<&Event> = g.events().iter().rev().take(3).collect();
+    assert!(matches!(tail[2], Event::Ankan { .. }), "{tail:?}");
+    assert_eq!(
+        tail[1],
+        &Event::Dora {
+            dora_marker: tile("9s")
+        }
+    );
+    assert_eq!(
+        tail[0],
+        &Event::Tsumo {
+            actor: 0,
+            pai: tile("7z")
+        }
+    );
+}
+
+#[test]
+fn daiminkan_dora_comes_after_the_discard() {
+    let mut g = game(Setup {
+        hands: [NO_9P_JUNK, "999p123s789s1234z", SEAT2_JUNK],
+        draws: "9p",
+        replacements: "7z",
+        dora: "3z9s",
+        ..Setup::default()
+    });
+    discard(&mut g, 0, "9p");
+    act(&mut g, 1, Action::Daiminkan);
+    assert!(!g.events().iter().any(|e| matches!(e, Event::Dora { .. })));
+    discard(&mut g, 1, "7z");
+    let dahai = g
+        .events()
+        .iter()
+        .rposition(|e| matches!(e, Event::Dahai { actor: 1, .. }))
+        .unwrap();
+    assert_eq!(
+        g.events()[dahai + 1],
+        Event::Dora {
+            dora_marker: tile("9s")
+        }
+    );
+}
+
+#[test]
+fn chankan_robs_an_added_kan() {
+    // seat 1 pons 9s and later adds the 4th; seat 2 waits on 6s/9s (pinfu, ittsu)
+    let mut g = game(Setup {
+        hands: [
+            "11m99m11p99p1z2z3z4z7z",
+            "99s123p456p1234z7z",
+            "123456789p78s55s",
+        ],
+        draws: "9s6z5z9s",
+        ..Setup::default()
+    });
+    discard(&mut g, 0, "9s");
+    act(&mut g, 2, Action::Pass); // temporary furiten until its next discard
+    act(
+        &mut g,
+        1,
+        Action::Pon {
+            consumed: [tile("9s"), tile("9s")],
+        },
+    );
+    discard(&mut g, 1, "7z");
+    discard(&mut g, 2, "6z");
+    discard(&mut g, 0, "5z");
+    act(&mut g, 1, Action::Kakan { tile: tile("9s") });
+    assert_eq!(legal(&g, 2), vec!["ron", "pass"]);
+    act(&mut g, 2, Action::Ron);
+    let (actor, target, _, yaku) = last_hora(&g);
+    assert_eq!(
+        (actor, target, yaku),
+        (2, 1, vec!["pinfu".into(), "chankan".into(), "ittsu".into()])
+    );
+}
+
+#[test]
+fn double_ron_gives_the_sticks_to_the_nearer_winner() {
+    // seats 1 and 2 both wait on 4s; seat 2 declared riichi first, then the dealer deals in
+    let mut g = game(Setup {
+        hands: [DEALER_JUNK, PINFU_TENPAI, "123p456p789s23s55s"],
+        draws: "1z2z5z4s",
+        ..Setup::default()
+    });
+    discard(&mut g, 0, "1z");
+    discard(&mut g, 1, "2z");
+    act(
+        &mut g,
+        2,
+        Action::Riichi {
+            tile: tile("5z"),
+            tsumogiri: true,
+        },
+    );
+    discard(&mut g, 0, "4s");
+    act(&mut g, 1, Action::Ron);
+    act(&mut g, 2, Action::Ron);
+    let horas: Vec<(u8, Vec<i32>)> = g
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Hora { actor, deltas, .. } => Some((*actor, deltas.clone())),
+            _ => None,
+        })
+        .collect();
+    // seat 1 (pinfu 1000) gets seat 2's riichi stick; seat 2 has double riichi, ippatsu
+    // and pinfu (4 han 30 fu = 7700)
+    assert_eq!(
+        horas,
+        vec![(1, vec![-1000, 2000, 0]), (2, vec![-7700, 0, 7700])]
+    );
+}
+
+#[test]
+fn kyuushu_kyuuhai_aborts_and_the_dealer_stays() {
+    let mut g = game(Setup {
+        hands: ["19m19p19s1234p567z", DEALER_JUNK, SEAT2_JUNK],
+        draws: "7z",
+        ura: "",
+        ..Setup::default()
+    });
+    act(&mut g, 0, Action::Kyuushu);
+    assert!(g
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::Ryukyoku { reason, .. } if reason == "kyuushu")));
+    let Some(Event::StartKyoku { oya, honba, .. }) = g
+        .events()
+        .iter()
+        .rev()
+        .find(|e| matches!(e, Event::StartKyoku { .. }))
+    else {
+        panic!("a new hand")
+    };
+    assert_eq!((*oya, *honba), (0, 1));
+}
+
+/// Everybody discards what they draw until the wall is empty.
+fn play_out_tsumogiri(g: &mut Game) {
+    while let Phase::Turn { seat } | Phase::Respond { from: seat, .. } = g.phase() {
+        if matches!(g.events().last(), Some(Event::EndKyoku)) || g.is_over() {
+            break;
+        }
+        let deciding: Vec<u8> = g.deciding().collect();
+        for s in deciding {
+            let a = if g.legal_actions(s).contains(&Action::Pass) {
+                Action::Pass
+            } else {
+                let d = g.view(s).drawn().unwrap();
+                Action::Discard {
+                    tile: d,
+                    tsumogiri: true,
+                }
+            };
+            act(g, s, a);
+        }
+        if g.events()
+            .iter()
+            .any(|e| matches!(e, Event::Ryukyoku { .. }))
+        {
+            break;
+        }
+        let _ = seat;
+    }
+}
+
+#[test]
+fn exhaustive_draw_pays_tenpai() {
+    let rules = Rules {
+        nagashi_mangan: false,
+        ..Rules::default()
+    };
+    let mut g = game(Setup {
+        hands: [DEALER_JUNK, PINFU_TENPAI, SEAT2_JUNK],
+        rules,
+        ..Setup::default()
+    });
+    play_out_tsumogiri(&mut g);
+    let deltas = g.events().iter().find_map(|e| match e {
+        Event::Ryukyoku { reason, deltas } if reason == "exhaustive" => Some(deltas.clone()),
+        _ => None,
+    });
+    // the dealer's six pairs + 7z is chiitoitsu tenpai too
+    assert_eq!(deltas, Some(vec![1000, 1000, -2000]));
+}
+
+#[test]
+fn bust_ends_the_game() {
+    let start = KyokuStart {
+        scores: Some([3000, 51000, 51000]),
+        ..KyokuStart::default()
+    };
+    let mut g = game(Setup {
+        hands: [DEALER_JUNK, PINFU_TENPAI, SEAT2_JUNK],
+        draws: "1z5z2z4s",
+        start,
+        ..Setup::default()
+    });
+    discard(&mut g, 0, "1z");
+    act(
+        &mut g,
+        1,
+        Action::Riichi {
+            tile: tile("5z"),
+            tsumogiri: true,
+        },
+    );
+    discard(&mut g, 2, "2z");
+    discard(&mut g, 0, "4s");
+    act(&mut g, 1, Action::Ron); // 7700 (double riichi, ippatsu, pinfu) from the dealer's 3000
+    assert!(g.is_over());
+    assert_eq!(g.result().unwrap().scores, [-4700, 58700, 51000]);
+    assert_eq!(g.result().unwrap().ranks, [3, 1, 2]);
+}
+
+#[test]
+fn agari_yame_ends_all_last_when_the_dealer_is_top() {
+    let rules = Rules {
+        length: GameLength::Tonpuu,
+        ..Rules::default()
+    };
+    // E3: seat 2 deals; hands dealer first
+    let start = KyokuStart {
+        round: 2,
+        scores: Some([30000, 30000, 45000]),
+        ..KyokuStart::default()
+    };
+    let mut g = game(Setup {
+        hands: [PINFU_TENPAI, DEALER_JUNK, SEAT2_JUNK],
+        draws: "1s",
+        rules: rules.clone(),
+        start,
+        ..Setup::default()
+    });
+    act(&mut g, 2, Action::Tsumo); // tenhou for the dealer at 45000: top, game over
+    assert!(g.is_over());
+    assert_eq!(g.result().unwrap().ranks[2], 1);
+}
+
+#[test]
+fn all_last_without_40000_goes_into_the_next_wind() {
+    let rules = Rules {
+        length: GameLength::Tonpuu,
+        ..Rules::default()
+    };
+    let start = KyokuStart {
+        round: 2,
+        ..KyokuStart::default()
+    };
+    // E3, dealer seat 2; seat 0 (hands[1]) wins a small ron from the dealer
+    let mut g = game(Setup {
+        hands: [DEALER_JUNK, PINFU_TENPAI, SEAT2_JUNK],
+        draws: "1z5z2z4s",
+        rules,
+        start,
+        ..Setup::default()
+    });
+    discard(&mut g, 2, "1z");
+    discard(&mut g, 0, "5z");
+    discard(&mut g, 1, "2z");
+    discard(&mut g, 2, "4s");
+    act(&mut g, 0, Action::Ron);
+    assert!(!g.is_over(), "nobody has 40000: sudden death in South");
+    let Some(Event::StartKyoku { bakaze, oya, .. }) = g
+        .events()
+        .iter()
+        .rev()
+        .find(|e| matches!(e, Event::StartKyoku { .. }))
+    else {
+        panic!()
+    };
+    assert_eq!((*bakaze, *oya), (Tile::SOUTH, 0));
+}
