@@ -19,6 +19,24 @@ pub enum Bench {
     /// Shanten per 14-tile hand and full scoring per winning hand over a fixed random
     /// set; the same winning hands through python `mahjong` in the same run.
     Hand(HandArgs),
+    /// Full hanchan with random-legal and heuristic agents: decisions/s and games/s on
+    /// one core; riichienv-core on the same random workload when its bench binary exists.
+    Engine(EngineArgs),
+}
+
+/// Arguments of `meowlab bench engine`.
+#[derive(clap::Args)]
+pub struct EngineArgs {
+    /// Games per workload.
+    #[arg(long, default_value_t = 300)]
+    games: u64,
+    /// Seed of the first game.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The riichienv-core bench binary (built from the `meowlab-tests` crate);
+    /// default: `riichienv-bench` next to this executable; "none" skips it.
+    #[arg(long)]
+    riichienv: Option<PathBuf>,
 }
 
 /// Arguments of `meowlab bench hand`.
@@ -45,6 +63,7 @@ pub struct HandArgs {
 pub fn run(bench: Bench) -> Result<ExitCode> {
     match bench {
         Bench::Hand(args) => hand(args),
+        Bench::Engine(args) => engine(args),
     }
 }
 
@@ -160,6 +179,109 @@ fn hand(args: HandArgs) -> Result<ExitCode> {
     println!(
         "ratio     meowlab is {:.0}x faster than python mahjong per hand",
         py_us / (ours_s * 1e6)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Plays `games` full games with `seats`; returns (decisions, hands, seconds).
+fn engine_workload(seats: &str, games: u64, seed: u64) -> Result<(u64, u64, f64)> {
+    let mut agents = super::play::seat_agents(seats)?;
+    let rules = meowlab::sanma::Rules::default();
+    let start = Instant::now();
+    let (mut decisions, mut hands) = (0u64, 0u64);
+    for i in 0..games {
+        let seed = seed.wrapping_add(i);
+        for a in agents.iter_mut() {
+            a.start_game(seed);
+        }
+        let mut game = meowlab::sanma::Game::new(rules.clone(), seed);
+        let mut deciding = Vec::with_capacity(3);
+        while !game.is_over() {
+            deciding.clear();
+            deciding.extend(game.deciding());
+            for &seat in &deciding {
+                let action = agents[seat as usize].act(&game.view(seat));
+                game.act(seat, action)
+                    .map_err(|e| anyhow::anyhow!("seed {seed}: {e}"))?;
+                decisions += 1;
+            }
+        }
+        hands += game
+            .events()
+            .iter()
+            .filter(|e| matches!(e, meowlab::sanma::Event::StartKyoku { .. }))
+            .count() as u64;
+    }
+    Ok((decisions, hands, start.elapsed().as_secs_f64()))
+}
+
+fn engine(args: EngineArgs) -> Result<ExitCode> {
+    println!(
+        "meowlab bench engine: {} full hanchan per workload, Tenhou rules, one thread",
+        args.games
+    );
+    let mut ours_random = 0.0;
+    for seats in ["random,random,random", "heuristic,heuristic,heuristic"] {
+        let (d, h, secs) = engine_workload(seats, args.games, args.seed)?;
+        let per_sec = d as f64 / secs;
+        if seats.starts_with("random") {
+            ours_random = per_sec;
+        }
+        println!(
+            "meowlab      {seats:<30} {:>9.0} decisions/s {:>8.1} games/s  ({d} decisions, {h} hands, {secs:.2}s)",
+            per_sec,
+            args.games as f64 / secs
+        );
+    }
+    let bench = match &args.riichienv {
+        Some(p) if p.as_os_str() == "none" => return Ok(ExitCode::SUCCESS),
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?.with_file_name("riichienv-bench"),
+    };
+    if !bench.exists() {
+        println!(
+            "riichienv    skipped: {} not found (cargo build --release -p meowlab-tests --bin riichienv-bench)",
+            bench.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let out = Command::new(&bench)
+        .args([
+            "--games",
+            &args.games.to_string(),
+            "--seed",
+            &args.seed.to_string(),
+        ])
+        .output()
+        .with_context(|| format!("cannot run {}", bench.display()))?;
+    if !out.status.success() {
+        bail!(
+            "{} failed: {}",
+            bench.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .context("riichienv-bench printed no JSON line")?;
+    let r: serde_json::Value = serde_json::from_str(line)?;
+    let theirs = r["decisions_per_sec"]
+        .as_f64()
+        .context("no decisions_per_sec")?;
+    println!(
+        "riichienv    {:<30} {:>9.0} decisions/s {:>8.1} games/s  ({} decisions, {:.2}s)",
+        "random,random,random",
+        theirs,
+        r["games_per_sec"].as_f64().unwrap_or(0.0),
+        r["decisions"],
+        r["seconds"].as_f64().unwrap_or(0.0)
+    );
+    println!(
+        "ratio        meowlab random play is {:.1}x riichienv-core's decisions per CPU-second",
+        ours_random / theirs
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -83,27 +83,34 @@ fn unpack(p: Packed, melds: usize, pairs: usize) -> u8 {
 
 /// The fewest missing tiles for `melds` melds and one pair over the four suit groups.
 fn distance(groups: &[Packed; 4], melds: usize) -> u8 {
-    // best[m][h] over the groups combined so far
-    const INF: u8 = 0xF0;
-    let mut best: [[u8; 2]; 5] =
-        std::array::from_fn(|m| std::array::from_fn(|h| unpack(groups[0], m, h)));
-    for &g in &groups[1..] {
-        let mut next = [[INF; 2]; 5];
-        for m in 0..=melds {
-            for h in 0..2 {
-                let mut v = INF;
-                for gm in 0..=m {
-                    for gh in 0..=h {
-                        let prev = best[m - gm][h - gh];
-                        v = v.min(prev.saturating_add(unpack(g, gm, gh)));
-                    }
-                }
-                next[m][h] = v;
-            }
-        }
-        best = next;
+    let unpacked = |p: Packed| -> [[u8; 2]; 5] {
+        std::array::from_fn(|m| std::array::from_fn(|h| unpack(p, m, h)))
+    };
+    // pairwise: (man + pin) and (sou + honours), then only the one entry we need
+    let a = combine(&unpacked(groups[0]), &unpacked(groups[1]), melds);
+    let b = combine(&unpacked(groups[2]), &unpacked(groups[3]), melds);
+    let mut best = u8::MAX;
+    for m in 0..=melds {
+        best = best
+            .min(a[m][0] + b[melds - m][1])
+            .min(a[m][1] + b[melds - m][0]);
     }
-    best[melds][1]
+    best
+}
+
+/// `out[m][h]` = the best split of `m` melds and `h` pairs over two groups.
+fn combine(x: &[[u8; 2]; 5], y: &[[u8; 2]; 5], melds: usize) -> [[u8; 2]; 5] {
+    let mut out = [[u8::MAX / 2; 2]; 5];
+    for m in 0..=melds {
+        let (mut h0, mut h1) = (u8::MAX / 2, u8::MAX / 2);
+        for k in 0..=m {
+            let (xa, yb) = (x[k], y[m - k]);
+            h0 = h0.min(xa[0] + yb[0]);
+            h1 = h1.min(xa[1] + yb[0]).min(xa[0] + yb[1]);
+        }
+        out[m] = [h0, h1];
+    }
+    out
 }
 
 const SUIT_PATTERNS: usize = 1_953_125; // 5^9

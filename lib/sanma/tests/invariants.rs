@@ -63,8 +63,12 @@ fn random_games_keep_every_invariant() {
 
 #[test]
 fn heuristic_games_keep_every_invariant() {
+    let n = std::env::var("MEOWLAB_FUZZ_HEURISTIC_GAMES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60u64);
     let mut agents = agents(["heuristic", "heuristic", "random"]);
-    for seed in 0..60 {
+    for seed in 0..n {
         checked_game(Rules::default(), seed, &mut agents);
     }
 }

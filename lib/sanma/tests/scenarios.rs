@@ -544,3 +544,80 @@ fn all_last_without_40000_goes_into_the_next_wind() {
     };
     assert_eq!((*bakaze, *oya), (Tile::SOUTH, 0));
 }
+
+#[test]
+fn four_kans_by_two_players_abort_the_hand() {
+    let mut g = game(Setup {
+        hands: ["1111p9999p789s45z", "2222s3333s11z567z", SEAT2_JUNK],
+        draws: "6z7p",
+        replacements: "9m1m6p2p",
+        ..Setup::default()
+    });
+    act(&mut g, 0, Action::Ankan { tile: tile("1p") });
+    act(&mut g, 0, Action::Ankan { tile: tile("9p") });
+    discard(&mut g, 0, "1m");
+    act(&mut g, 1, Action::Ankan { tile: tile("2s") });
+    act(&mut g, 1, Action::Ankan { tile: tile("3s") });
+    assert_eq!(g.view(1).dora_indicators().len(), 5);
+    discard(&mut g, 1, "2p");
+    assert!(g
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::Ryukyoku { reason, .. } if reason == "suukaikan")));
+    let Some(Event::StartKyoku { oya, honba, .. }) = g
+        .events()
+        .iter()
+        .rev()
+        .find(|e| matches!(e, Event::StartKyoku { .. }))
+    else {
+        panic!("a new hand")
+    };
+    assert_eq!((*oya, *honba), (0, 1));
+}
+
+#[test]
+fn nagashi_mangan_is_paid_like_a_mangan_tsumo() {
+    let hands = ["234567p234567s5z", "234567p234567s6z", "345p345s678p678s9p"];
+    // every draw of seat 2 is a terminal or honour; the others draw the rest
+    let mut pool: Vec<Tile> = meowlab_sanma::wall::tile_set(false).to_vec();
+    for h in hands.iter().chain(["9m", "9m"].iter()) {
+        for x in t(h) {
+            let i = pool.iter().position(|&p| p == x).unwrap();
+            pool.remove(i);
+        }
+    }
+    let (mut yaochu, mut other): (Vec<Tile>, Vec<Tile>) =
+        pool.into_iter().partition(|t| t.is_terminal_or_honor());
+    let draws: Vec<Tile> = (0..55)
+        .map(|i| {
+            if i % 3 == 2 {
+                yaochu.remove(0)
+            } else {
+                other.pop().unwrap_or_else(|| yaochu.pop().unwrap())
+            }
+        })
+        .collect();
+    let draws: String = draws.iter().map(|t| t.to_string()).collect();
+    let rules = Rules {
+        red_fives: false,
+        ..Rules::default()
+    };
+    let mut g = game(Setup {
+        hands,
+        draws: &draws,
+        rules,
+        ..Setup::default()
+    });
+    // the dealer and seat 1 throw a simple from the hand first, so only seat 2 qualifies
+    discard(&mut g, 0, "2p");
+    discard(&mut g, 1, "2p");
+    play_out_tsumogiri(&mut g);
+    let deltas = g.events().iter().find_map(|e| match e {
+        Event::Ryukyoku { reason, deltas } => Some((reason.clone(), deltas.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        deltas,
+        Some(("nagashi".to_string(), vec![-4000, -2000, 6000]))
+    );
+}

@@ -147,24 +147,33 @@ fn turn(view: &SeatView<'_>, legal: &[Action]) -> Action {
         }
     }
 
-    // candidate discards (riichi versions preferred when tenpai)
+    // candidate discards (riichi versions preferred when tenpai); ukeire only for the
+    // candidates that keep the best shanten, which is where the choice is made
     let threatened = riichi_opponents(view) > 0;
+    let fold = threatened && current >= 2;
+    let candidates: Vec<(Action, Tile, bool, i8)> = legal
+        .iter()
+        .filter_map(|&a| match a {
+            Action::Discard { tile, .. } => Some((a, tile, false)),
+            Action::Riichi { tile, .. } => Some((a, tile, true)),
+            _ => None,
+        })
+        .map(|(a, tile, is_riichi)| {
+            let mut after = counts;
+            after[tile.index()] -= 1;
+            (a, tile, is_riichi, shanten(&after))
+        })
+        .collect();
+    let best_shanten = candidates.iter().map(|c| c.3).min().unwrap_or(8);
     let mut best: Option<(f32, Action)> = None;
-    for &a in legal {
-        let (tile, is_riichi) = match a {
-            Action::Discard { tile, .. } => (tile, false),
-            Action::Riichi { tile, .. } => (tile, true),
-            _ => continue,
-        };
-        let mut after = counts;
-        after[tile.index()] -= 1;
-        let s = shanten(&after);
-        let fold = threatened && current >= 2;
+    for &(a, tile, is_riichi, s) in &candidates {
         let score = if fold {
             // minimise danger, then stay close to tenpai
             -danger(view, tile, &visible) * 100.0 - s as f32 * 5.0 - keep_value(tile, dora) * 0.1
         } else {
-            let u = if s <= current {
+            let mut after = counts;
+            after[tile.index()] -= 1;
+            let u = if s == best_shanten {
                 ukeire(&after, &visible, Variant::Sanma).total as f32
             } else {
                 0.0

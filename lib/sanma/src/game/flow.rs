@@ -192,11 +192,13 @@ impl Game {
         }
     }
 
-    /// Seats waiting on `tile` that did not win on it become furiten.
-    fn mark_passed_wins(&mut self, from: Seat, tile: Tile) {
+    /// Seats waiting on `tile` that did not win on it become furiten. A concealed kan
+    /// only counts for the seats that could rob it (kokushi).
+    fn mark_passed_wins(&mut self, from: Seat, tile: Tile, trigger: Trigger) {
         for s in (0..3).filter(|&s| s != from) {
+            let could_rob = self.legal[s as usize].contains(&Action::Ron);
             let p = &mut self.players[s as usize];
-            if p.waits & kind_bit(tile) != 0 {
+            if p.waits & kind_bit(tile) != 0 && (trigger != Trigger::Ankan || could_rob) {
                 p.furiten_temporary = true;
                 if p.riichi {
                     p.furiten_riichi = true;
@@ -220,7 +222,7 @@ impl Game {
 
     /// Nobody won on or called `tile`: the game goes on.
     fn continue_after(&mut self, from: Seat, tile: Tile, trigger: Trigger) {
-        self.mark_passed_wins(from, tile);
+        self.mark_passed_wins(from, tile, trigger);
         match trigger {
             Trigger::Discard => {
                 self.accept_riichi(from);
@@ -249,7 +251,7 @@ impl Game {
 
     fn call(&mut self, seat: Seat, from: Seat, tile: Tile, action: Action) {
         self.accept_riichi(from);
-        self.mark_passed_wins(from, tile);
+        self.mark_passed_wins(from, tile, Trigger::Discard);
         if let Some(d) = self.players[from as usize].discards.last_mut() {
             d.called = true;
         }
