@@ -4,6 +4,7 @@
 
 use meowlab_sanma::bots::{agent_from_name, HeuristicAgent, RandomAgent};
 use meowlab_sanma::event::{from_jsonl, to_jsonl};
+use meowlab_sanma::replay::replay_events;
 use meowlab_sanma::{Agent, Game, Rules};
 
 fn agents(names: [&str; 3]) -> Vec<Box<dyn Agent>> {
@@ -80,13 +81,17 @@ fn a_game_replays_from_seed_and_actions() {
         Box::new(HeuristicAgent),
         Box::new(RandomAgent::new(2)),
     ];
-    for seed in 0..20 {
+    for seed in 0..200 {
         let game = checked_game(Rules::default(), seed, &mut agents);
         let replayed = Game::replay(Rules::default(), seed, game.history()).unwrap();
         assert_eq!(replayed.events(), game.events(), "seed {seed}");
-        // the JSONL log round-trips
+        // the JSONL log round-trips, and the game replays from the log alone
         let text = to_jsonl(game.events());
-        assert_eq!(from_jsonl(&text).unwrap(), game.events(), "seed {seed}");
+        let log = from_jsonl(&text).unwrap();
+        assert_eq!(log, game.events(), "seed {seed}");
+        let from_log =
+            replay_events(Rules::default(), &log).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        assert_eq!(from_log.result(), game.result(), "seed {seed}");
     }
 }
 

@@ -13,7 +13,10 @@ impl Game {
     pub(super) fn start_kyoku(&mut self, wall: Option<Wall>) {
         self.wall = match wall {
             Some(w) => w,
-            None => Wall::shuffled(&mut self.rng, self.rules.red_fives),
+            None => match self.queued_walls.pop_front() {
+                Some(w) => w,
+                None => Wall::shuffled(&mut self.rng, self.rules.red_fives),
+            },
         };
         for p in &mut self.players {
             p.reset();

@@ -292,6 +292,8 @@ pub struct Game {
     history: Vec<(Seat, Action)>,
     /// Points plus deposits, conserved throughout the game.
     points_total: i32,
+    /// Walls for the next hands (replays); empty in normal play.
+    queued_walls: std::collections::VecDeque<Wall>,
 }
 
 impl Game {
@@ -330,6 +332,7 @@ impl Game {
             result: None,
             history: Vec::with_capacity(1024),
             points_total: 3 * scores[0],
+            queued_walls: std::collections::VecDeque::new(),
         };
         game.events.push(Event::StartGame {
             names,
@@ -353,6 +356,18 @@ impl Game {
         game.points_total = game.scores.iter().sum::<i32>() + 1000 * game.deposits as i32;
         game.start_kyoku(Some(wall));
         game
+    }
+
+    /// Sets the seat names in the `start_game` event.
+    pub(crate) fn set_names(&mut self, names: Vec<String>) {
+        if let Some(Event::StartGame { names: n, .. }) = self.events.first_mut() {
+            *n = names;
+        }
+    }
+
+    /// Uses these walls, in order, for the hands after the current one.
+    pub(crate) fn queue_walls(&mut self, walls: impl IntoIterator<Item = Wall>) {
+        self.queued_walls.extend(walls);
     }
 
     /// Replays a game from its seed and the actions taken; errors name the step.
