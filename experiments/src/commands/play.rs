@@ -10,6 +10,8 @@ use meowlab::sanma::bots::agent_from_name;
 use meowlab::sanma::event::to_jsonl;
 use meowlab::sanma::stats::{add_game, SeatStats};
 use meowlab::sanma::{Agent, Game, Rules};
+use meowlab::store::sanma::games_schema;
+use meowlab::store::{AgentOutput, Run, SanmaLogger, TableReader, WriterOptions};
 
 /// Arguments of `meowlab play`.
 #[derive(clap::Args)]
@@ -29,6 +31,19 @@ pub struct Args {
     /// Write each game's mjai log as DIR/game-<seed>.jsonl.
     #[arg(long)]
     mjai: Option<PathBuf>,
+    /// Log every game to a run (Parquet tables games/kyoku/decisions/events) under
+    /// --runs-dir; an unfinished run of the same id is resumed.
+    #[arg(long)]
+    log: bool,
+    /// Where runs are written.
+    #[arg(long, default_value = "data/runs")]
+    runs_dir: PathBuf,
+    /// Run folder name (default: play-<seats>-seed<seed>).
+    #[arg(long)]
+    run_id: Option<String>,
+    /// Complete the open shards every this many games (a crash loses at most these).
+    #[arg(long, default_value_t = 100)]
+    games_per_shard: usize,
     /// Check the engine's invariants at every decision (slower; for long offline runs).
     #[arg(long)]
     check: bool,
@@ -71,6 +86,7 @@ fn play_checked(
     seed: u64,
     agents: &mut [Box<dyn Agent>],
     check: bool,
+    mut log: Option<&mut SanmaLogger>,
 ) -> Result<(Game, u64)> {
     for a in agents.iter_mut() {
         a.start_game(seed);
@@ -88,6 +104,9 @@ fn play_checked(
         deciding.extend(game.deciding());
         for &seat in &deciding {
             let action = agents[seat as usize].act(&game.view(seat));
+            if let Some(log) = log.as_deref_mut() {
+                log.record_decision(&game, seat, action, AgentOutput::default(), None);
+            }
             game.act(seat, action).with_context(|| {
                 format!(
                     "seed {seed}: agent {} chose an illegal action",
@@ -106,6 +125,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(dir) = &args.mjai {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    let mut run = None;
+    let mut logger = None;
+    let mut done: std::collections::BTreeSet<u64> = Default::default();
+    if args.log {
+        let run_id = args
+            .run_id
+            .clone()
+            .unwrap_or_else(|| format!("play-{}-seed{}", args.seats.replace(',', "-"), args.seed));
+        if let Ok(existing) = Run::open(&args.runs_dir.join(&run_id)) {
+            if existing.meta().status == "complete" {
+                bail!(
+                    "run {} is complete already; choose another --run-id or remove it",
+                    existing.dir().display()
+                );
+            }
+            done = logged_games(&existing)?;
+        }
+        let config = serde_json::json!({
+            "command": "play", "games": args.games, "seed": args.seed, "seats": args.seats, "rules": rules,
+        });
+        let r = Run::create(&args.runs_dir, &run_id, "play", args.seed, config)?;
+        let mut l = SanmaLogger::create(&r, WriterOptions::default())?;
+        l.games_per_shard = args.games_per_shard.max(1);
+        logger = Some(l);
+        run = Some(r);
+    }
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {
@@ -120,7 +165,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let start = Instant::now();
     for i in 0..args.games {
         let seed = args.seed.wrapping_add(i);
-        let (game, n) = play_checked(&rules, seed, &mut agents, args.check)?;
+        if done.contains(&seed) {
+            bar.inc(1);
+            continue; // logged by the interrupted run we resume
+        }
+        let (game, n) = play_checked(&rules, seed, &mut agents, args.check, logger.as_mut())?;
+        if let Some(log) = logger.as_mut() {
+            log.finish_game(&game, seed)?;
+        }
         decisions += n;
         add_game(&mut stats, &game);
         if let Some(dir) = &args.mjai {
@@ -131,6 +183,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    if let (Some(log), Some(run)) = (logger, run.as_mut()) {
+        log.close()?;
+        run.finish(true)?;
+        println!("logged to {}", run.dir().display());
+    }
     let secs = start.elapsed().as_secs_f64();
     println!(
         "{} games (seeds {}..{}), {} hands, {decisions} decisions in {secs:.2}s ({:.0} decisions/s)",
@@ -175,4 +232,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     println!("(win, deal-in, riichi, call and draw rates are per hand)");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Game ids already in a run's `games` table (to resume it).
+fn logged_games(run: &Run) -> Result<std::collections::BTreeSet<u64>> {
+    let dir = run.dir().join("games");
+    if !dir.exists() {
+        return Ok(Default::default());
+    }
+    let reader = TableReader::open(&dir, Some(games_schema()))?;
+    let mut ids = std::collections::BTreeSet::new();
+    for batch in reader.read(Some(&["game_id"]))? {
+        let col = batch
+            .column(0)
+            .as_any()
+            .downcast_ref::<meowlab::store::arrow::UInt64Array>()
+            .context("game_id is u64")?;
+        ids.extend(col.iter().flatten());
+    }
+    Ok(ids)
 }

@@ -14,3 +14,5 @@
 pub use meowlab_hand as hand;
 /// The Sanma game engine, events and bots (crate `meowlab-sanma`).
 pub use meowlab_sanma as sanma;
+/// The Parquet trajectory store (crate `meowlab-store`).
+pub use meowlab_store as store;

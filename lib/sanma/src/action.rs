@@ -55,6 +55,32 @@ pub enum Action {
     Pass,
 }
 
+/// Size of the action index space (see [`Action::index`]).
+pub const ACTION_SPACE: usize = 150;
+
+impl Action {
+    /// A stable index for logs and models: 0–36 discard (raw tile; red fives 34–36),
+    /// 37–73 riichi with that discard, 74 tsumo, 75 ron, 76 kita, 77–110 ankan of a kind,
+    /// 111–144 kakan of a kind, 145 pon with two plain tiles, 146 pon with a red five,
+    /// 147 daiminkan, 148 kyuushu, 149 pass. (Tsumogiri is logged separately.)
+    pub fn index(self) -> u16 {
+        match self {
+            Action::Discard { tile, .. } => tile.raw() as u16,
+            Action::Riichi { tile, .. } => 37 + tile.raw() as u16,
+            Action::Tsumo => 74,
+            Action::Ron => 75,
+            Action::Kita => 76,
+            Action::Ankan { tile } => 77 + tile.index() as u16,
+            Action::Kakan { tile } => 111 + tile.index() as u16,
+            Action::Pon { consumed } if consumed.iter().any(|t| t.is_red()) => 146,
+            Action::Pon { .. } => 145,
+            Action::Daiminkan => 147,
+            Action::Kyuushu => 148,
+            Action::Pass => 149,
+        }
+    }
+}
+
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

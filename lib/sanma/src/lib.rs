@@ -23,7 +23,7 @@ pub mod stats;
 pub mod view;
 pub mod wall;
 
-pub use action::{Action, IllegalAction, Seat};
+pub use action::{Action, IllegalAction, Seat, ACTION_SPACE};
 pub use bots::{play_game, Agent};
 pub use event::Event;
 pub use game::{Game, GameResult, KyokuStart, Phase};

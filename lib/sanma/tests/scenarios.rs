@@ -624,14 +624,45 @@ fn nagashi_mangan_is_paid_like_a_mangan_tsumo() {
 
 #[test]
 fn illegal_actions_are_refused_with_a_reason_and_change_nothing() {
-    let mut g = game(Setup { hands: [DEALER_JUNK, PINFU_TENPAI, SEAT2_JUNK], draws: "1z", ..Setup::default() });
+    let mut g = game(Setup {
+        hands: [DEALER_JUNK, PINFU_TENPAI, SEAT2_JUNK],
+        draws: "1z",
+        ..Setup::default()
+    });
     let before = (g.events().len(), g.history().len(), g.phase());
     let cases = [
-        (1, Action::Discard { tile: tile("1p"), tsumogiri: false }, "not this seat's decision"),
-        (0, Action::Discard { tile: tile("5s"), tsumogiri: false }, "does not hold 5s"),
+        (
+            1,
+            Action::Discard {
+                tile: tile("1p"),
+                tsumogiri: false,
+            },
+            "not this seat's decision",
+        ),
+        (
+            0,
+            Action::Discard {
+                tile: tile("5s"),
+                tsumogiri: false,
+            },
+            "does not hold 5s",
+        ),
         (0, Action::Tsumo, "not complete"),
-        (0, Action::Riichi { tile: tile("1m"), tsumogiri: false }, "not tenpai"),
-        (0, Action::Pon { consumed: [tile("1m"), tile("1m")] }, "not legal now"),
+        (
+            0,
+            Action::Riichi {
+                tile: tile("1m"),
+                tsumogiri: false,
+            },
+            "not tenpai",
+        ),
+        (
+            0,
+            Action::Pon {
+                consumed: [tile("1m"), tile("1m")],
+            },
+            "not legal now",
+        ),
         (7, Action::Pass, "only seats 0, 1 and 2"),
     ];
     for (seat, action, why) in cases {
