@@ -22,6 +22,23 @@ pub enum Bench {
     /// Full hanchan with random-legal and heuristic agents: decisions/s and games/s on
     /// one core; riichienv-core on the same random workload when its bench binary exists.
     Engine(EngineArgs),
+    /// Trajectory store: write and read 1M control steps and 100k Sanma decisions
+    /// (rows/s, bytes/row), and the slowdown logging adds to self-play.
+    Store(StoreArgs),
+}
+
+/// Arguments of `meowlab bench store`.
+#[derive(clap::Args)]
+pub struct StoreArgs {
+    /// Control steps to write and read.
+    #[arg(long, default_value_t = 1_000_000)]
+    steps: u64,
+    /// Heuristic self-play games for the Sanma part (~330 decisions each).
+    #[arg(long, default_value_t = 300)]
+    games: u64,
+    /// Scratch folder (removed afterwards).
+    #[arg(long)]
+    dir: Option<PathBuf>,
 }
 
 /// Arguments of `meowlab bench engine`.
@@ -64,6 +81,7 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
     match bench {
         Bench::Hand(args) => hand(args),
         Bench::Engine(args) => engine(args),
+        Bench::Store(args) => store(args),
     }
 }
 
@@ -283,5 +301,107 @@ fn engine(args: EngineArgs) -> Result<ExitCode> {
         "ratio        meowlab random play is {:.1}x riichienv-core's decisions per CPU-second",
         ours_random / theirs
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            total += if p.is_dir() { dir_bytes(&p) } else { e.metadata().map_or(0, |m| m.len()) };
+        }
+    }
+    total
+}
+
+/// Heuristic self-play, optionally logged; returns (decisions, seconds).
+fn selfplay(games: u64, log: Option<&mut meowlab::store::SanmaLogger>) -> Result<(u64, f64)> {
+    use meowlab::store::AgentOutput;
+    let mut log = log;
+    let mut agents = super::play::seat_agents("heuristic,heuristic,heuristic")?;
+    let start = Instant::now();
+    let mut decisions = 0;
+    for seed in 0..games {
+        agents.iter_mut().for_each(|a| a.start_game(seed));
+        let mut game = meowlab::sanma::Game::new(meowlab::sanma::Rules::default(), seed);
+        while !game.is_over() {
+            for seat in game.deciding().collect::<Vec<_>>() {
+                let a = agents[seat as usize].act(&game.view(seat));
+                if let Some(l) = log.as_deref_mut() {
+                    l.record_decision(&game, seat, a, AgentOutput::default(), None);
+                }
+                game.act(seat, a).map_err(|e| anyhow::anyhow!("{e}"))?;
+                decisions += 1;
+            }
+        }
+        if let Some(l) = log.as_deref_mut() {
+            l.finish_game(&game, seed)?;
+        }
+    }
+    if let Some(l) = log {
+        l.flush()?;
+    }
+    Ok((decisions, start.elapsed().as_secs_f64()))
+}
+
+fn store(args: StoreArgs) -> Result<ExitCode> {
+    use meowlab::store::control::{Phase, Step};
+    use meowlab::store::{ControlLogger, Run, SanmaLogger, TableReader, WriterOptions};
+    let dir = args.dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("meowlab-bench-store-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("meowlab bench store (zstd level 3, 64k-row row groups)");
+
+    // control: 1M steps of a 4-float observation, 1 action, in 500-step episodes
+    let run = Run::create(&dir, "control", "bench", 0, serde_json::Value::Null)?;
+    let mut log = ControlLogger::create(&run, 4, 1, WriterOptions::default())?;
+    let start = Instant::now();
+    let mut obs = [0f32; 4];
+    for i in 0..args.steps {
+        let t = (i % 500) as u32;
+        obs[0] = (i as f32 * 0.01).sin();
+        obs[1] = t as f32;
+        let step = Step { observation: &obs, action: &[(i % 2) as f32], reward: 1.0, terminated: t == 499, truncated: false, log_prob: Some(-0.69), value: None };
+        log.step(Phase::Train, i / 500, t, &step)?;
+        if t == 499 {
+            log.episode(Phase::Train, i / 500, i / 500, 500.0, 500, i + 1)?;
+        }
+    }
+    log.close()?;
+    let write = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let reader = TableReader::open(&run.dir().join("steps"), None)?;
+    let rows: usize = reader.batches(None, 64 * 1024).map(|b| b.map(|b| b.num_rows())).sum::<Result<usize, _>>()?;
+    let read = start.elapsed().as_secs_f64();
+    let bytes = dir_bytes(&run.dir().join("steps"));
+    println!(
+        "control steps   {rows:>9} rows: write {:>10.0} rows/s, read {:>10.0} rows/s, {:.1} bytes/row",
+        args.steps as f64 / write,
+        rows as f64 / read,
+        bytes as f64 / rows as f64
+    );
+
+    // sanma: heuristic self-play with and without logging
+    let (_, plain) = selfplay(args.games, None)?;
+    let run = Run::create(&dir, "sanma", "bench", 0, serde_json::Value::Null)?;
+    let mut logger = SanmaLogger::create(&run, WriterOptions::default())?;
+    let (decisions, logged) = selfplay(args.games, Some(&mut logger))?;
+    logger.close()?;
+    let start = Instant::now();
+    let reader = TableReader::open(&run.dir().join("decisions"), None)?;
+    let rows: usize = reader.batches(None, 64 * 1024).map(|b| b.map(|b| b.num_rows())).sum::<Result<usize, _>>()?;
+    let read = start.elapsed().as_secs_f64();
+    let bytes = dir_bytes(&run.dir().join("decisions"));
+    println!(
+        "sanma decisions {rows:>9} rows: read {:>10.0} rows/s, {:.1} bytes/row (observation column empty until the encoder lands)",
+        rows as f64 / read,
+        bytes as f64 / rows as f64
+    );
+    println!(
+        "self-play       {} games, {decisions} decisions: {plain:.2}s plain, {logged:.2}s logged -> logging adds {:.1}%",
+        args.games,
+        100.0 * (logged - plain) / plain
+    );
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(ExitCode::SUCCESS)
 }

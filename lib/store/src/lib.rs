@@ -11,6 +11,7 @@
 //! The store depends on the engine (it logs games), never the other way round.
 #![deny(missing_docs)]
 
+pub mod control;
 pub mod error;
 pub mod run;
 pub mod sanma;
@@ -24,5 +25,6 @@ pub mod arrow {
 
 pub use error::{Result, StoreError};
 pub use run::{Run, RunMeta, SCHEMA_VERSION};
+pub use control::ControlLogger;
 pub use sanma::{AgentOutput, SanmaLogger};
 pub use table::{TableReader, TableWriter, WriterOptions};

@@ -130,6 +130,8 @@ pub struct SanmaLogger {
     events: TableWriter,
     pending: Vec<PendingDecision>,
     games_since_flush: usize,
+    events_seen: usize,
+    kyoku_seen: usize,
     /// Finished games per shard boundary: shards are completed every this many games,
     /// so a crash loses at most that many games.
     pub games_per_shard: usize,
@@ -171,6 +173,8 @@ impl SanmaLogger {
             events: open("events", events_schema())?,
             pending: Vec::with_capacity(1024),
             games_since_flush: 0,
+            events_seen: 0,
+            kyoku_seen: 0,
             games_per_shard: 100,
         })
     }
@@ -227,6 +231,7 @@ impl SanmaLogger {
         self.write_events(game_id, events)?;
         self.write_decisions(game_id, &kyoku_rows, &result)?;
         self.games_since_flush += 1;
+        (self.events_seen, self.kyoku_seen) = (0, 0);
         if self.games_since_flush >= self.games_per_shard {
             self.flush()?;
         }
@@ -382,10 +387,8 @@ impl SanmaLogger {
                 started = true;
             }
             let text = serde_json::to_string(e).expect("events serialise");
-            let ty = serde_json::from_str::<serde_json::Value>(&text)
-                .ok()
-                .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
-                .unwrap_or_default();
+            // internally tagged: the JSON starts with {"type":"<name>"
+            let ty = text.strip_prefix("{\"type\":\"").and_then(|t| t.split('"').next()).unwrap_or_default();
             id.append_value(game_id);
             seq.append_value(i as u32);
             kyoku.append_value(k);
