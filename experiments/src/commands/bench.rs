@@ -309,7 +309,11 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             let p = e.path();
-            total += if p.is_dir() { dir_bytes(&p) } else { e.metadata().map_or(0, |m| m.len()) };
+            total += if p.is_dir() {
+                dir_bytes(&p)
+            } else {
+                e.metadata().map_or(0, |m| m.len())
+            };
         }
     }
     total
@@ -348,7 +352,9 @@ fn selfplay(games: u64, log: Option<&mut meowlab::store::SanmaLogger>) -> Result
 fn store(args: StoreArgs) -> Result<ExitCode> {
     use meowlab::store::control::{Phase, Step};
     use meowlab::store::{ControlLogger, Run, SanmaLogger, TableReader, WriterOptions};
-    let dir = args.dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("meowlab-bench-store-{}", std::process::id())));
+    let dir = args.dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("meowlab-bench-store-{}", std::process::id()))
+    });
     let _ = std::fs::remove_dir_all(&dir);
     println!("meowlab bench store (zstd level 3, 64k-row row groups)");
 
@@ -361,7 +367,15 @@ fn store(args: StoreArgs) -> Result<ExitCode> {
         let t = (i % 500) as u32;
         obs[0] = (i as f32 * 0.01).sin();
         obs[1] = t as f32;
-        let step = Step { observation: &obs, action: &[(i % 2) as f32], reward: 1.0, terminated: t == 499, truncated: false, log_prob: Some(-0.69), value: None };
+        let step = Step {
+            observation: &obs,
+            action: &[(i % 2) as f32],
+            reward: 1.0,
+            terminated: t == 499,
+            truncated: false,
+            log_prob: Some(-0.69),
+            value: None,
+        };
         log.step(Phase::Train, i / 500, t, &step)?;
         if t == 499 {
             log.episode(Phase::Train, i / 500, i / 500, 500.0, 500, i + 1)?;
@@ -371,7 +385,10 @@ fn store(args: StoreArgs) -> Result<ExitCode> {
     let write = start.elapsed().as_secs_f64();
     let start = Instant::now();
     let reader = TableReader::open(&run.dir().join("steps"), None)?;
-    let rows: usize = reader.batches(None, 64 * 1024).map(|b| b.map(|b| b.num_rows())).sum::<Result<usize, _>>()?;
+    let rows: usize = reader
+        .batches(None, 64 * 1024)
+        .map(|b| b.map(|b| b.num_rows()))
+        .sum::<Result<usize, _>>()?;
     let read = start.elapsed().as_secs_f64();
     let bytes = dir_bytes(&run.dir().join("steps"));
     println!(
@@ -389,7 +406,10 @@ fn store(args: StoreArgs) -> Result<ExitCode> {
     logger.close()?;
     let start = Instant::now();
     let reader = TableReader::open(&run.dir().join("decisions"), None)?;
-    let rows: usize = reader.batches(None, 64 * 1024).map(|b| b.map(|b| b.num_rows())).sum::<Result<usize, _>>()?;
+    let rows: usize = reader
+        .batches(None, 64 * 1024)
+        .map(|b| b.map(|b| b.num_rows()))
+        .sum::<Result<usize, _>>()?;
     let read = start.elapsed().as_secs_f64();
     let bytes = dir_bytes(&run.dir().join("decisions"));
     println!(

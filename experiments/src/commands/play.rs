@@ -129,18 +129,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut logger = None;
     let mut done: std::collections::BTreeSet<u64> = Default::default();
     if args.log {
-        let run_id = args
-            .run_id
-            .clone()
-            .unwrap_or_else(|| format!("play-{}-seed{}", args.seats.replace(',', "-"), args.seed));
-        if let Ok(existing) = Run::open(&args.runs_dir.join(&run_id)) {
-            if existing.meta().status == "complete" {
+        let base = format!("play-{}-seed{}", args.seats.replace(',', "-"), args.seed);
+        let mut run_id = args.run_id.clone().unwrap_or_else(|| base.clone());
+        let mut n = 1;
+        while let Ok(existing) = Run::open(&args.runs_dir.join(&run_id)) {
+            if existing.meta().status != "complete" {
+                done = logged_games(&existing)?; // resume an interrupted run
+                break;
+            }
+            if args.run_id.is_some() {
                 bail!(
                     "run {} is complete already; choose another --run-id or remove it",
                     existing.dir().display()
                 );
             }
-            done = logged_games(&existing)?;
+            n += 1;
+            run_id = format!("{base}-{n}");
         }
         let config = serde_json::json!({
             "command": "play", "games": args.games, "seed": args.seed, "seats": args.seats, "rules": rules,

@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, FixedSizeListBuilder, Float32Builder, Float64Builder, UInt32Builder, UInt64Builder};
+use arrow_array::builder::{
+    BooleanBuilder, FixedSizeListBuilder, Float32Builder, Float64Builder, UInt32Builder,
+    UInt64Builder,
+};
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
@@ -34,7 +37,8 @@ impl Phase {
 /// `steps` for observations of `obs_dim` and actions of `act_dim` floats (a discrete
 /// action is one float holding its index).
 pub fn steps_schema(obs_dim: i32, act_dim: i32) -> SchemaRef {
-    let f32_list = |n: i32| DataType::FixedSizeList(Arc::new(Field::new("item", DataType::Float32, false)), n);
+    let f32_list =
+        |n: i32| DataType::FixedSizeList(Arc::new(Field::new("item", DataType::Float32, false)), n);
     Arc::new(Schema::new(vec![
         Field::new("episode_id", DataType::UInt64, false),
         Field::new("step", DataType::UInt32, false),
@@ -97,8 +101,16 @@ impl StepBuffer {
         StepBuffer {
             episode: UInt64Builder::new(),
             step: UInt32Builder::new(),
-            obs: FixedSizeListBuilder::new(Float32Builder::new(), obs_dim).with_field(Field::new("item", DataType::Float32, false)),
-            act: FixedSizeListBuilder::new(Float32Builder::new(), act_dim).with_field(Field::new("item", DataType::Float32, false)),
+            obs: FixedSizeListBuilder::new(Float32Builder::new(), obs_dim).with_field(Field::new(
+                "item",
+                DataType::Float32,
+                false,
+            )),
+            act: FixedSizeListBuilder::new(Float32Builder::new(), act_dim).with_field(Field::new(
+                "item",
+                DataType::Float32,
+                false,
+            )),
             reward: Float64Builder::new(),
             terminated: BooleanBuilder::new(),
             truncated: BooleanBuilder::new(),
@@ -140,11 +152,20 @@ pub struct ControlLogger {
 
 impl ControlLogger {
     /// Opens (or appends to) the control tables of `run`.
-    pub fn create(run: &Run, obs_dim: usize, act_dim: usize, options: WriterOptions) -> Result<ControlLogger> {
+    pub fn create(
+        run: &Run,
+        obs_dim: usize,
+        act_dim: usize,
+        options: WriterOptions,
+    ) -> Result<ControlLogger> {
         let schema = steps_schema(obs_dim as i32, act_dim as i32);
         let steps = run.dir().join("steps");
         let open = |phase: Phase| -> Result<(TableWriter, StepBuffer)> {
-            let w = TableWriter::open(&steps.join(format!("phase={}", phase.as_str())), schema.clone(), options)?;
+            let w = TableWriter::open(
+                &steps.join(format!("phase={}", phase.as_str())),
+                schema.clone(),
+                options,
+            )?;
             Ok((w, StepBuffer::new(obs_dim as i32, act_dim as i32)))
         };
         Ok(ControlLogger {
@@ -192,7 +213,15 @@ impl ControlLogger {
     }
 
     /// Records a finished episode.
-    pub fn episode(&mut self, phase: Phase, episode_id: u64, seed: u64, ret: f64, length: u32, global_step: u64) -> Result<()> {
+    pub fn episode(
+        &mut self,
+        phase: Phase,
+        episode_id: u64,
+        seed: u64,
+        ret: f64,
+        length: u32,
+        global_step: u64,
+    ) -> Result<()> {
         let cols: Vec<ArrayRef> = vec![
             Arc::new(arrow_array::UInt64Array::from(vec![episode_id])),
             Arc::new(arrow_array::UInt64Array::from(vec![seed])),
@@ -201,7 +230,10 @@ impl ControlLogger {
             Arc::new(arrow_array::UInt32Array::from(vec![length])),
             Arc::new(arrow_array::UInt64Array::from(vec![global_step])),
         ];
-        self.episodes.write(&RecordBatch::try_new(episodes_schema(), cols).expect("episode columns match the schema"))
+        self.episodes.write(
+            &RecordBatch::try_new(episodes_schema(), cols)
+                .expect("episode columns match the schema"),
+        )
     }
 
     /// Writes the buffered rows and completes every open shard (a checkpoint).

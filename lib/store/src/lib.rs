@@ -23,8 +23,8 @@ pub mod arrow {
     pub use arrow_schema::{DataType, Field, Schema, SchemaRef};
 }
 
+pub use control::ControlLogger;
 pub use error::{Result, StoreError};
 pub use run::{Run, RunMeta, SCHEMA_VERSION};
-pub use control::ControlLogger;
 pub use sanma::{AgentOutput, SanmaLogger};
 pub use table::{TableReader, TableWriter, WriterOptions};

@@ -388,7 +388,10 @@ impl SanmaLogger {
             }
             let text = serde_json::to_string(e).expect("events serialise");
             // internally tagged: the JSON starts with {"type":"<name>"
-            let ty = text.strip_prefix("{\"type\":\"").and_then(|t| t.split('"').next()).unwrap_or_default();
+            let ty = text
+                .strip_prefix("{\"type\":\"")
+                .and_then(|t| t.split('"').next())
+                .unwrap_or_default();
             id.append_value(game_id);
             seq.append_value(i as u32);
             kyoku.append_value(k);

@@ -16,23 +16,58 @@ fn steps_and_episodes_round_trip_with_hive_phases() {
         let phase = if ep == 4 { Phase::Eval } else { Phase::Train };
         for t in 0..20u32 {
             let obs = [ep as f32, t as f32, 0.5, -1.0];
-            let step = Step { observation: &obs, action: &[(t % 2) as f32], reward: 1.0, terminated: t == 19, truncated: false, log_prob: None, value: Some(t as f32) };
+            let step = Step {
+                observation: &obs,
+                action: &[(t % 2) as f32],
+                reward: 1.0,
+                terminated: t == 19,
+                truncated: false,
+                log_prob: None,
+                value: Some(t as f32),
+            };
             log.step(phase, ep, t, &step).unwrap();
             if phase == Phase::Train {
                 want.push((ep, obs.to_vec()));
             }
         }
-        log.episode(phase, ep, 100 + ep, 20.0, 20, (ep + 1) * 20).unwrap();
+        log.episode(phase, ep, 100 + ep, 20.0, 20, (ep + 1) * 20)
+            .unwrap();
     }
-    assert!(log.step(Phase::Train, 9, 0, &Step { observation: &[1.0], action: &[0.0], reward: 0.0, terminated: false, truncated: false, log_prob: None, value: None }).is_err());
+    assert!(log
+        .step(
+            Phase::Train,
+            9,
+            0,
+            &Step {
+                observation: &[1.0],
+                action: &[0.0],
+                reward: 0.0,
+                terminated: false,
+                truncated: false,
+                log_prob: None,
+                value: None
+            }
+        )
+        .is_err());
     log.close().unwrap();
 
-    assert!(run.dir().join("steps/phase=train/part-00001.parquet").exists());
-    let train = TableReader::open(&run.dir().join("steps/phase=train"), Some(steps_schema(4, 1))).unwrap();
+    assert!(run
+        .dir()
+        .join("steps/phase=train/part-00001.parquet")
+        .exists());
+    let train = TableReader::open(
+        &run.dir().join("steps/phase=train"),
+        Some(steps_schema(4, 1)),
+    )
+    .unwrap();
     let mut got = Vec::new();
     for b in train.read(Some(&["episode_id", "observation"])).unwrap() {
         let ids = b.column(0).as_any().downcast_ref::<UInt64Array>().unwrap();
-        let obs = b.column(1).as_any().downcast_ref::<FixedSizeListArray>().unwrap();
+        let obs = b
+            .column(1)
+            .as_any()
+            .downcast_ref::<FixedSizeListArray>()
+            .unwrap();
         for i in 0..b.num_rows() {
             let v = obs.value(i);
             let v = v.as_any().downcast_ref::<Float32Array>().unwrap();
@@ -41,9 +76,27 @@ fn steps_and_episodes_round_trip_with_hive_phases() {
     }
     assert_eq!(got, want);
     // the whole steps table (both phases) and the episodes
-    assert_eq!(TableReader::open(&run.dir().join("steps"), None).unwrap().num_rows().unwrap(), 100);
+    assert_eq!(
+        TableReader::open(&run.dir().join("steps"), None)
+            .unwrap()
+            .num_rows()
+            .unwrap(),
+        100
+    );
     let eps = TableReader::open(&run.dir().join("episodes"), Some(episodes_schema())).unwrap();
-    let returns: Vec<f64> = eps.read(Some(&["return"])).unwrap().iter().flat_map(|b| b.column(0).as_any().downcast_ref::<Float64Array>().unwrap().values().to_vec()).collect();
+    let returns: Vec<f64> = eps
+        .read(Some(&["return"]))
+        .unwrap()
+        .iter()
+        .flat_map(|b| {
+            b.column(0)
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .unwrap()
+                .values()
+                .to_vec()
+        })
+        .collect();
     assert_eq!(returns, vec![20.0; 5]);
     let _ = std::fs::remove_dir_all(&root);
 }
