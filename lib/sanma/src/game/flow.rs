@@ -24,7 +24,7 @@ impl Game {
         self.uninterrupted = true;
         self.kans = 0;
         self.kan_seats = 0;
-        self.pending_dora = false;
+        self.pending_dora = 0;
         self.replacement_draw = false;
         let dealer = self.dealer();
         let mut tehais = vec![Vec::new(); 3];
@@ -165,18 +165,22 @@ impl Game {
             pai: tile,
             tsumogiri,
         });
-        if self.pending_dora {
-            self.reveal_dora();
-        }
+        self.reveal_pending_dora();
         self.offer(seat, tile, Trigger::Discard);
     }
 
     fn reveal_dora(&mut self) {
-        self.pending_dora = false;
         let marker = self.wall.reveal_dora();
         self.events.push(Event::Dora {
             dora_marker: marker,
         });
+    }
+
+    /// Shows the dora of earlier open kans (after a discard, or before a new kan).
+    fn reveal_pending_dora(&mut self) {
+        for _ in 0..std::mem::take(&mut self.pending_dora) {
+            self.reveal_dora();
+        }
     }
 
     /// Lets the other seats respond to `tile`, or goes on when nobody can.
@@ -238,7 +242,9 @@ impl Game {
                 }
             }
             Trigger::Kakan => {
-                self.pending_dora = true;
+                // the kan stands only now: a chankan ron would have kept everyone's ippatsu
+                self.interrupt();
+                self.pending_dora += 1;
                 self.draw(from, true);
             }
             Trigger::Kita | Trigger::Ankan => self.draw(from, true),
@@ -281,6 +287,7 @@ impl Game {
                 self.set_turn(seat);
             }
             Action::Daiminkan => {
+                // (any earlier open kan's dora came with the discard being called)
                 let consumed = take_all(p, tile.kind());
                 p.melds.push(CalledMeld {
                     kind: MeldKind::Daiminkan,
@@ -290,7 +297,7 @@ impl Game {
                 p.waits = wait_mask(&p.counts);
                 self.kans += 1;
                 self.kan_seats |= 1 << seat;
-                self.pending_dora = true;
+                self.pending_dora += 1;
                 self.events.push(Event::Daiminkan {
                     actor: seat,
                     target: from,
@@ -321,6 +328,7 @@ impl Game {
 
     fn ankan(&mut self, seat: Seat, kind: Tile) {
         self.interrupt();
+        self.reveal_pending_dora();
         let p = &mut self.players[seat as usize];
         let mut tiles = [kind; 4];
         let three = take_all(p, kind);
@@ -351,7 +359,7 @@ impl Game {
     }
 
     fn kakan(&mut self, seat: Seat, kind: Tile) {
-        self.interrupt();
+        self.reveal_pending_dora();
         let p = &mut self.players[seat as usize];
         let added = if p.holds(kind) {
             kind

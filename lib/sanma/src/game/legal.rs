@@ -234,7 +234,11 @@ impl Game {
             {
                 legal.push(Action::Ron);
             }
-            if trigger == Trigger::Discard && !p.riichi && live > 0 {
+            // the discard after a fourth kan by two or more players cannot be called: the
+            // hand is aborted unless it is ronned
+            let four_kan_abort =
+                self.rules.four_kan_abort && self.kans == 4 && self.kan_seats.count_ones() >= 2;
+            if trigger == Trigger::Discard && !p.riichi && live > 0 && !four_kan_abort {
                 let c = p.counts[kind.index()];
                 if c >= 2 {
                     // a pon must leave a legal discard (kuikae forbids this kind)

@@ -278,8 +278,9 @@ pub struct Game {
     kans: u8,
     /// Seats that made kans this hand (four-kan abort needs two or more).
     kan_seats: u8,
-    /// An open kan's dora is revealed after the next discard.
-    pending_dora: bool,
+    /// Open kans whose dora is still to be revealed (after the next discard, or at the
+    /// next kan, whichever comes first).
+    pending_dora: u8,
     /// The current draw is a replacement tile (rinshan).
     replacement_draw: bool,
     legal: [Vec<Action>; 3],
@@ -323,7 +324,7 @@ impl Game {
             uninterrupted: true,
             kans: 0,
             kan_seats: 0,
-            pending_dora: false,
+            pending_dora: 0,
             replacement_draw: false,
             legal: [Vec::new(), Vec::new(), Vec::new()],
             waiting: 0,
