@@ -671,3 +671,42 @@ fn illegal_actions_are_refused_with_a_reason_and_change_nothing() {
     }
     assert_eq!((g.events().len(), g.history().len(), g.phase()), before);
 }
+
+#[test]
+fn pao_makes_the_feeder_of_the_third_dragon_pay_the_tsumo() {
+    let mut g = game(Setup {
+        hands: ["19m19p234678s567z", "55z66z77z234p5p99s1s", SEAT2_JUNK],
+        draws: "4z1z4z1z8p1z2z5p",
+        ..Setup::default()
+    });
+    let pon = |g: &mut Game, t: &str| {
+        act(
+            g,
+            1,
+            Action::Pon {
+                consumed: [tile(t), tile(t)],
+            },
+        )
+    };
+    discard(&mut g, 0, "5z");
+    pon(&mut g, "5z");
+    discard(&mut g, 1, "9s");
+    discard(&mut g, 2, "1z");
+    discard(&mut g, 0, "6z");
+    pon(&mut g, "6z");
+    discard(&mut g, 1, "9s");
+    discard(&mut g, 2, "1z");
+    discard(&mut g, 0, "7z");
+    pon(&mut g, "7z");
+    discard(&mut g, 1, "1s");
+    discard(&mut g, 2, "1z");
+    discard(&mut g, 0, "2z");
+    act(&mut g, 1, Action::Tsumo);
+    let (actor, _, deltas, yaku) = last_hora(&g);
+    assert_eq!((actor, yaku), (1, vec!["daisangen".to_string()]));
+    assert_eq!(
+        deltas,
+        vec![-24000, 24000, 0],
+        "the dealer fed the third dragon and pays it all"
+    );
+}

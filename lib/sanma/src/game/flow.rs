@@ -284,6 +284,7 @@ impl Game {
                     pai: tile,
                     consumed: consumed.to_vec(),
                 });
+                self.check_pao(seat, from, tile);
                 self.set_turn(seat);
             }
             Action::Daiminkan => {
@@ -304,9 +305,22 @@ impl Game {
                     pai: tile,
                     consumed: consumed.to_vec(),
                 });
+                self.check_pao(seat, from, tile);
                 self.draw(seat, true);
             }
             _ => unreachable!("only pon and daiminkan are calls"),
+        }
+    }
+
+    /// Pao (Tenhou): a call that completes the third dragon meld (fourth wind meld)
+    /// makes the discarder liable for daisangen (daisuushii).
+    fn check_pao(&mut self, seat: Seat, from: Seat, tile: Tile) {
+        let p = &mut self.players[seat as usize];
+        let count = |pred: fn(Tile) -> bool| p.melds.iter().filter(|m| pred(m.kind_tile())).count();
+        if tile.is_dragon() && count(Tile::is_dragon) == 3 {
+            p.pao = Some((from, meowlab_hand::Yaku::Daisangen));
+        } else if tile.is_wind() && count(Tile::is_wind) == 4 {
+            p.pao = Some((from, meowlab_hand::Yaku::Daisuushii));
         }
     }
 

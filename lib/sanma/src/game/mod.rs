@@ -95,6 +95,9 @@ pub(crate) struct Player {
     pub(crate) forbidden: u64,
     /// Has drawn at least once this hand (tenhou/chiihou, kyuushu).
     pub(crate) has_drawn: bool,
+    /// Pao: the seat liable for daisangen / daisuushii, whose tile completed the third
+    /// dragon (fourth wind) meld.
+    pub(crate) pao: Option<(Seat, meowlab_hand::Yaku)>,
 }
 
 impl Player {
@@ -116,6 +119,7 @@ impl Player {
             furiten_riichi: false,
             forbidden: 0,
             has_drawn: false,
+            pao: None,
         }
     }
 

@@ -39,7 +39,12 @@ impl Game {
             .expect("legal tsumo scores");
         let dealer = self.dealer();
         let mut deltas = [0i32; 3];
-        if let Payment::Tsumo {
+        if let Some(liable) = self.pao_liable(seat, &r) {
+            // pao: the liable seat pays the whole hand
+            let pay = r.payment.total(seat == dealer) as i32;
+            deltas[liable as usize] -= pay;
+            deltas[seat as usize] += pay;
+        } else if let Payment::Tsumo {
             from_dealer,
             from_non_dealer,
         } = r.payment
@@ -58,6 +63,12 @@ impl Game {
         self.deposits = 0;
         self.hora(seat, seat, tile, &r, deltas);
         self.end_kyoku(seat == dealer, false);
+    }
+
+    /// The seat liable (pao) for `winner`'s yakuman, when the hand scores it.
+    fn pao_liable(&self, winner: Seat, r: &WinResult) -> Option<Seat> {
+        let (liable, yaku) = self.players[winner as usize].pao?;
+        (r.yakuman > 0 && r.yaku.iter().any(|(y, _)| *y == yaku)).then_some(liable)
     }
 
     /// One or two winners on `from`'s tile. Honba and deposits go to the winner first in
@@ -84,8 +95,21 @@ impl Game {
             };
             let pay = (from_discarder - honba) as i32;
             let mut deltas = [0i32; 3];
-            deltas[from as usize] -= pay;
             deltas[w as usize] += pay;
+            match self.pao_liable(w, &r) {
+                // pao on a ron: the liable seat pays half the hand and the honba
+                Some(liable) => {
+                    let honba_part = if i == 0 {
+                        (self.scoring.honba_ron * self.honba) as i32
+                    } else {
+                        0
+                    };
+                    let half = (pay - honba_part) / 2;
+                    deltas[liable as usize] -= half + honba_part;
+                    deltas[from as usize] -= pay - half - honba_part;
+                }
+                None => deltas[from as usize] -= pay,
+            }
             if i == 0 {
                 deltas[w as usize] += 1000 * self.deposits as i32;
                 self.deposits = 0;
