@@ -1,6 +1,9 @@
-//! Shared helpers for the integration tests in `tests/tests/`.
+//! Shared helpers for the integration tests in `tests/tests/`, and the lockstep harness
+//! against riichienv-core ([`riichienv`]).
 
 use std::path::PathBuf;
+
+pub mod riichienv;
 
 /// The shared fixtures folder: `$MEOWLAB_FIXTURES`, or `../shared/fixtures` beside the
 /// repository (where CI and developer machines keep outside data).

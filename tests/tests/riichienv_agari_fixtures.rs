@@ -5,6 +5,7 @@
 use meowlab::hand::case::Case;
 use meowlab::hand::Yaku;
 use meowlab_tests::fixture;
+use meowlab_tests::riichienv::yaku_of_id;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -30,63 +31,6 @@ struct File {
 /// (case index, why): disagreements that are Tenhou rules, with a source.
 const KNOWN_DIFFERENCES: &[(usize, &str)] = &[];
 
-/// riichienv-core's yaku ids (README beside the fixture) → our yaku.
-fn riichienv_yaku(id: u32) -> Option<Yaku> {
-    use Yaku::*;
-    Some(match id {
-        1 => MenzenTsumo,
-        2 => Riichi,
-        3 => Chankan,
-        4 => RinshanKaihou,
-        5 => HaiteiRaoyue,
-        6 => HouteiRaoyui,
-        7 => YakuhaiHaku,
-        8 => YakuhaiHatsu,
-        9 => YakuhaiChun,
-        10 => SeatWind,
-        11 => RoundWind,
-        12 => Tanyao,
-        13 => Iipeikou,
-        14 => Pinfu,
-        15 => Chanta,
-        16 => Ittsu,
-        17 => SanshokuDoujun,
-        18 => DoubleRiichi,
-        19 => SanshokuDoukou,
-        20 => Sankantsu,
-        21 => Toitoi,
-        22 => Sanankou,
-        23 => Shousangen,
-        24 => Honroutou,
-        25 => Chiitoitsu,
-        26 => Junchan,
-        27 => Honitsu,
-        28 => Ryanpeikou,
-        29 => Chinitsu,
-        30 => Ippatsu,
-        31 => Dora,
-        32 => AkaDora,
-        33 => UraDora,
-        34 => Nukidora,
-        35 => Tenhou,
-        36 => Chiihou,
-        37 => Daisangen,
-        38 => Suuankou,
-        39 => Tsuuiisou,
-        40 => Ryuuiisou,
-        41 => Chinroutou,
-        42 => KokushiMusou,
-        43 => Shousuushii,
-        44 => Suukantsu,
-        45 => ChuurenPoutou,
-        47 => JunseiChuurenPoutou,
-        48 => SuuankouTanki,
-        49 => KokushiMusou13Wait,
-        50 => Daisuushii,
-        _ => return None,
-    })
-}
-
 #[test]
 fn all_402_fixtures_agree_on_han_fu_and_yaku() {
     let path = fixture("riichienv/agari_3p.json");
@@ -101,7 +45,7 @@ fn all_402_fixtures_agree_on_han_fu_and_yaku() {
             .expected
             .yaku
             .iter()
-            .map(|&id| riichienv_yaku(id).expect("known yaku id"))
+            .map(|&id| yaku_of_id(id).expect("known yaku id"))
             .collect();
         want.sort();
         let mut ours: Vec<Yaku> = got.yaku().collect();

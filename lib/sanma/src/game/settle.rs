@@ -174,13 +174,16 @@ impl Game {
         self.end_kyoku(tenpai[self.dealer() as usize], true);
     }
 
-    /// Kyuushu kyuuhai or four kans: no payments, the dealer stays.
+    /// Kyuushu kyuuhai or four kans: no payments, the hand is replayed.
     pub(super) fn abortive_draw(&mut self, reason: &str) {
         self.events.push(Event::Ryukyoku {
             reason: reason.to_owned(),
             deltas: vec![0, 0, 0],
         });
-        self.end_kyoku(true, true);
+        // replayed with the same dealer and one more honba; never agari-yame
+        self.events.push(Event::EndKyoku);
+        self.honba += 1;
+        self.start_kyoku(None);
     }
 
     fn ranks(&self) -> [u8; 3] {
@@ -204,12 +207,14 @@ impl Game {
             return self.finish();
         }
         if dealer_stays {
+            // a renchan goes on, in sudden death too, unless the all-last dealer is first
+            // with the target (agari-yame / tenpai-yame)
             self.honba += 1;
             if self.round >= last {
                 let dealer = self.dealer();
                 let dealer_top =
                     self.ranks()[dealer as usize] == 1 && self.scores[dealer as usize] >= target;
-                if (self.rules.agari_yame && dealer_top) || (self.round > last && someone_reached) {
+                if self.rules.agari_yame && dealer_top {
                     return self.finish();
                 }
             }
