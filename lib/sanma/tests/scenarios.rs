@@ -710,3 +710,108 @@ fn pao_makes_the_feeder_of_the_third_dragon_pay_the_tsumo() {
         "the dealer fed the third dragon and pays it all"
     );
 }
+
+#[test]
+fn rinshan_kaihou_on_the_replacement_after_an_ankan() {
+    // the dealer kans 1p and wins on the replacement tile (rinshan): 88p 99s shanpon
+    let mut g = game(Setup {
+        hands: [
+            "1111p234p567p8p99s",
+            "11m99m11s11z22z345z",
+            "23345678s567z1m9m",
+        ],
+        draws: "8p",
+        replacements: "9s",
+        dora: "3z",
+        ura: "",
+        ..Setup::default()
+    });
+    act(&mut g, 0, Action::Ankan { tile: tile("1p") });
+    assert!(
+        legal(&g, 0).contains(&"tsumo".to_string()),
+        "{:?}",
+        legal(&g, 0)
+    );
+    act(&mut g, 0, Action::Tsumo);
+    let (_, _, _, yaku) = last_hora(&g);
+    assert!(yaku.contains(&"rinshan_kaihou".to_string()), "{yaku:?}");
+}
+
+#[test]
+fn riichi_needs_enough_tiles_left_and_points() {
+    let rules = Rules {
+        riichi_min_tiles_left: 55,
+        ..Rules::default()
+    };
+    let g = game(Setup {
+        hands: [PINFU_TENPAI, DEALER_JUNK, SEAT2_JUNK],
+        draws: "5z",
+        rules,
+        ..Setup::default()
+    });
+    // 54 live tiles are left after the dealer's first draw: below the minimum of 55
+    assert!(
+        !legal(&g, 0).iter().any(|a| a.starts_with("riichi")),
+        "{:?}",
+        legal(&g, 0)
+    );
+    let start = KyokuStart {
+        scores: Some([900, 52050, 52050]),
+        ..KyokuStart::default()
+    };
+    let g = game(Setup {
+        hands: [PINFU_TENPAI, DEALER_JUNK, SEAT2_JUNK],
+        draws: "5z",
+        start,
+        ..Setup::default()
+    });
+    assert!(
+        !legal(&g, 0).iter().any(|a| a.starts_with("riichi")),
+        "900 points cannot pay the stick"
+    );
+    let g = game(Setup {
+        hands: [PINFU_TENPAI, DEALER_JUNK, SEAT2_JUNK],
+        draws: "5z",
+        ..Setup::default()
+    });
+    assert!(
+        legal(&g, 0).contains(&"riichi 5z".to_string()),
+        "{:?}",
+        legal(&g, 0)
+    );
+}
+
+#[test]
+fn a_call_breaks_ippatsu() {
+    // seat 1 riichis (double riichi); seat 2 pons the dealer's 2z; then seat 1 rons: no ippatsu
+    let mut g = game(Setup {
+        hands: [DEALER_JUNK, PINFU_TENPAI, "888p777p66s55s22z3z"],
+        draws: "1z5z1z2z7z4s",
+        ..Setup::default()
+    });
+    discard(&mut g, 0, "1z");
+    act(
+        &mut g,
+        1,
+        Action::Riichi {
+            tile: tile("5z"),
+            tsumogiri: true,
+        },
+    );
+    discard(&mut g, 2, "1z");
+    discard(&mut g, 0, "2z");
+    act(
+        &mut g,
+        2,
+        Action::Pon {
+            consumed: [tile("2z"), tile("2z")],
+        },
+    );
+    discard(&mut g, 2, "8p");
+    discard(&mut g, 0, "7z");
+    // seat 1 draws 4s in its first go-around after riichi, but the pon broke ippatsu
+    act(&mut g, 1, Action::Tsumo);
+    let (_, _, _, yaku) = last_hora(&g);
+    assert!(!yaku.contains(&"ippatsu".to_string()), "{yaku:?}");
+    assert!(yaku.contains(&"double_riichi".to_string()), "{yaku:?}");
+}

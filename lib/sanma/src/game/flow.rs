@@ -65,7 +65,6 @@ impl Game {
         let p = &mut self.players[seat as usize];
         p.add(tile);
         p.drawn = Some(tile);
-        p.has_drawn = true;
         self.replacement_draw = replacement;
         self.events.push(Event::Tsumo {
             actor: seat,

@@ -93,8 +93,6 @@ pub(crate) struct Player {
     pub(crate) furiten_riichi: bool,
     /// Kinds that may not be discarded right now (kuikae after pon).
     pub(crate) forbidden: u64,
-    /// Has drawn at least once this hand (tenhou/chiihou, kyuushu).
-    pub(crate) has_drawn: bool,
     /// Pao: the seat liable for daisangen / daisuushii, whose tile completed the third
     /// dragon (fourth wind) meld.
     pub(crate) pao: Option<(Seat, meowlab_hand::Yaku)>,
@@ -118,7 +116,6 @@ impl Player {
             furiten_temporary: false,
             furiten_riichi: false,
             forbidden: 0,
-            has_drawn: false,
             pao: None,
         }
     }
