@@ -45,16 +45,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for (index, case) in cases.iter().enumerate() {
         let line = match case {
             Ok(case) => case.score(index, None),
-            Err(e) => ScoreLine {
-                index,
-                is_win: false,
-                han: 0,
-                fu: 0,
-                yaku: vec![],
-                yakuman: 0,
-                payment: None,
-                error: Some(e.clone()),
-            },
+            Err(e) => ScoreLine::error(index, e.clone()),
         };
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;

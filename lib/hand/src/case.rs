@@ -262,7 +262,8 @@ pub struct ScoreLine {
 }
 
 impl ScoreLine {
-    fn error(index: usize, error: String) -> Self {
+    /// The line of a case that could not be scored.
+    pub fn error(index: usize, error: String) -> Self {
         ScoreLine {
             index,
             is_win: false,

@@ -44,25 +44,32 @@ impl Game {
             let pay = r.payment.total(seat == dealer) as i32;
             deltas[liable as usize] -= pay;
             deltas[seat as usize] += pay;
-        } else if let Payment::Tsumo {
-            from_dealer,
-            from_non_dealer,
-        } = r.payment
-        {
-            for payer in (0..3).filter(|&s| s != seat) {
-                let pay = if payer == dealer {
-                    from_dealer
-                } else {
-                    from_non_dealer
-                } as i32;
-                deltas[payer as usize] -= pay;
-                deltas[seat as usize] += pay;
-            }
+        } else {
+            self.collect_tsumo(seat, r.payment, &mut deltas);
         }
         deltas[seat as usize] += 1000 * self.deposits as i32;
         self.deposits = 0;
         self.hora(seat, seat, tile, &r, deltas);
         self.end_kyoku(seat == dealer, false);
+    }
+
+    /// Adds a tsumo payment to `deltas`: the dealer pays its share, the non-dealer its.
+    fn collect_tsumo(&self, winner: Seat, payment: Payment, deltas: &mut [i32; 3]) {
+        if let Payment::Tsumo {
+            from_dealer,
+            from_non_dealer,
+        } = payment
+        {
+            for payer in (0..3).filter(|&p| p != winner) {
+                let pay = if payer == self.dealer() {
+                    from_dealer
+                } else {
+                    from_non_dealer
+                } as i32;
+                deltas[payer as usize] -= pay;
+                deltas[winner as usize] += pay;
+            }
+        }
     }
 
     /// The seat liable (pao) for `winner`'s yakuman, when the hand scores it.
@@ -146,21 +153,7 @@ impl Game {
             for &s in &nagashi {
                 let mut ctx = WinContext::new(WinMethod::Tsumo);
                 ctx.seat_wind = self.seat_wind(s);
-                if let Payment::Tsumo {
-                    from_dealer,
-                    from_non_dealer,
-                } = points::payment(2000, &ctx, &self.scoring)
-                {
-                    for payer in (0..3).filter(|&p| p != s) {
-                        let pay = if payer == self.dealer() {
-                            from_dealer
-                        } else {
-                            from_non_dealer
-                        } as i32;
-                        deltas[payer as usize] -= pay;
-                        deltas[s as usize] += pay;
-                    }
-                }
+                self.collect_tsumo(s, points::payment(2000, &ctx, &self.scoring), &mut deltas);
             }
             "nagashi"
         };
