@@ -815,3 +815,32 @@ fn a_call_breaks_ippatsu() {
     assert!(!yaku.contains(&"ippatsu".to_string()), "{yaku:?}");
     assert!(yaku.contains(&"double_riichi".to_string()), "{yaku:?}");
 }
+
+#[test]
+fn skipping_a_winning_draw_after_riichi_is_furiten() {
+    // seat 1 riichis on 1s/4s, draws 4s and throws it; a later 1s cannot be ronned
+    let mut g = game(Setup {
+        hands: [DEALER_JUNK, PINFU_TENPAI, SEAT2_JUNK],
+        draws: "1z5z2z1z4s1s",
+        ..Setup::default()
+    });
+    discard(&mut g, 0, "1z");
+    act(
+        &mut g,
+        1,
+        Action::Riichi {
+            tile: tile("5z"),
+            tsumogiri: true,
+        },
+    );
+    discard(&mut g, 2, "2z");
+    discard(&mut g, 0, "1z");
+    assert!(legal(&g, 1).contains(&"tsumo".to_string()));
+    discard(&mut g, 1, "4s");
+    discard(&mut g, 2, "1s");
+    assert_eq!(
+        g.phase(),
+        Phase::Turn { seat: 0 },
+        "riichi furiten: no ron on 1s"
+    );
+}

@@ -121,6 +121,13 @@ impl Game {
     }
 
     fn apply_turn(&mut self, seat: Seat, action: Action) {
+        // a riichi player who lets a winning draw go is furiten for the rest of the hand
+        // (also when the tile goes to a Kita or kan instead of the discards)
+        let p = &mut self.players[seat as usize];
+        if p.riichi && action != Action::Tsumo && self.legal[seat as usize].contains(&Action::Tsumo)
+        {
+            p.furiten_riichi = true;
+        }
         match action {
             Action::Discard { tile, tsumogiri } => self.discard(seat, tile, tsumogiri, false),
             Action::Riichi { tile, tsumogiri } => self.discard(seat, tile, tsumogiri, true),
