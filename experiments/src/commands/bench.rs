@@ -204,26 +204,13 @@ fn hand(args: HandArgs) -> Result<ExitCode> {
 /// Plays `games` full games with `seats`; returns (decisions, hands, seconds).
 fn engine_workload(seats: &str, games: u64, seed: u64) -> Result<(u64, u64, f64)> {
     let mut agents = super::play::seat_agents(seats)?;
-    let rules = meowlab::sanma::Rules::default();
     let start = Instant::now();
     let (mut decisions, mut hands) = (0u64, 0u64);
     for i in 0..games {
         let seed = seed.wrapping_add(i);
-        for a in agents.iter_mut() {
-            a.start_game(seed);
-        }
-        let mut game = meowlab::sanma::Game::new(rules.clone(), seed);
-        let mut deciding = Vec::with_capacity(3);
-        while !game.is_over() {
-            deciding.clear();
-            deciding.extend(game.deciding());
-            for &seat in &deciding {
-                let action = agents[seat as usize].act(&game.view(seat));
-                game.act(seat, action)
-                    .map_err(|e| anyhow::anyhow!("seed {seed}: {e}"))?;
-                decisions += 1;
-            }
-        }
+        let game = meowlab::sanma::play_game(meowlab::sanma::Rules::default(), seed, &mut agents)
+            .map_err(|e| anyhow::anyhow!("seed {seed}: {e}"))?;
+        decisions += game.history().len() as u64;
         hands += game
             .events()
             .iter()
@@ -320,25 +307,25 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
 }
 
 /// Heuristic self-play, optionally logged; returns (decisions, seconds).
-fn selfplay(games: u64, log: Option<&mut meowlab::store::SanmaLogger>) -> Result<(u64, f64)> {
+fn selfplay(games: u64, mut log: Option<&mut meowlab::store::SanmaLogger>) -> Result<(u64, f64)> {
     use meowlab::store::AgentOutput;
-    let mut log = log;
     let mut agents = super::play::seat_agents("heuristic,heuristic,heuristic")?;
     let start = Instant::now();
     let mut decisions = 0;
     for seed in 0..games {
-        agents.iter_mut().for_each(|a| a.start_game(seed));
-        let mut game = meowlab::sanma::Game::new(meowlab::sanma::Rules::default(), seed);
-        while !game.is_over() {
-            for seat in game.deciding().collect::<Vec<_>>() {
-                let a = agents[seat as usize].act(&game.view(seat));
+        let rules = meowlab::sanma::Rules::default();
+        let game = meowlab::sanma::play_game_with(
+            rules,
+            seed,
+            &mut agents,
+            |game, seat, action| -> Result<()> {
                 if let Some(l) = log.as_deref_mut() {
-                    l.record_decision(&game, seat, a, AgentOutput::default(), None);
+                    l.record_decision(game, seat, action, AgentOutput::default(), None);
                 }
-                game.act(seat, a).map_err(|e| anyhow::anyhow!("{e}"))?;
-                decisions += 1;
-            }
-        }
+                Ok(())
+            },
+        )?;
+        decisions += game.history().len() as u64;
         if let Some(l) = log.as_deref_mut() {
             l.finish_game(&game, seed)?;
         }

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use meowlab::sanma::bots::agent_from_name;
 use meowlab::sanma::event::to_jsonl;
 use meowlab::sanma::stats::{add_game, SeatStats};
-use meowlab::sanma::{Agent, Game, Rules};
+use meowlab::sanma::{play_game_with, Agent, Game, Rules};
 use meowlab::store::sanma::games_schema;
 use meowlab::store::{AgentOutput, Run, SanmaLogger, TableReader, WriterOptions};
 
@@ -88,34 +88,23 @@ fn play_checked(
     check: bool,
     mut log: Option<&mut SanmaLogger>,
 ) -> Result<(Game, u64)> {
-    for a in agents.iter_mut() {
-        a.start_game(seed);
-    }
-    let names = agents.iter().map(|a| a.name()).collect();
-    let mut game = Game::with_names(rules.clone(), seed, names);
-    let mut decisions = 0u64;
-    let mut deciding = Vec::with_capacity(3);
-    while !game.is_over() {
-        if check {
-            game.check_invariants()
-                .map_err(|e| anyhow::anyhow!("seed {seed}: invariant broken: {e}"))?;
-        }
-        deciding.clear();
-        deciding.extend(game.deciding());
-        for &seat in &deciding {
-            let action = agents[seat as usize].act(&game.view(seat));
-            if let Some(log) = log.as_deref_mut() {
-                log.record_decision(&game, seat, action, AgentOutput::default(), None);
+    let game = play_game_with(
+        rules.clone(),
+        seed,
+        agents,
+        |game, seat, action| -> Result<()> {
+            if check {
+                game.check_invariants()
+                    .map_err(|e| anyhow::anyhow!("seed {seed}: invariant broken: {e}"))?;
             }
-            game.act(seat, action).with_context(|| {
-                format!(
-                    "seed {seed}: agent {} chose an illegal action",
-                    agents[seat as usize].name()
-                )
-            })?;
-            decisions += 1;
-        }
-    }
+            if let Some(log) = log.as_deref_mut() {
+                log.record_decision(game, seat, action, AgentOutput::default(), None);
+            }
+            Ok(())
+        },
+    )
+    .with_context(|| format!("seed {seed}"))?;
+    let decisions = game.history().len() as u64;
     Ok((game, decisions))
 }
 

@@ -24,7 +24,7 @@ pub mod view;
 pub mod wall;
 
 pub use action::{Action, IllegalAction, Seat, ACTION_SPACE};
-pub use bots::{play_game, Agent};
+pub use bots::{play_game, play_game_with, Agent};
 pub use event::Event;
 pub use game::{Game, GameResult, KyokuStart, Phase};
 pub use rules::{GameLength, Rules};

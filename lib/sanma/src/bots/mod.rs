@@ -109,6 +109,17 @@ pub fn play_game(
     seed: u64,
     agents: &mut [Box<dyn Agent>],
 ) -> Result<Game, IllegalAction> {
+    play_game_with(rules, seed, agents, |_, _, _| Ok(()))
+}
+
+/// Like [`play_game`], calling `before_act(game, seat, action)` before each chosen
+/// action is applied (for logging or invariant checks); its error stops the game.
+pub fn play_game_with<E: From<IllegalAction>>(
+    rules: Rules,
+    seed: u64,
+    agents: &mut [Box<dyn Agent>],
+    mut before_act: impl FnMut(&Game, Seat, Action) -> Result<(), E>,
+) -> Result<Game, E> {
     assert_eq!(agents.len(), 3, "sanma needs three agents");
     let names = agents.iter().map(|a| a.name()).collect();
     for a in agents.iter_mut() {
@@ -121,6 +132,7 @@ pub fn play_game(
         deciding.extend(game.deciding());
         for &seat in &deciding {
             let action = agents[seat as usize].act(&game.view(seat));
+            before_act(&game, seat, action)?;
             game.act(seat, action)?;
         }
     }
