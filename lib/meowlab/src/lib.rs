@@ -10,6 +10,8 @@
 //! ```
 #![deny(missing_docs)]
 
+/// Classic-control environments with gymnasium's dynamics (crate `meowlab-control`).
+pub use meowlab_control as control;
 /// Tiles, shanten, waits and scoring (crate `meowlab-hand`).
 pub use meowlab_hand as hand;
 /// The Sanma game engine, events and bots (crate `meowlab-sanma`).

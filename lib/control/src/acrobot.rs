@@ -1,0 +1,160 @@
+//! Acrobot-v1: gymnasium's `AcrobotEnv` ("book" dynamics, one RK4 step of 0.2 s).
+
+use std::f64::consts::PI;
+
+use crate::{check_state, discrete, Action, ControlError, Env, EnvSpec, Episode, Transition};
+
+const DT: f64 = 0.2;
+const LINK_LENGTH_1: f64 = 1.0;
+const LINK_MASS_1: f64 = 1.0;
+const LINK_MASS_2: f64 = 1.0;
+const LINK_COM_POS_1: f64 = 0.5;
+const LINK_COM_POS_2: f64 = 0.5;
+const LINK_MOI: f64 = 1.0;
+const MAX_VEL_1: f64 = 4.0 * PI;
+const MAX_VEL_2: f64 = 9.0 * PI;
+const AVAIL_TORQUE: [f64; 3] = [-1.0, 0.0, 1.0];
+
+/// Swing the tip of a two-link pendulum above the bar with torques {−1, 0, +1} on the
+/// joint; −1 per step until then, 500 steps max.
+#[derive(Clone, Debug)]
+pub struct Acrobot {
+    spec: EnvSpec,
+    /// θ1, θ2, θ̇1, θ̇2.
+    state: [f64; 4],
+    episode: Episode,
+}
+
+impl Acrobot {
+    /// A new env; call [`Env::reset`] before stepping.
+    pub fn new() -> Self {
+        Acrobot {
+            spec: EnvSpec {
+                id: "Acrobot-v1",
+                obs_dim: 6,
+                action_space: crate::ActionSpace::Discrete(3),
+                max_episode_steps: 500,
+                reward_threshold: Some(-100.0),
+            },
+            state: [0.0; 4],
+            episode: Episode::new(),
+        }
+    }
+
+    fn observe(&self, obs: &mut [f32]) {
+        let s = self.state;
+        let values = [s[0].cos(), s[0].sin(), s[1].cos(), s[1].sin(), s[2], s[3]];
+        for (o, v) in obs.iter_mut().zip(values) {
+            *o = v as f32;
+        }
+    }
+
+    fn terminal(&self) -> bool {
+        let s = self.state;
+        -s[0].cos() - (s[1] + s[0]).cos() > 1.0
+    }
+}
+
+impl Default for Acrobot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The time derivative of (θ1, θ2, θ̇1, θ̇2, torque), written in gymnasium's operation order.
+fn dsdt(s: [f64; 5]) -> [f64; 5] {
+    let (m1, m2, l1, lc1, lc2) = (
+        LINK_MASS_1,
+        LINK_MASS_2,
+        LINK_LENGTH_1,
+        LINK_COM_POS_1,
+        LINK_COM_POS_2,
+    );
+    let (i1, i2) = (LINK_MOI, LINK_MOI);
+    let g = 9.8;
+    let a = s[4];
+    let [theta1, theta2, dtheta1, dtheta2] = [s[0], s[1], s[2], s[3]];
+    let d1 =
+        m1 * (lc1 * lc1) + m2 * (l1 * l1 + lc2 * lc2 + 2.0 * l1 * lc2 * theta2.cos()) + i1 + i2;
+    let d2 = m2 * (lc2 * lc2 + l1 * lc2 * theta2.cos()) + i2;
+    let phi2 = m2 * lc2 * g * (theta1 + theta2 - PI / 2.0).cos();
+    let phi1 = -m2 * l1 * lc2 * (dtheta2 * dtheta2) * theta2.sin()
+        - 2.0 * m2 * l1 * lc2 * dtheta2 * dtheta1 * theta2.sin()
+        + (m1 * lc1 + m2 * l1) * g * (theta1 - PI / 2.0).cos()
+        + phi2;
+    let ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * (dtheta1 * dtheta1) * theta2.sin() - phi2)
+        / (m2 * (lc2 * lc2) + i2 - (d2 * d2) / d1);
+    let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1;
+    [dtheta1, dtheta2, ddtheta1, ddtheta2, 0.0]
+}
+
+/// One classical Runge–Kutta step over [0, DT], element by element as numpy does it.
+fn rk4(y0: [f64; 5]) -> [f64; 5] {
+    let dt = DT - 0.0;
+    let dt2 = dt / 2.0;
+    let axpy = |y: [f64; 5], h: f64, k: [f64; 5]| std::array::from_fn(|i| y[i] + h * k[i]);
+    let k1 = dsdt(y0);
+    let k2 = dsdt(axpy(y0, dt2, k1));
+    let k3 = dsdt(axpy(y0, dt2, k2));
+    let k4 = dsdt(axpy(y0, dt, k3));
+    std::array::from_fn(|i| y0[i] + dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]))
+}
+
+/// gymnasium's `wrap`: shifts by whole periods into [m, M].
+fn wrap(mut x: f64, m: f64, big_m: f64) -> f64 {
+    let diff = big_m - m;
+    while x > big_m {
+        x -= diff;
+    }
+    while x < m {
+        x += diff;
+    }
+    x
+}
+
+impl Env for Acrobot {
+    fn spec(&self) -> &EnvSpec {
+        &self.spec
+    }
+
+    fn reset(&mut self, seed: Option<u64>, obs: &mut [f32]) {
+        self.episode.reset(seed);
+        self.state = std::array::from_fn(|_| self.episode.uniform(-0.1, 0.1));
+        self.observe(obs);
+    }
+
+    fn step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition, ControlError> {
+        let a = discrete(self.spec.id, action, 3)?;
+        self.episode.tick(self.spec.id)?;
+        let s = self.state;
+        let ns = rk4([s[0], s[1], s[2], s[3], AVAIL_TORQUE[a]]);
+        self.state = [
+            wrap(ns[0], -PI, PI),
+            wrap(ns[1], -PI, PI),
+            ns[2].clamp(-MAX_VEL_1, MAX_VEL_1),
+            ns[3].clamp(-MAX_VEL_2, MAX_VEL_2),
+        ];
+        let terminated = self.terminal();
+        let reward = if terminated { 0.0 } else { -1.0 };
+        self.observe(obs);
+        Ok(self
+            .episode
+            .finish(reward, terminated, self.spec.max_episode_steps))
+    }
+
+    fn state(&self) -> Vec<f64> {
+        self.state.to_vec()
+    }
+
+    fn set_state(&mut self, state: &[f64], obs: &mut [f32]) -> Result<(), ControlError> {
+        check_state(self.spec.id, state, 4)?;
+        self.episode.reset(None);
+        self.state.copy_from_slice(state);
+        self.observe(obs);
+        Ok(())
+    }
+
+    fn elapsed_steps(&self) -> u32 {
+        self.episode.elapsed
+    }
+}
