@@ -2,7 +2,9 @@
 
 use std::f64::consts::PI;
 
-use crate::{check_state, discrete, Action, ControlError, Env, EnvSpec, Episode, Transition};
+use crate::{
+    check_state, discrete, np_square, Action, ControlError, Env, EnvSpec, Episode, Transition,
+};
 
 const DT: f64 = 0.2;
 const LINK_LENGTH_1: f64 = 1.0;
@@ -62,6 +64,9 @@ impl Default for Acrobot {
 }
 
 /// The time derivative of (θ1, θ2, θ̇1, θ̇2, torque), written in gymnasium's operation order.
+/// The squares of the constants (`lc1**2`, …) are exact; those of the state (`dtheta1**2`,
+/// `dtheta2**2`, `d2**2`) are numpy float64 scalar powers, i.e. libm `pow(x, 2.0)`, which
+/// differs from `x * x` by an ulp now and then (see `np_square`).
 fn dsdt(s: [f64; 5]) -> [f64; 5] {
     let (m1, m2, l1, lc1, lc2) = (
         LINK_MASS_1,
@@ -78,12 +83,12 @@ fn dsdt(s: [f64; 5]) -> [f64; 5] {
         m1 * (lc1 * lc1) + m2 * (l1 * l1 + lc2 * lc2 + 2.0 * l1 * lc2 * theta2.cos()) + i1 + i2;
     let d2 = m2 * (lc2 * lc2 + l1 * lc2 * theta2.cos()) + i2;
     let phi2 = m2 * lc2 * g * (theta1 + theta2 - PI / 2.0).cos();
-    let phi1 = -m2 * l1 * lc2 * (dtheta2 * dtheta2) * theta2.sin()
+    let phi1 = -m2 * l1 * lc2 * np_square(dtheta2) * theta2.sin()
         - 2.0 * m2 * l1 * lc2 * dtheta2 * dtheta1 * theta2.sin()
         + (m1 * lc1 + m2 * l1) * g * (theta1 - PI / 2.0).cos()
         + phi2;
-    let ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * (dtheta1 * dtheta1) * theta2.sin() - phi2)
-        / (m2 * (lc2 * lc2) + i2 - (d2 * d2) / d1);
+    let ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * np_square(dtheta1) * theta2.sin() - phi2)
+        / (m2 * (lc2 * lc2) + i2 - np_square(d2) / d1);
     let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1;
     [dtheta1, dtheta2, ddtheta1, ddtheta2, 0.0]
 }
@@ -119,7 +124,8 @@ impl Env for Acrobot {
 
     fn reset(&mut self, seed: Option<u64>, obs: &mut [f32]) {
         self.episode.reset(seed);
-        self.state = std::array::from_fn(|_| self.episode.uniform(-0.1, 0.1));
+        // gymnasium draws in f64 and stores `.astype(np.float32)`: start from f32 values.
+        self.state = std::array::from_fn(|_| self.episode.uniform(-0.1, 0.1) as f32 as f64);
         self.observe(obs);
     }
 

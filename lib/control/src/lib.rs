@@ -243,6 +243,24 @@ impl Episode {
     }
 }
 
+/// `x ** 2` for a numpy float64 scalar (or a python float): numpy's scalar power and
+/// CPython's `float.__pow__` call the C library's `pow(x, 2.0)`, which is not always the
+/// correctly rounded `x * x` (glibc's `pow` is accurate to 0.52 ulp: about one square in a
+/// thousand differs by an ulp). The exponent goes through `black_box` so that LLVM cannot
+/// fold `pow(x, 2.0)` into `x * x`. (`np.square` and `math.pow` of an f32 value are exact
+/// products: use `x * x` there.)
+#[inline]
+fn np_square(x: f64) -> f64 {
+    x.powf(std::hint::black_box(2.0))
+}
+
+/// `x ** 2` for a numpy float32 scalar: numpy calls the C library's `powf(x, 2.0f)`, which
+/// (glibc: 0.82 ulp) is not always the correctly rounded `x * x` in f32.
+#[inline]
+fn np_square_f32(x: f32) -> f32 {
+    x.powf(std::hint::black_box(2.0))
+}
+
 fn check_state(env: &'static str, state: &[f64], expected: usize) -> Result<(), ControlError> {
     if state.len() != expected || state.iter().any(|v| !v.is_finite()) {
         return Err(ControlError::InvalidState {

@@ -3,7 +3,10 @@
 
 use std::f64::consts::PI;
 
-use crate::{check_state, continuous, Action, ControlError, Env, EnvSpec, Episode, Transition};
+use crate::{
+    check_state, continuous, np_square, np_square_f32, Action, ControlError, Env, EnvSpec, Episode,
+    Transition,
+};
 
 const MAX_SPEED: f64 = 8.0;
 const MAX_TORQUE: f32 = 2.0;
@@ -89,10 +92,11 @@ impl Env for Pendulum {
         self.episode.tick(self.spec.id)?;
         let [th, thdot] = self.state;
         // numpy 2 keeps f32 × python float in f32: u² and 3/(m l²)·u (m = l = 1) are
-        // rounded to f32.
+        // rounded to f32. The squares are numpy scalar `** 2`, i.e. libm `pow`/`powf`,
+        // which is not always the correctly rounded product (see `np_square`).
         let u = u.clamp(-MAX_TORQUE, MAX_TORQUE);
         let an = angle_normalize(th);
-        let costs = an * an + 0.1 * (thdot * thdot) + f64::from(0.001f32 * (u * u));
+        let costs = np_square(an) + 0.1 * np_square(thdot) + f64::from(0.001f32 * np_square_f32(u));
         let torque_term = f64::from(3.0f32 * u);
         let newthdot = thdot + (3.0 * G / (2.0 * L) * th.sin() + torque_term) * DT;
         let newthdot = newthdot.clamp(-MAX_SPEED, MAX_SPEED);
