@@ -406,11 +406,12 @@ fn vec_env_autoresets_like_single_envs_with_the_same_seeds() {
             })
             .collect();
         let singles: Vec<Single> = (0..N)
-            .map(|i| single_run(id, seed + i as u64, &actions[i]))
+            .zip(&actions)
+            .map(|(i, a)| single_run(id, seed + i as u64, a))
             .collect();
 
         let first = venv.reset(seed).to_vec();
-        for (i, _) in singles.iter().enumerate() {
+        for i in 0..N {
             let mut o = vec![0.0; d];
             make(id).unwrap().reset(Some(seed + i as u64), &mut o);
             assert_eq!(&first[i * d..(i + 1) * d], &o[..], "{id} env {i}: reset");
@@ -419,11 +420,11 @@ fn vec_env_autoresets_like_single_envs_with_the_same_seeds() {
         for step in 0..STEPS {
             let r = match spec.action_space {
                 ActionSpace::Discrete(_) => {
-                    let a: Vec<usize> = (0..N).map(|i| actions[i][step][0] as usize).collect();
+                    let a: Vec<usize> = actions.iter().map(|a| a[step][0] as usize).collect();
                     venv.step_discrete(&a)
                 }
                 ActionSpace::Box { .. } => {
-                    let a: Vec<f32> = (0..N).flat_map(|i| actions[i][step].clone()).collect();
+                    let a: Vec<f32> = actions.iter().flat_map(|a| a[step].clone()).collect();
                     assert_eq!(a.len(), N * k);
                     venv.step_continuous(&a)
                 }
