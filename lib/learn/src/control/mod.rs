@@ -1,0 +1,242 @@
+//! Classic-control agents: one module per algorithm (config → networks → training loop),
+//! and the pieces they share (replay buffer, the [`Agent`] interface the experiment runner
+//! drives, the [`Recorder`] that receives every step for the trajectory store).
+
+pub mod dqn;
+
+mod replay;
+
+pub use replay::ReplayBuffer;
+
+use std::path::Path;
+
+use crate::nn::NnError;
+
+/// Errors of training and checkpoints.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// The environment refused an action (a bug in the agent; reported, not panicked).
+    #[error(transparent)]
+    Env(#[from] meowlab_control::ControlError),
+    /// Saving or loading parameters failed.
+    #[error(transparent)]
+    Nn(#[from] NnError),
+    /// A checkpoint file is missing or malformed.
+    #[error("{path}: {message}")]
+    Checkpoint {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The recorder failed (e.g. the store could not write).
+    #[error("recording failed: {0}")]
+    Record(String),
+    /// The algorithm cannot act in this environment's action space.
+    #[error("{algo} does not support {env}'s action space ({space})")]
+    UnsupportedEnv {
+        /// Algorithm.
+        algo: &'static str,
+        /// Env id.
+        env: String,
+        /// The action space, printed.
+        space: String,
+    },
+}
+
+/// One environment step as an agent saw it, for logging.
+#[derive(Clone, Copy, Debug)]
+pub struct StepRecord<'a> {
+    /// Index of the env within the agent's batch (0 for single-env agents).
+    pub env: usize,
+    /// Steps of that env's current episode before this one.
+    pub index: u32,
+    /// Observation the action was chosen from.
+    pub obs: &'a [f32],
+    /// The action as floats (a discrete index is one float).
+    pub action: &'a [f32],
+    /// Reward received.
+    pub reward: f64,
+    /// Terminal state reached.
+    pub terminated: bool,
+    /// Time limit reached.
+    pub truncated: bool,
+    /// Log-probability of the action under a stochastic policy.
+    pub log_prob: Option<f32>,
+    /// The critic's value estimate of `obs`.
+    pub value: Option<f32>,
+}
+
+/// Receives what happens during training: every step, finished episodes, scalars.
+pub trait Recorder {
+    /// A training step (called once per env per step, in order).
+    fn step(&mut self, record: &StepRecord<'_>) -> Result<(), AgentError>;
+    /// A scalar diagnostic (a loss, ε, σ, …) at the agent's current global step.
+    fn scalar(&mut self, global_step: u64, name: &str, value: f64) -> Result<(), AgentError>;
+}
+
+/// A recorder that drops everything (tests, benchmarks).
+pub struct NullRecorder;
+
+impl Recorder for NullRecorder {
+    fn step(&mut self, _: &StepRecord<'_>) -> Result<(), AgentError> {
+        Ok(())
+    }
+    fn scalar(&mut self, _: u64, _: &str, _: f64) -> Result<(), AgentError> {
+        Ok(())
+    }
+}
+
+/// What the experiment runner needs from any agent.
+pub trait Agent {
+    /// Environment steps taken so far (summed over vectorised envs).
+    fn global_step(&self) -> u64;
+    /// Trains until [`Agent::global_step`] reaches at least `until`.
+    fn train(&mut self, until: u64, recorder: &mut dyn Recorder) -> Result<(), AgentError>;
+    /// The deterministic action for one observation (greedy / mean / most likely),
+    /// written as env floats into `action`.
+    fn act_deterministic(&mut self, obs: &[f32], action: &mut Vec<f32>);
+    /// Writes networks, optimizer state, buffers and counters into `dir`.
+    fn save(&self, dir: &Path) -> Result<(), AgentError>;
+    /// Restores what [`Agent::save`] wrote (the agent must have the same config).
+    fn load(&mut self, dir: &Path) -> Result<(), AgentError>;
+}
+
+/// Linear schedule from `start` to `end` over `duration` steps, then flat (CleanRL's
+/// `linear_schedule`).
+pub fn linear_schedule(start: f64, end: f64, duration: f64, t: f64) -> f64 {
+    let slope = (end - start) / duration.max(1.0);
+    (slope * t + start).max(end.min(start)).min(end.max(start))
+}
+
+/// Index of the largest value (first on ties).
+pub fn argmax(values: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, v) in values.iter().enumerate() {
+        if *v > values[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+pub(crate) fn checkpoint_err(path: &Path, message: impl Into<String>) -> AgentError {
+    AgentError::Checkpoint {
+        path: path.display().to_string(),
+        message: message.into(),
+    }
+}
+
+/// Reads a JSON file written by [`write_json`].
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, AgentError> {
+    let text = std::fs::read_to_string(path).map_err(|e| checkpoint_err(path, e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| checkpoint_err(path, e.to_string()))
+}
+
+/// Writes JSON atomically (temp file, then rename).
+pub(crate) fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), AgentError> {
+    let text = serde_json::to_string_pretty(value).expect("checkpoint state serialises");
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).map_err(|e| checkpoint_err(&tmp, e.to_string()))?;
+    std::fs::rename(&tmp, path).map_err(|e| checkpoint_err(path, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_schedule_matches_cleanrl() {
+        assert_eq!(linear_schedule(1.0, 0.05, 100.0, 0.0), 1.0);
+        assert!((linear_schedule(1.0, 0.05, 100.0, 50.0) - 0.525).abs() < 1e-12);
+        assert_eq!(linear_schedule(1.0, 0.05, 100.0, 1000.0), 0.05);
+    }
+
+    #[test]
+    fn argmax_takes_the_first_maximum() {
+        assert_eq!(argmax(&[1.0, 3.0, 3.0, 2.0]), 1);
+        assert_eq!(argmax(&[5.0]), 0);
+    }
+}
+
+/// The result of [`evaluate`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// Undiscounted return per episode.
+    pub returns: Vec<f64>,
+    /// Length per episode.
+    pub lengths: Vec<u32>,
+}
+
+impl Evaluation {
+    /// Mean return.
+    pub fn mean(&self) -> f64 {
+        self.returns.iter().sum::<f64>() / self.returns.len().max(1) as f64
+    }
+
+    /// Population standard deviation of the returns.
+    pub fn std(&self) -> f64 {
+        let m = self.mean();
+        let n = self.returns.len().max(1) as f64;
+        (self.returns.iter().map(|r| (r - m) * (r - m)).sum::<f64>() / n).sqrt()
+    }
+}
+
+/// Runs `episodes` episodes of the agent's deterministic policy on fresh envs seeded
+/// `seed, seed + 1, …`; `on_step(episode, record)` sees every step (for logging).
+pub fn evaluate(
+    agent: &mut dyn Agent,
+    env_id: &str,
+    episodes: usize,
+    seed: u64,
+    mut on_step: impl FnMut(usize, &StepRecord<'_>) -> Result<(), AgentError>,
+) -> Result<Evaluation, AgentError> {
+    let mut env = meowlab_control::make(env_id)?;
+    let discrete = matches!(
+        env.spec().action_space,
+        meowlab_control::ActionSpace::Discrete(_)
+    );
+    let mut obs = vec![0.0; env.spec().obs_dim];
+    let mut next = obs.clone();
+    let mut action = Vec::new();
+    let mut out = Evaluation {
+        returns: Vec::with_capacity(episodes),
+        lengths: Vec::with_capacity(episodes),
+    };
+    for episode in 0..episodes {
+        env.reset(Some(seed + episode as u64), &mut obs);
+        let mut ret = 0.0;
+        loop {
+            agent.act_deterministic(&obs, &mut action);
+            let a = if discrete {
+                meowlab_control::Action::Discrete(action[0] as usize)
+            } else {
+                meowlab_control::Action::Continuous(&action)
+            };
+            let index = env.elapsed_steps();
+            let t = env.step(a, &mut next)?;
+            on_step(
+                episode,
+                &StepRecord {
+                    env: 0,
+                    index,
+                    obs: &obs,
+                    action: &action,
+                    reward: t.reward,
+                    terminated: t.terminated,
+                    truncated: t.truncated,
+                    log_prob: None,
+                    value: None,
+                },
+            )?;
+            ret += t.reward;
+            std::mem::swap(&mut obs, &mut next);
+            if t.done() {
+                out.returns.push(ret);
+                out.lengths.push(env.elapsed_steps());
+                break;
+            }
+        }
+    }
+    Ok(out)
+}

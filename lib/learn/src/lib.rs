@@ -1,0 +1,12 @@
+//! Models and learning algorithms over dfdx.
+//!
+//! dfdx's own layers need compile-time sizes; research configs choose layer widths and
+//! environments at run time, so [`nn`] builds runtime-sized networks from dfdx tensors and
+//! its autodiff tape, with its own optimizers (device-generic tensor ops, so the `cuda`
+//! feature runs the same code) and safetensors checkpoints. [`control`] holds the
+//! classic-control agents, one module per algorithm, each a config struct and a
+//! straight-line training loop in CleanRL's spirit.
+#![deny(missing_docs)]
+
+pub mod control;
+pub mod nn;

@@ -1,0 +1,36 @@
+//! Short learning tests: each algorithm must learn something measurable in under a
+//! minute on the CI machine (release build).
+
+use std::time::Instant;
+
+use meowlab_learn::control::dqn::{Dqn, DqnConfig};
+use meowlab_learn::control::{evaluate, Agent, NullRecorder};
+
+fn eval(agent: &mut dyn Agent, env: &str) -> f64 {
+    evaluate(agent, env, 10, 10_000, |_, _| Ok(()))
+        .unwrap()
+        .mean()
+}
+
+#[test]
+fn dqn_learns_cartpole() {
+    let start = Instant::now();
+    let config = DqnConfig {
+        learning_starts: 1_000,
+        train_frequency: 2,
+        target_network_frequency: 200,
+        exploration_fraction: 0.3,
+        learning_rate: 1e-3,
+        hidden: vec![64, 64],
+        ..DqnConfig::default()
+    };
+    let mut agent = Dqn::new("CartPole-v1", config, 30_000, 1).unwrap();
+    let before = eval(&mut agent, "CartPole-v1");
+    agent.train(30_000, &mut NullRecorder).unwrap();
+    let after = eval(&mut agent, "CartPole-v1");
+    eprintln!(
+        "DQN CartPole: {before:.1} → {after:.1} in {:.1?}",
+        start.elapsed()
+    );
+    assert!(after >= 150.0 && after > before * 3.0, "{before} → {after}");
+}
