@@ -34,3 +34,30 @@ fn dqn_learns_cartpole() {
     );
     assert!(after >= 150.0 && after > before * 3.0, "{before} → {after}");
 }
+
+#[test]
+fn ddpg_learns_pendulum() {
+    use meowlab_learn::control::ddpg::{Ddpg, DdpgConfig};
+    let start = Instant::now();
+    let config = DdpgConfig {
+        learning_rate: 1e-3,
+        gamma: 0.98,
+        learning_starts: 1_000,
+        policy_frequency: 1,
+        hidden: vec![64, 64],
+        batch_size: 128,
+        ..DdpgConfig::default()
+    };
+    let mut agent = Ddpg::new("Pendulum-v1", config, 1).unwrap();
+    let before = eval(&mut agent, "Pendulum-v1");
+    agent.train(8_000, &mut NullRecorder).unwrap();
+    let after = eval(&mut agent, "Pendulum-v1");
+    eprintln!(
+        "DDPG Pendulum: {before:.1} → {after:.1} in {:.1?}",
+        start.elapsed()
+    );
+    assert!(
+        after > -600.0 && after > before + 400.0,
+        "{before} → {after}"
+    );
+}

@@ -2,6 +2,7 @@
 //! and the pieces they share (replay buffer, the [`Agent`] interface the experiment runner
 //! drives, the [`Recorder`] that receives every step for the trajectory store).
 
+pub mod ddpg;
 pub mod dqn;
 
 mod replay;
