@@ -25,6 +25,41 @@ pub enum Bench {
     /// Trajectory store: write and read 1M control steps and 100k Sanma decisions
     /// (rows/s, bytes/row), and the slowdown logging adds to self-play.
     Store(StoreArgs),
+    /// Classic-control env steps/s (CartPole, Pendulum, MountainCarContinuous, Acrobot):
+    /// one env and `VecEnv`s of 1 and 256; gymnasium's python loop and vector env on the
+    /// same envs in the same run with `--python`.
+    Control(ControlArgs),
+}
+
+/// Arguments of `meowlab bench control`.
+#[derive(clap::Args)]
+pub struct ControlArgs {
+    /// Env-steps per meowlab figure (single env, and each `VecEnv`).
+    #[arg(long, default_value_t = 1_000_000)]
+    steps: u64,
+    /// Envs in the larger `VecEnv` (and in gymnasium's vector env).
+    #[arg(long, default_value_t = 256)]
+    num_envs: usize,
+    /// Only these envs (gymnasium ids, comma-separated); default: all four.
+    #[arg(long, value_delimiter = ',')]
+    env: Vec<String>,
+    /// Seed of the envs and of the fixed action sequence.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Python with gymnasium 1.4 installed: also time gymnasium in the same run ("none" or
+    /// leaving it out skips that).
+    #[arg(long)]
+    python: Option<String>,
+    /// Steps of gymnasium's single-env python loop per env.
+    #[arg(long, default_value_t = 20_000)]
+    python_steps: u64,
+    /// Env-steps of gymnasium's vector env per env (0 skips it): its native numpy vector
+    /// env where registered (CartPole), else "sync".
+    #[arg(long, default_value_t = 51_200)]
+    python_vec_steps: u64,
+    /// The gymnasium timing script.
+    #[arg(long, default_value = "tests/oracle/gym_bench.py")]
+    script: PathBuf,
 }
 
 /// Arguments of `meowlab bench store`.
@@ -82,6 +117,7 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
         Bench::Hand(args) => hand(args),
         Bench::Engine(args) => engine(args),
         Bench::Store(args) => store(args),
+        Bench::Control(args) => control(args),
     }
 }
 
@@ -410,5 +446,262 @@ fn store(args: StoreArgs) -> Result<ExitCode> {
         100.0 * (logged - plain) / plain
     );
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A fixed pseudo-random action sequence (ChaCha8), cycled through by the control bench so
+/// that drawing actions costs nothing inside the timed loop.
+enum ActionTable {
+    Discrete(Vec<usize>),
+    /// `dim` floats per action.
+    Continuous(Vec<f32>, usize),
+}
+
+/// Actions in a table (a power of two, so that indices wrap with a mask).
+const ACTION_TABLE: usize = 1 << 16;
+
+impl ActionTable {
+    /// `ACTION_TABLE + extra` actions uniform over `space` (in bounds for a box).
+    fn new(space: &meowlab::control::ActionSpace, extra: usize, seed: u64) -> Self {
+        use meowlab::control::ActionSpace;
+        use rand::Rng;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let n = ACTION_TABLE + extra;
+        match space {
+            ActionSpace::Discrete(k) => {
+                ActionTable::Discrete((0..n).map(|_| rng.gen_range(0..*k)).collect())
+            }
+            ActionSpace::Box { low, high } => ActionTable::Continuous(
+                (0..n)
+                    .flat_map(|_| {
+                        low.iter()
+                            .zip(high)
+                            .map(|(&l, &h)| rng.gen_range(l..=h))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect(),
+                low.len(),
+            ),
+        }
+    }
+
+    /// Action `i` (wrapping).
+    fn get(&self, i: usize) -> meowlab::control::Action<'_> {
+        use meowlab::control::Action;
+        let i = i & (ACTION_TABLE - 1);
+        match self {
+            ActionTable::Discrete(a) => Action::Discrete(a[i]),
+            ActionTable::Continuous(a, k) => Action::Continuous(&a[i * k..(i + 1) * k]),
+        }
+    }
+}
+
+/// One env, reset when an episode ends; returns (steps/s, episodes finished).
+fn control_single(id: &str, actions: &ActionTable, steps: u64, seed: u64) -> Result<(f64, u64)> {
+    let mut env = meowlab::control::make(id)?;
+    let mut obs = vec![0f32; env.spec().obs_dim];
+    env.reset(Some(seed), &mut obs);
+    let (mut total, mut episodes) = (0.0, 0u64);
+    let start = Instant::now();
+    for i in 0..steps as usize {
+        let t = env.step(actions.get(i), &mut obs)?;
+        total += t.reward;
+        if t.done() {
+            episodes += 1;
+            env.reset(None, &mut obs);
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    black_box((total, &obs));
+    Ok((steps as f64 / secs, episodes))
+}
+
+/// `VecEnv` of `n` envs (same-step autoreset); returns env-steps/s.
+fn control_vec(
+    id: &str,
+    actions: &ActionTable,
+    n: usize,
+    env_steps: u64,
+    seed: u64,
+) -> Result<f64> {
+    let mut venv = meowlab::control::VecEnv::new(id, n)?;
+    venv.reset(seed);
+    let calls = (env_steps as usize / n).max(1);
+    let mut total = 0.0;
+    let start = Instant::now();
+    for c in 0..calls {
+        let off = (c * n) & (ACTION_TABLE - 1);
+        let step = match actions {
+            ActionTable::Discrete(a) => venv.step_discrete(&a[off..off + n])?,
+            ActionTable::Continuous(a, k) => venv.step_continuous(&a[off * k..(off + n) * k])?,
+        };
+        total += step.rewards[0];
+    }
+    let secs = start.elapsed().as_secs_f64();
+    black_box(total);
+    Ok((calls * n) as f64 / secs)
+}
+
+/// A rate with a unit prefix, e.g. `12.3M/s`.
+fn per_sec(x: f64) -> String {
+    if x >= 1e6 {
+        format!("{:.2}M/s", x / 1e6)
+    } else if x >= 1e3 {
+        format!("{:.1}k/s", x / 1e3)
+    } else {
+        format!("{x:.0}/s")
+    }
+}
+
+/// gymnasium's figures for one env, from `gym_bench.py`'s JSON line.
+struct GymFigures {
+    loop_per_sec: f64,
+    /// (env-steps/s, mode, envs)
+    vector: Option<(f64, String, u64)>,
+}
+
+/// Runs the gymnasium timing script on `ids`; `Ok(None)` when gymnasium is not installed.
+fn gymnasium_figures(
+    args: &ControlArgs,
+    python: &str,
+    ids: &[String],
+) -> Result<Option<(String, Vec<GymFigures>)>> {
+    let out = Command::new(python)
+        .arg(&args.script)
+        .args(ids)
+        .args(["--steps", &args.python_steps.to_string()])
+        .args(["--vec-steps", &args.python_vec_steps.to_string()])
+        .args(["--num-envs", &args.num_envs.to_string()])
+        .args(["--seed", &args.seed.to_string()])
+        .output()
+        .with_context(|| format!("cannot run {python} (pass --python PY, or none)"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        if stderr.contains("No module named 'gymnasium'") {
+            println!(
+                "gymnasium skipped: {python} has no `gymnasium` package (pip install 'gymnasium==1.4.*')"
+            );
+            return Ok(None);
+        }
+        bail!("{} failed: {stderr}", args.script.display());
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("{} printed a bad JSON line", args.script.display()))?;
+    let mut version = String::from("?");
+    let mut figures = Vec::new();
+    for id in ids {
+        let line = lines
+            .iter()
+            .find(|l| l["env_id"].as_str() == Some(id))
+            .with_context(|| format!("{} printed no line for {id}", args.script.display()))?;
+        if let Some(v) = line["gymnasium"].as_str() {
+            version = v.to_string();
+        }
+        let loop_per_sec = line["steps_per_sec"]
+            .as_f64()
+            .with_context(|| format!("{id}: no steps_per_sec"))?;
+        let v = &line["vector"];
+        let vector = v["env_steps_per_sec"].as_f64().map(|x| {
+            (
+                x,
+                v["mode"].as_str().unwrap_or("?").to_string(),
+                v["num_envs"].as_u64().unwrap_or(0),
+            )
+        });
+        figures.push(GymFigures {
+            loop_per_sec,
+            vector,
+        });
+    }
+    Ok(Some((version, figures)))
+}
+
+fn control(args: ControlArgs) -> Result<ExitCode> {
+    let ids: Vec<String> = if args.env.is_empty() {
+        meowlab::control::ENV_IDS
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    } else {
+        args.env.clone()
+    };
+    if args.num_envs == 0 || args.steps == 0 {
+        bail!("--steps and --num-envs must be at least 1");
+    }
+    let n = args.num_envs;
+    println!(
+        "meowlab bench control: env-steps/s on one thread, {} env-steps per figure, actions from a fixed ChaCha8 sequence (seed {}), reset/autoreset on done",
+        args.steps, args.seed
+    );
+    println!(
+        "{:<26} {:>14} {:>12} {:>12} {:>10}",
+        "env",
+        "single env",
+        "VecEnv x1",
+        format!("VecEnv x{n}"),
+        "episodes"
+    );
+    let mut ours = Vec::new();
+    for id in &ids {
+        let spec = meowlab::control::spec(id)?;
+        let actions = ActionTable::new(&spec.action_space, n, args.seed);
+        let (single, episodes) = control_single(id, &actions, args.steps, args.seed)?;
+        let vec1 = control_vec(id, &actions, 1, args.steps, args.seed)?;
+        let vec_n = control_vec(id, &actions, n, args.steps, args.seed)?;
+        println!(
+            "{id:<26} {:>14} {:>12} {:>12} {episodes:>10}",
+            per_sec(single),
+            per_sec(vec1),
+            per_sec(vec_n)
+        );
+        ours.push((single, vec_n));
+    }
+
+    let python = match args.python.as_deref() {
+        None | Some("none") => return Ok(ExitCode::SUCCESS),
+        Some(p) => p,
+    };
+    let Some((version, gym)) = gymnasium_figures(&args, python, &ids)? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    println!(
+        "gymnasium {version}: python loop over gymnasium.make(id) ({} steps), gymnasium.make_vec(id, num_envs={n}) ({} env-steps)",
+        args.python_steps, args.python_vec_steps
+    );
+    println!(
+        "{:<26} {:>14} {:>30}",
+        "env",
+        "python loop",
+        format!("vector env x{n} (mode)")
+    );
+    for (id, g) in ids.iter().zip(&gym) {
+        let vector = g.vector.as_ref().map_or("-".to_string(), |(x, mode, k)| {
+            format!("{} ({mode}, {k})", per_sec(*x))
+        });
+        println!("{id:<26} {:>14} {vector:>30}", per_sec(g.loop_per_sec));
+    }
+    println!("ratios (target: meowlab single env >= 100x gymnasium's python loop)");
+    for (id, (g, (single, vec_n))) in ids.iter().zip(gym.iter().zip(&ours)) {
+        let r = single / g.loop_per_sec;
+        let vector = g.vector.as_ref().map_or(String::new(), |(x, mode, _)| {
+            format!(
+                "; VecEnv x{n} {:.0}x gymnasium's {mode} vector env",
+                vec_n / x
+            )
+        });
+        println!(
+            "{id:<26} single env {r:.0}x the python loop{}{vector}",
+            if r >= 100.0 {
+                ""
+            } else {
+                " (below the 100x target)"
+            }
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
