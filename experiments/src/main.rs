@@ -25,6 +25,9 @@ enum Command {
     Shanten(commands::shanten::Args),
     /// Write seeded random winning sanma hands as a cases file (for cross-checks).
     SampleHands(commands::sample::Args),
+    /// Train an experiment config (TOML) over its seeds: periodic evaluation, Parquet
+    /// logging, checkpoints, resume after an interruption.
+    Run(commands::run::Args),
     /// Benchmarks that print figures (never timed assertions).
     #[command(subcommand)]
     Bench(commands::bench::Bench),
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Score(args) => commands::score::run(args),
         Command::Shanten(args) => commands::shanten::run(args),
         Command::SampleHands(args) => commands::sample::run(args),
+        Command::Run(args) => commands::run::run(args),
         Command::Bench(bench) => commands::bench::run(bench),
     };
     match result {

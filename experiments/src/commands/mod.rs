@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod play;
+pub mod run;
 pub mod sample;
 pub mod score;
 pub mod shanten;

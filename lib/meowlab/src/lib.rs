@@ -14,6 +14,8 @@
 pub use meowlab_control as control;
 /// Tiles, shanten, waits and scoring (crate `meowlab-hand`).
 pub use meowlab_hand as hand;
+/// Networks and learning algorithms over dfdx (crate `meowlab-learn`).
+pub use meowlab_learn as learn;
 /// The Sanma game engine, events and bots (crate `meowlab-sanma`).
 pub use meowlab_sanma as sanma;
 /// The Parquet trajectory store (crate `meowlab-store`).

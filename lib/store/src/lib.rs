@@ -13,6 +13,7 @@
 
 pub mod control;
 pub mod error;
+pub mod metrics;
 pub mod run;
 pub mod sanma;
 pub mod table;
@@ -25,6 +26,7 @@ pub mod arrow {
 
 pub use control::ControlLogger;
 pub use error::{Result, StoreError};
+pub use metrics::MetricsLogger;
 pub use run::{Run, RunMeta, SCHEMA_VERSION};
 pub use sanma::{AgentOutput, SanmaLogger};
 pub use table::{TableReader, TableWriter, WriterOptions};

@@ -4,6 +4,7 @@
 
 pub mod ddpg;
 pub mod dqn;
+pub mod experiment;
 
 mod replay;
 

@@ -1,0 +1,145 @@
+//! `meowlab run CONFIG.toml`: trains an experiment config over its seeds, with progress
+//! bars, periodic evaluation, Parquet logging, checkpoints and resume.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use meowlab::learn::control::experiment::{run_seed, ExperimentConfig, Progress, SeedSummary};
+
+/// Arguments of `meowlab run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The experiment config (TOML), e.g. experiments/cartpole-dqn.toml.
+    config: PathBuf,
+    /// Seeds to run, overriding the config's (e.g. 1,2,3).
+    #[arg(long, value_delimiter = ',')]
+    seeds: Option<Vec<u64>>,
+    /// Folder of runs; each seed goes to <out>/<name>__seed<k>.
+    #[arg(long, default_value = "data/runs")]
+    out: PathBuf,
+    /// Override the training budget (env steps), e.g. for a quick try.
+    #[arg(long)]
+    total_timesteps: Option<u64>,
+    /// Override the evaluation interval (env steps).
+    #[arg(long)]
+    eval_every: Option<u64>,
+    /// Seeds trained at the same time (each on its own thread).
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// No progress bars.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs every seed and prints per-seed and aggregate results.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let mut config = ExperimentConfig::load(&args.config)?;
+    if let Some(seeds) = args.seeds {
+        config.seeds = seeds;
+    }
+    if let Some(t) = args.total_timesteps {
+        config.total_timesteps = t;
+    }
+    if let Some(e) = args.eval_every {
+        config.eval.every = e;
+    }
+    config
+        .validate()
+        .map_err(|m| anyhow::anyhow!("{}: {m}", args.config.display()))?;
+    let spec = config.env_spec()?;
+    println!(
+        "{}: {} with {} for {} steps, seeds {:?} → {}",
+        config.name,
+        config.env,
+        config.algorithms().join(""),
+        config.total_timesteps,
+        config.seeds,
+        args.out.display()
+    );
+    let multi = MultiProgress::new();
+    if args.quiet {
+        multi.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let style = ProgressStyle::with_template(
+        "{prefix:>10} {bar:30} {pos:>8}/{len} steps  {elapsed_precise} eta {eta}  {msg}",
+    )
+    .expect("template");
+    let queue = Mutex::new(config.seeds.clone().into_iter());
+    let results: Mutex<Vec<(u64, Result<SeedSummary>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..args.jobs.clamp(1, config.seeds.len()) {
+            scope.spawn(|| loop {
+                let Some(seed) = queue.lock().expect("queue").next() else {
+                    break;
+                };
+                let bar = multi.add(ProgressBar::new(config.total_timesteps));
+                bar.set_style(style.clone());
+                bar.set_prefix(format!("seed {seed}"));
+                let mut on_progress = |p: &Progress| {
+                    bar.set_position(p.global_step);
+                    if let Some((mean, std)) = p.last_eval {
+                        bar.set_message(format!("eval {mean:.1} ± {std:.1}"));
+                    }
+                };
+                let result = run_seed(&config, seed, &args.out, &mut on_progress)
+                    .with_context(|| format!("{} seed {seed}", config.name));
+                bar.finish();
+                results.lock().expect("results").push((seed, result));
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("results");
+    results.sort_by_key(|(seed, _)| *seed);
+    let mut summaries = Vec::new();
+    let mut failed = false;
+    for (seed, result) in results {
+        match result {
+            Ok(s) => {
+                let resumed = s
+                    .resumed_from
+                    .map(|g| format!(" (resumed at step {g})"))
+                    .unwrap_or_default();
+                let reached = spec
+                    .reward_threshold
+                    .and_then(|t| s.first_reaching(t).map(|(step, wall)| (t, step, wall)))
+                    .map(|(t, step, wall)| {
+                        format!("; first eval ≥ {t} at step {step}, {wall:.1} s")
+                    })
+                    .unwrap_or_default();
+                println!(
+                    "seed {seed}: final eval {:.2} ± {:.2} after {} steps in {:.1} s{reached}{resumed}  [{}]",
+                    s.final_eval_mean,
+                    s.final_eval_std,
+                    s.global_step,
+                    s.wall_time_s,
+                    args.out.join(&s.run_id).display()
+                );
+                summaries.push(s);
+            }
+            Err(e) => {
+                eprintln!("seed {seed}: error: {e:#}");
+                failed = true;
+            }
+        }
+    }
+    if !summaries.is_empty() {
+        let finals: Vec<f64> = summaries.iter().map(|s| s.final_eval_mean).collect();
+        let n = finals.len() as f64;
+        let mean = finals.iter().sum::<f64>() / n;
+        let std = (finals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+        let wall = summaries.iter().map(|s| s.wall_time_s).sum::<f64>() / n;
+        println!(
+            "{}: final evaluation over {} seeds: {mean:.2} ± {std:.2} (mean ± std of seed means); mean wall time {wall:.1} s",
+            config.name,
+            summaries.len()
+        );
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
