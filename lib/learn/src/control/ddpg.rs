@@ -11,7 +11,9 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::replay::Minibatch;
-use super::{read_json, write_json, Agent, AgentError, Recorder, ReplayBuffer, StepRecord};
+use super::{
+    read_json, write_json, Agent, AgentError, Recorder, ReplayBuffer, RunningNorm, StepRecord,
+};
 use crate::nn::{
     batch, load_params, perturb, save_params, soft_update, Activation, Dense, Dev, Matrix, Mlp,
     Optimizer, OptimizerConfig, Params,
@@ -58,6 +60,9 @@ pub struct DdpgConfig {
     pub desired_action_stddev: f32,
     /// Steps between σ adaptations.
     pub param_noise_adapt_interval: u64,
+    /// Standardise observations with running statistics before the networks (baselines'
+    /// `normalize_observations`; the parameter-noise paper uses it).
+    pub normalize_obs: bool,
 }
 
 impl Default for DdpgConfig {
@@ -76,6 +81,7 @@ impl Default for DdpgConfig {
             param_noise_initial_stddev: 0.1,
             desired_action_stddev: 0.2,
             param_noise_adapt_interval: 50,
+            normalize_obs: false,
         }
     }
 }
@@ -186,6 +192,7 @@ pub fn adapt_sigma(sigma: f32, distance: f32, desired: f32) -> f32 {
 #[derive(Serialize, Deserialize)]
 struct DdpgState {
     global_step: u64,
+    obs_norm: Option<RunningNorm>,
     sigma: f32,
     rng: ChaCha8Rng,
     seed: u64,
@@ -213,6 +220,7 @@ pub struct Ddpg {
     sigma: f32,
     global_step: u64,
     minibatch: Minibatch,
+    obs_norm: Option<RunningNorm>,
 }
 
 impl Ddpg {
@@ -245,6 +253,7 @@ impl Ddpg {
         let mut obs = vec![0.0; d];
         env.reset(Some(seed), &mut obs);
         let adam = OptimizerConfig::adam(config.learning_rate);
+        let config_normalize = config.normalize_obs;
         Ok(Ddpg {
             buffer: ReplayBuffer::new(d, k, config.buffer_size),
             sigma: config.param_noise_initial_stddev,
@@ -266,6 +275,7 @@ impl Ddpg {
             rng,
             global_step: 0,
             minibatch: Minibatch::default(),
+            obs_norm: config_normalize.then(|| RunningNorm::new(d)),
         })
     }
 
@@ -274,9 +284,17 @@ impl Ddpg {
         self.sigma
     }
 
+    /// Observations as the networks see them (standardised when configured).
+    fn inputs(&self, rows: &[f32]) -> Vec<f32> {
+        match &self.obs_norm {
+            Some(norm) => norm.normalize(rows),
+            None => rows.to_vec(),
+        }
+    }
+
     fn act(&self, actor: &Actor, obs: &[f32]) -> Vec<f32> {
         actor
-            .forward(batch(&self.dev, 1, obs.len(), obs.to_vec()))
+            .forward(batch(&self.dev, 1, obs.len(), self.inputs(obs)))
             .as_vec()
     }
 
@@ -294,7 +312,7 @@ impl Ddpg {
             &self.dev,
             self.minibatch.size,
             self.obs.len(),
-            self.minibatch.obs.clone(),
+            self.inputs(&self.minibatch.obs),
         );
         let mut probe = self.actor.clone();
         perturb(&mut probe, self.sigma, &mut self.rng);
@@ -322,7 +340,7 @@ impl Ddpg {
             .sample(c.batch_size, &mut self.rng, &mut self.minibatch);
         let mb = &self.minibatch;
         let (n, d, k) = (mb.size, self.obs.len(), self.low.len());
-        let next = batch(&self.dev, n, d, mb.next_obs.clone());
+        let next = batch(&self.dev, n, d, self.inputs(&mb.next_obs));
         let next_q = self
             .critic_target
             .forward(next.clone(), self.actor_target.forward(next))
@@ -332,7 +350,7 @@ impl Ddpg {
             .map(|i| mb.rewards[i] + c.gamma as f32 * (1.0 - mb.terminated[i]) * next_q[i])
             .collect();
         let y = batch(&self.dev, n, 1, y);
-        let obs = batch(&self.dev, n, d, mb.obs.clone());
+        let obs = batch(&self.dev, n, d, self.inputs(&mb.obs));
         let act = batch(&self.dev, n, k, mb.actions.clone());
         let q = self
             .critic
@@ -391,6 +409,9 @@ impl Agent for Ddpg {
                         Exploration::Parameter => self.act(&self.perturbed, &self.obs),
                     }
                 };
+            if let Some(norm) = &mut self.obs_norm {
+                norm.update(&self.obs);
+            }
             let index = self.env.elapsed_steps();
             let t = self
                 .env
@@ -457,6 +478,7 @@ impl Agent for Ddpg {
             &dir.join("agent.json"),
             &DdpgState {
                 global_step: self.global_step,
+                obs_norm: self.obs_norm.clone(),
                 sigma: self.sigma,
                 rng: self.rng.clone(),
                 seed: self.seed,
@@ -486,6 +508,7 @@ impl Agent for Ddpg {
         self.buffer.load(&dir.join("replay.bin"))?;
         let state: DdpgState = read_json(&dir.join("agent.json"))?;
         self.global_step = state.global_step;
+        self.obs_norm = state.obs_norm;
         self.sigma = state.sigma;
         self.rng = state.rng;
         self.env.reset(

@@ -5,6 +5,7 @@
 pub mod ddpg;
 pub mod dqn;
 pub mod experiment;
+pub mod on_policy;
 
 mod replay;
 
@@ -241,4 +242,51 @@ pub fn evaluate(
         }
     }
     Ok(out)
+}
+
+/// Running mean and variance of observations (Welford), to feed networks standardised
+/// inputs, as OpenAI baselines' DDPG does (`normalize_observations`). Clipped to ±5σ.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunningNorm {
+    count: f64,
+    mean: Vec<f64>,
+    m2: Vec<f64>,
+}
+
+impl RunningNorm {
+    /// No observations yet (normalising is then the identity).
+    pub fn new(dim: usize) -> Self {
+        RunningNorm {
+            count: 0.0,
+            mean: vec![0.0; dim],
+            m2: vec![0.0; dim],
+        }
+    }
+
+    /// Adds one observation to the statistics.
+    pub fn update(&mut self, obs: &[f32]) {
+        self.count += 1.0;
+        for (i, &x) in obs.iter().enumerate() {
+            let x = f64::from(x);
+            let delta = x - self.mean[i];
+            self.mean[i] += delta / self.count;
+            self.m2[i] += delta * (x - self.mean[i]);
+        }
+    }
+
+    /// (x − mean) / std, clipped to ±5, for every row of `rows` (each `dim` long).
+    pub fn normalize(&self, rows: &[f32]) -> Vec<f32> {
+        let d = self.mean.len();
+        if self.count < 2.0 {
+            return rows.to_vec();
+        }
+        rows.iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                let j = i % d;
+                let std = (self.m2[j] / self.count).sqrt().max(1e-8);
+                ((f64::from(x) - self.mean[j]) / std).clamp(-5.0, 5.0) as f32
+            })
+            .collect()
+    }
 }
