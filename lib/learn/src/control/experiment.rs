@@ -7,6 +7,11 @@
 //! Run layout (`<out>/<name>__seed<k>/`): `run.json`, `config.toml`, `steps/phase=train|eval`,
 //! `episodes`, `metrics` (tables), `checkpoints/step-NNNNNNNNNN/` (agent files and
 //! `runner.json`), `checkpoints/LATEST`, `summary.json` when finished.
+//!
+//! Resume semantics: networks, optimizer moments, replay buffer, counters and random
+//! streams come back from the checkpoint; shards written after it are deleted (they will
+//! be produced again); the episode in flight at the checkpoint is cut there (its steps
+//! stay in `steps` without an `episodes` row) and training continues from a fresh reset.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -511,7 +516,6 @@ pub fn run_seed(
         state.wall_time_s = wall;
         state.next_episode_id = rec.next_episode_id;
         state.shards = committed_shards(&run_dir)?;
-        rec.episodes.clear(); // episodes in flight restart after a resume
         save_checkpoint(&run_dir, agent.as_ref(), &state, config.keep_checkpoints)?;
         if step >= total {
             break;
