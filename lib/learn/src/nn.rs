@@ -22,6 +22,9 @@ pub type Matrix<T = NoneTape> = Tensor<(usize, usize), f32, Dev, T>;
 /// The tape used while training.
 pub type Taped = OwnedTape<f32, Dev>;
 
+/// Tensors read from a safetensors file: name → (shape, data).
+type NamedTensors = BTreeMap<String, (Vec<usize>, Vec<f32>)>;
+
 /// Errors of saving and loading parameters.
 #[derive(Debug, thiserror::Error)]
 pub enum NnError {
@@ -403,7 +406,7 @@ impl Optimizer {
     /// Restores what [`Optimizer::save`] wrote.
     pub fn load(&mut self, path: &Path) -> Result<(), NnError> {
         let mut tensors = read_safetensors(path)?;
-        let take = |tensors: &mut BTreeMap<String, (Vec<usize>, Vec<f32>)>,
+        let take = |tensors: &mut NamedTensors,
                     name: &str,
                     target: &mut Matrix|
          -> Result<(), NnError> { assign(path, tensors, name, target) };
@@ -440,7 +443,7 @@ pub fn load_params<P: Params>(model: &mut P, path: &Path) -> Result<(), NnError>
 
 fn assign(
     path: &Path,
-    tensors: &mut BTreeMap<String, (Vec<usize>, Vec<f32>)>,
+    tensors: &mut NamedTensors,
     name: &str,
     target: &mut Matrix,
 ) -> Result<(), NnError> {
@@ -492,7 +495,7 @@ fn write_safetensors(path: &Path, named: &[(String, &Matrix)]) -> Result<(), NnE
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-fn read_safetensors(path: &Path) -> Result<BTreeMap<String, (Vec<usize>, Vec<f32>)>, NnError> {
+fn read_safetensors(path: &Path) -> Result<NamedTensors, NnError> {
     let bytes = std::fs::read(path).map_err(|source| NnError::Io {
         path: path.display().to_string(),
         source,

@@ -361,7 +361,7 @@ impl Ddpg {
         self.critic_opt.update(&mut self.critic, &grads);
         // ALGO LOGIC: actor ascends Q(s, μ(s))
         let mut actor_loss_value = None;
-        if self.global_step % c.policy_frequency == 0 {
+        if self.global_step.is_multiple_of(c.policy_frequency) {
             let traced = obs.traced(Gradients::leaky());
             let mu = self.actor.forward(traced.with_empty_tape());
             let actor_loss = -self.critic.forward(traced, mu).mean::<(), _>();
@@ -441,14 +441,14 @@ impl Agent for Ddpg {
             let step = self.global_step;
             if step > c.learning_starts && self.buffer.len() >= c.batch_size {
                 let (critic_loss, actor_loss) = self.train_step();
-                if step % 100 == 0 {
+                if step.is_multiple_of(100) {
                     recorder.scalar(step, "critic_loss", critic_loss)?;
                     if let Some(a) = actor_loss {
                         recorder.scalar(step, "actor_loss", a)?;
                     }
                 }
                 if c.exploration == Exploration::Parameter
-                    && step % c.param_noise_adapt_interval == 0
+                    && step.is_multiple_of(c.param_noise_adapt_interval)
                 {
                     let distance = self.adapt_param_noise();
                     recorder.scalar(step, "param_noise_distance", f64::from(distance))?;

@@ -367,15 +367,15 @@ impl Agent for Dqn {
             // ALGO LOGIC: training
             let c = &self.config;
             if step > c.learning_starts {
-                if step % c.train_frequency == 0 {
+                if step.is_multiple_of(c.train_frequency) {
                     let (loss, q) = self.train_step();
-                    if step % (100 * self.config.train_frequency) == 0 {
+                    if step.is_multiple_of(100 * self.config.train_frequency) {
                         recorder.scalar(step, "td_loss", loss)?;
                         recorder.scalar(step, "q_values", q)?;
                         recorder.scalar(step, "epsilon", epsilon)?;
                     }
                 }
-                if step % self.config.target_network_frequency == 0 {
+                if step.is_multiple_of(self.config.target_network_frequency) {
                     soft_update(&mut self.target, &self.q, self.config.tau);
                 }
             }

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ddpg::{Ddpg, DdpgConfig};
 use super::dqn::{Dqn, DqnConfig};
+use super::on_policy::{A2c, A2cConfig, Ppo, PpoConfig};
 use super::{evaluate, Agent, AgentError, Recorder, StepRecord};
 
 /// Errors of loading and running experiments.
@@ -117,6 +118,10 @@ pub struct ExperimentConfig {
     pub dqn: Option<DqnConfig>,
     /// DDPG hyper-parameters.
     pub ddpg: Option<DdpgConfig>,
+    /// PPO hyper-parameters.
+    pub ppo: Option<PpoConfig>,
+    /// A2C hyper-parameters.
+    pub a2c: Option<A2cConfig>,
 }
 
 impl ExperimentConfig {
@@ -137,7 +142,7 @@ impl ExperimentConfig {
         let algos = self.algorithms();
         if algos.len() != 1 {
             return Err(format!(
-                "exactly one algorithm table ([dqn], [ddpg]) is required, found {}",
+                "exactly one algorithm table ([dqn], [ddpg], [ppo], [a2c]) is required, found {}",
                 if algos.is_empty() {
                     "none".to_string()
                 } else {
@@ -180,6 +185,12 @@ impl ExperimentConfig {
         if self.ddpg.is_some() {
             out.push("ddpg");
         }
+        if self.ppo.is_some() {
+            out.push("ppo");
+        }
+        if self.a2c.is_some() {
+            out.push("a2c");
+        }
         out
     }
 
@@ -200,6 +211,17 @@ impl ExperimentConfig {
         }
         if let Some(c) = &self.ddpg {
             return Ok(Box::new(Ddpg::new(&self.env, c.clone(), seed)?));
+        }
+        if let Some(c) = &self.ppo {
+            return Ok(Box::new(Ppo::new(
+                &self.env,
+                c.clone(),
+                self.total_timesteps,
+                seed,
+            )?));
+        }
+        if let Some(c) = &self.a2c {
+            return Ok(Box::new(A2c::new(&self.env, c.clone(), seed)?));
         }
         unreachable!("validate() guarantees one algorithm")
     }
