@@ -683,7 +683,7 @@ fn control(args: ControlArgs) -> Result<ExitCode> {
         args.python_steps, args.python_vec_steps, args.repeat
     );
     println!(
-        "{:<26} {:>14} {:>30}",
+        "{:<26} {:>14} {:>34}",
         "env",
         "python loop",
         format!("vector env x{n} (mode)")
@@ -692,7 +692,7 @@ fn control(args: ControlArgs) -> Result<ExitCode> {
         let vector = g.vector.as_ref().map_or("-".to_string(), |(x, mode, k)| {
             format!("{} ({mode}, {k})", per_sec(*x))
         });
-        println!("{id:<26} {:>14} {vector:>30}", per_sec(g.loop_per_sec));
+        println!("{id:<26} {:>14} {vector:>34}", per_sec(g.loop_per_sec));
     }
     println!("ratios (target: meowlab single env >= 100x gymnasium's python loop)");
     for (id, (g, (single, vec_n))) in ids.iter().zip(gym.iter().zip(&ours)) {
