@@ -156,6 +156,21 @@ mod tests {
     }
 
     #[test]
+    fn running_norm_standardises_with_population_statistics() {
+        let mut norm = RunningNorm::new(2);
+        assert_eq!(norm.normalize(&[3.0, 4.0]), vec![3.0, 4.0]); // no statistics yet
+        for row in [[1.0, 10.0], [3.0, 10.0], [5.0, 10.0]] {
+            norm.update(&row);
+        }
+        // mean (3, 10), population std (√(8/3), 0 → 1e-8 floor then clipped to ±5)
+        let out = norm.normalize(&[5.0, 10.0, 3.0, 11.0]);
+        assert!((out[0] - (2.0 / (8.0f32 / 3.0).sqrt())).abs() < 1e-6);
+        assert_eq!(out[1], 0.0);
+        assert_eq!(out[2], 0.0);
+        assert_eq!(out[3], 5.0);
+    }
+
+    #[test]
     fn argmax_takes_the_first_maximum() {
         assert_eq!(argmax(&[1.0, 3.0, 3.0, 2.0]), 1);
         assert_eq!(argmax(&[5.0]), 0);

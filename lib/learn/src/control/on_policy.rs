@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::{argmax, read_json, write_json, Agent, AgentError, Recorder, StepRecord};
+use super::{argmax, read_json, write_json, Agent, AgentError, Recorder, RunningNorm, StepRecord};
 use crate::nn::{
     batch, load_params, save_params, Activation, Dev, Matrix, Mlp, Optimizer, OptimizerConfig,
     OptimizerKind, Params, Taped,
@@ -85,6 +85,9 @@ pub struct PpoConfig {
     pub hidden: Vec<usize>,
     /// Policy for Box action spaces.
     pub policy: PolicyKind,
+    /// Standardise observations with running statistics (CleanRL's continuous PPO wraps
+    /// the env in `NormalizeObservation`); the rollout stores what the networks saw.
+    pub normalize_obs: bool,
 }
 
 impl Default for PpoConfig {
@@ -107,6 +110,7 @@ impl Default for PpoConfig {
             target_kl: None,
             hidden: vec![64, 64],
             policy: PolicyKind::Gaussian,
+            normalize_obs: false,
         }
     }
 }
@@ -157,6 +161,8 @@ pub struct A2cConfig {
     pub hidden: Vec<usize>,
     /// Policy for Box action spaces.
     pub policy: PolicyKind,
+    /// Standardise observations with running statistics.
+    pub normalize_obs: bool,
 }
 
 impl Default for A2cConfig {
@@ -175,6 +181,7 @@ impl Default for A2cConfig {
             normalize_advantage: false,
             hidden: vec![64, 64],
             policy: PolicyKind::Gaussian,
+            normalize_obs: false,
         }
     }
 }
@@ -557,6 +564,8 @@ struct UpdateStats {
 #[derive(Serialize, Deserialize)]
 struct OnPolicyState {
     global_step: u64,
+    #[serde(default)]
+    obs_norm: Option<RunningNorm>,
     updates: u64,
     rng: ChaCha8Rng,
     seed: u64,
@@ -576,6 +585,8 @@ struct OnPolicy {
     num_steps: usize,
     episode_steps: Vec<u32>,
     rollout: Rollout,
+    /// Running observation statistics when `normalize_obs` is set.
+    obs_norm: Option<RunningNorm>,
 }
 
 struct Setup<'a> {
@@ -585,6 +596,7 @@ struct Setup<'a> {
     hidden: &'a [usize],
     policy: PolicyKind,
     optimizer: OptimizerConfig,
+    normalize_obs: bool,
     seed: u64,
 }
 
@@ -631,6 +643,7 @@ impl OnPolicy {
             updates: 0,
             num_steps: s.num_steps.max(1),
             rollout: Rollout::default(),
+            obs_norm: s.normalize_obs.then(|| RunningNorm::new(d)),
         })
     }
 
@@ -658,8 +671,16 @@ impl OnPolicy {
         }
     }
 
+    /// Observations as the networks see them (standardised when configured).
+    fn inputs(&self, rows: &[f32]) -> Vec<f32> {
+        match &self.obs_norm {
+            Some(norm) => norm.normalize(rows),
+            None => rows.to_vec(),
+        }
+    }
+
     fn values(&self, obs: &[f32], rows: usize) -> Vec<f32> {
-        let x = batch(&self.dev, rows, obs.len() / rows.max(1), obs.to_vec());
+        let x = batch(&self.dev, rows, obs.len() / rows.max(1), self.inputs(obs));
         self.net.critic.forward(x).as_vec()
     }
 
@@ -688,7 +709,11 @@ impl OnPolicy {
         for _ in 0..self.num_steps {
             // ALGO LOGIC: action logic
             let obs = self.envs.obs().to_vec();
-            let x = batch(&self.dev, n, d, obs.clone());
+            if let Some(norm) = &mut self.obs_norm {
+                obs.chunks(d).for_each(|row| norm.update(row));
+            }
+            let inputs = self.inputs(&obs);
+            let x = batch(&self.dev, n, d, inputs.clone());
             let out = self.net.actor.forward(x.clone());
             let values = self.net.critic.forward(x).as_vec();
             self.head.sample(
@@ -740,7 +765,7 @@ impl OnPolicy {
             r.terminated.extend_from_slice(step.terminated);
             r.truncated.extend_from_slice(step.truncated);
             r.final_values.resize(r.final_values.len() + n, 0.0);
-            r.obs.extend_from_slice(&obs);
+            r.obs.extend_from_slice(&inputs);
             r.actions.extend_from_slice(&raw);
             r.log_probs.extend_from_slice(&log_probs);
             r.values.extend_from_slice(&values);
@@ -849,7 +874,7 @@ impl OnPolicy {
     }
 
     fn act_deterministic(&self, obs: &[f32], action: &mut Vec<f32>) {
-        let x = batch(&self.dev, 1, obs.len(), obs.to_vec());
+        let x = batch(&self.dev, 1, obs.len(), self.inputs(obs));
         let out = self.net.actor.forward(x).as_vec();
         self.head.deterministic(&out, action);
     }
@@ -861,6 +886,7 @@ impl OnPolicy {
             &dir.join("agent.json"),
             &OnPolicyState {
                 global_step: self.global_step,
+                obs_norm: self.obs_norm.clone(),
                 updates: self.updates,
                 rng: self.rng.clone(),
                 seed: self.seed,
@@ -873,6 +899,7 @@ impl OnPolicy {
         self.optimizer.load(&dir.join("optimizer.safetensors"))?;
         let state: OnPolicyState = read_json(&dir.join("agent.json"))?;
         self.global_step = state.global_step;
+        self.obs_norm = state.obs_norm;
         self.updates = state.updates;
         self.rng = state.rng;
         // Interrupted episodes restart from resets seeded by the step the run resumes at.
@@ -911,6 +938,7 @@ impl Ppo {
                 eps: 1e-5,
                 max_grad_norm: Some(config.max_grad_norm),
             },
+            normalize_obs: config.normalize_obs,
             seed,
         })?;
         Ok(Ppo {
@@ -1043,6 +1071,7 @@ impl A2c {
                 eps: config.rms_prop_eps,
                 max_grad_norm: Some(config.max_grad_norm),
             },
+            normalize_obs: config.normalize_obs,
             seed,
         })?;
         Ok(A2c { config, core })
