@@ -512,7 +512,7 @@ impl Agent for Ddpg {
         self.sigma = state.sigma;
         self.rng = state.rng;
         self.env.reset(
-            Some(state.seed ^ state.global_step.rotate_left(32)),
+            Some(super::resume_seed(state.seed, state.global_step)),
             &mut self.obs,
         );
         Ok(())

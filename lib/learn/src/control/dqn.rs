@@ -411,9 +411,8 @@ impl Agent for Dqn {
         let state: DqnState = read_json(&dir.join("agent.json"))?;
         self.global_step = state.global_step;
         self.rng = state.rng;
-        // The interrupted episode restarts from a reset seeded by the step it resumes at.
         self.env.reset(
-            Some(state.seed ^ state.global_step.rotate_left(32)),
+            Some(super::resume_seed(state.seed, state.global_step)),
             &mut self.obs,
         );
         Ok(())

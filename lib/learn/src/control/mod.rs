@@ -105,6 +105,12 @@ pub trait Agent {
     fn load(&mut self, dir: &Path) -> Result<(), AgentError>;
 }
 
+/// The env seed after a resume: episodes in flight restart from resets seeded by the run's
+/// seed and the step it resumes at (deterministic, and different from the first episodes).
+pub fn resume_seed(seed: u64, global_step: u64) -> u64 {
+    seed ^ global_step.rotate_left(32)
+}
+
 /// Linear schedule from `start` to `end` over `duration` steps, then flat (CleanRL's
 /// `linear_schedule`).
 pub fn linear_schedule(start: f64, end: f64, duration: f64, t: f64) -> f64 {

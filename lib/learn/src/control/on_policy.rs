@@ -902,9 +902,8 @@ impl OnPolicy {
         self.obs_norm = state.obs_norm;
         self.updates = state.updates;
         self.rng = state.rng;
-        // Interrupted episodes restart from resets seeded by the step the run resumes at.
         self.envs
-            .reset(state.seed ^ state.global_step.rotate_left(32));
+            .reset(super::resume_seed(state.seed, state.global_step));
         self.episode_steps.fill(0);
         Ok(())
     }
@@ -1019,32 +1018,40 @@ impl Ppo {
     }
 }
 
-impl Agent for Ppo {
-    fn global_step(&self) -> u64 {
-        self.core.global_step
-    }
+/// `Agent` for an on-policy agent with a `core: OnPolicy`, a `config` with `gamma` and
+/// `gae_lambda`, and an `update` method: collect a rollout, update, repeat.
+macro_rules! impl_on_policy_agent {
+    ($agent:ty) => {
+        impl Agent for $agent {
+            fn global_step(&self) -> u64 {
+                self.core.global_step
+            }
 
-    fn train(&mut self, until: u64, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
-        while self.core.global_step < until {
-            let (gamma, lambda) = (self.config.gamma, self.config.gae_lambda);
-            self.core.collect(gamma, lambda, recorder)?;
-            self.update(recorder)?;
+            fn train(&mut self, until: u64, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
+                while self.core.global_step < until {
+                    let (gamma, lambda) = (self.config.gamma, self.config.gae_lambda);
+                    self.core.collect(gamma, lambda, recorder)?;
+                    self.update(recorder)?;
+                }
+                Ok(())
+            }
+
+            fn act_deterministic(&mut self, obs: &[f32], action: &mut Vec<f32>) {
+                self.core.act_deterministic(obs, action);
+            }
+
+            fn save(&self, dir: &Path) -> Result<(), AgentError> {
+                self.core.save(dir)
+            }
+
+            fn load(&mut self, dir: &Path) -> Result<(), AgentError> {
+                self.core.load(dir)
+            }
         }
-        Ok(())
-    }
-
-    fn act_deterministic(&mut self, obs: &[f32], action: &mut Vec<f32>) {
-        self.core.act_deterministic(obs, action);
-    }
-
-    fn save(&self, dir: &Path) -> Result<(), AgentError> {
-        self.core.save(dir)
-    }
-
-    fn load(&mut self, dir: &Path) -> Result<(), AgentError> {
-        self.core.load(dir)
-    }
+    };
 }
+
+impl_on_policy_agent!(Ppo);
 
 /// A synchronous A2C agent: vectorised envs, actor-critic, RMSprop, rollout.
 pub struct A2c {
@@ -1118,32 +1125,7 @@ impl A2c {
     }
 }
 
-impl Agent for A2c {
-    fn global_step(&self) -> u64 {
-        self.core.global_step
-    }
-
-    fn train(&mut self, until: u64, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
-        while self.core.global_step < until {
-            let (gamma, lambda) = (self.config.gamma, self.config.gae_lambda);
-            self.core.collect(gamma, lambda, recorder)?;
-            self.update(recorder)?;
-        }
-        Ok(())
-    }
-
-    fn act_deterministic(&mut self, obs: &[f32], action: &mut Vec<f32>) {
-        self.core.act_deterministic(obs, action);
-    }
-
-    fn save(&self, dir: &Path) -> Result<(), AgentError> {
-        self.core.save(dir)
-    }
-
-    fn load(&mut self, dir: &Path) -> Result<(), AgentError> {
-        self.core.load(dir)
-    }
-}
+impl_on_policy_agent!(A2c);
 
 #[cfg(test)]
 mod tests {
