@@ -17,6 +17,7 @@ pub mod action;
 pub mod bots;
 pub mod event;
 pub mod game;
+pub mod planes;
 pub mod replay;
 pub mod rules;
 pub mod stats;

@@ -72,6 +72,34 @@ impl<'a> SeatView<'a> {
         p.riichi || p.riichi_declared
     }
 
+    /// [`Game::turn_number`] when `seat` declared riichi, if it did.
+    pub fn riichi_turn(&self, seat: Seat) -> Option<u8> {
+        self.riichi(seat)
+            .then(|| self.game.player(seat).riichi_turn)
+    }
+
+    /// The hand's turn number (see [`Game::turn_number`]).
+    pub fn turn_number(&self) -> u8 {
+        self.game.turn_number()
+    }
+
+    /// Scores of all seats when this hand began (before this hand's riichi deposits).
+    pub fn kyoku_start_scores(&self) -> [i32; 3] {
+        let mut s = self.game.scores();
+        for (seat, score) in s.iter_mut().enumerate() {
+            if self.game.player(seat as Seat).riichi {
+                *score += 1000;
+            }
+        }
+        s
+    }
+
+    /// Riichi deposits on the table when this hand began.
+    pub fn kyoku_start_deposits(&self) -> u32 {
+        let accepted = (0..3).filter(|&s| self.game.player(s).riichi).count() as u32;
+        self.game.deposits().saturating_sub(accepted)
+    }
+
     /// Revealed dora indicators.
     pub fn dora_indicators(&self) -> &'a [Tile] {
         self.game.wall().dora_indicators()

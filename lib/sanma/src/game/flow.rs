@@ -144,10 +144,12 @@ impl Game {
 
     fn discard(&mut self, seat: Seat, tile: Tile, tsumogiri: bool, riichi: bool) {
         let uninterrupted = self.uninterrupted;
+        let turn = self.turn_number();
         let p = &mut self.players[seat as usize];
         if riichi {
             self.events.push(Event::Reach { actor: seat });
             p.riichi_declared = true;
+            p.riichi_turn = turn;
             p.double_riichi = uninterrupted && p.discards.is_empty();
         }
         let removed = p.remove(tile);
@@ -265,6 +267,7 @@ impl Game {
     }
 
     fn call(&mut self, seat: Seat, from: Seat, tile: Tile, action: Action) {
+        let turn = self.turn_number();
         self.accept_riichi(from);
         self.mark_passed_wins(from, tile, Trigger::Discard);
         if let Some(d) = self.players[from as usize].discards.last_mut() {
@@ -282,6 +285,7 @@ impl Game {
                     kind: MeldKind::Pon,
                     tiles: [tile, consumed[0], consumed[1], tile],
                     from,
+                    turn,
                 });
                 p.forbidden = kind_bit(tile);
                 self.events.push(Event::Pon {
@@ -300,6 +304,7 @@ impl Game {
                     kind: MeldKind::Daiminkan,
                     tiles: [tile, consumed[0], consumed[1], consumed[2]],
                     from,
+                    turn,
                 });
                 p.waits = wait_mask(&p.counts);
                 self.kans += 1;
@@ -347,6 +352,7 @@ impl Game {
     }
 
     fn ankan(&mut self, seat: Seat, kind: Tile) {
+        let turn = self.turn_number();
         self.interrupt();
         self.reveal_pending_dora();
         let p = &mut self.players[seat as usize];
@@ -365,6 +371,7 @@ impl Game {
             kind: MeldKind::Ankan,
             tiles,
             from: seat,
+            turn,
         });
         p.drawn = None;
         p.waits = wait_mask(&p.counts);
@@ -379,6 +386,7 @@ impl Game {
     }
 
     fn kakan(&mut self, seat: Seat, kind: Tile) {
+        let turn = self.turn_number();
         self.reveal_pending_dora();
         let p = &mut self.players[seat as usize];
         let added = if p.holds(kind) {
@@ -394,6 +402,7 @@ impl Game {
             .expect("legal kakan has a pon");
         meld.kind = MeldKind::Kakan;
         meld.tiles[3] = added;
+        meld.turn = turn;
         let consumed = meld.tiles[..3].to_vec();
         p.drawn = None;
         p.waits = wait_mask(&p.counts);

@@ -42,6 +42,9 @@ pub struct CalledMeld {
     pub tiles: [Tile; 4],
     /// Seat the tile was called from (the owner for ankan).
     pub from: Seat,
+    /// The turn number when it was declared (see [`Game::turn_number`]); an added kan
+    /// rewrites it with the turn of the kakan.
+    pub turn: u8,
 }
 
 impl CalledMeld {
@@ -83,6 +86,8 @@ pub(crate) struct Player {
     pub(crate) riichi: bool,
     /// Riichi declared by the discard now on the table, not yet accepted.
     pub(crate) riichi_declared: bool,
+    /// [`Game::turn_number`] when riichi was declared (0: no riichi).
+    pub(crate) riichi_turn: u8,
     pub(crate) double_riichi: bool,
     pub(crate) ippatsu: bool,
     /// Winning kinds of the concealed hand without the drawn tile (0 = not tenpai).
@@ -110,6 +115,7 @@ impl Player {
             discarded_kinds: 0,
             riichi: false,
             riichi_declared: false,
+            riichi_turn: 0,
             double_riichi: false,
             ippatsu: false,
             waits: 0,
@@ -491,6 +497,21 @@ impl Game {
     /// and search (agents must use [`Game::view`]).
     pub fn wall(&self) -> &Wall {
         &self.wall
+    }
+
+    /// The turn number of the hand (Meowjong's counter): how many turns the dealer has
+    /// begun, a turn beginning with a live draw or a call (pon, daiminkan); replacement
+    /// draws after kans and Kita do not begin a turn. 1 during the dealer's first turn,
+    /// then 1 until the dealer's second turn begins, and so on.
+    pub fn turn_number(&self) -> u8 {
+        let dealer = self.dealer();
+        let done = self.players[dealer as usize].discards.len();
+        let in_turn = match self.phase {
+            Phase::Turn { seat } => seat == dealer,
+            Phase::Respond { from, trigger, .. } => from == dealer && trigger != Trigger::Discard,
+            Phase::GameOver => false,
+        };
+        (done + in_turn as usize).min(u8::MAX as usize) as u8
     }
 
     /// The dealer of the current hand.
