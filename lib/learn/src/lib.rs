@@ -9,4 +9,5 @@
 #![deny(missing_docs)]
 
 pub mod control;
+pub mod conv;
 pub mod nn;
