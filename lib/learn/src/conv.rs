@@ -232,51 +232,44 @@ impl BatchNorm {
             "BatchNorm: input has {f} features, the layer expects {}",
             self.features()
         );
-        let full = (n, f);
-        let row = |t: &Matrix| t.clone().reshape_like(&(f,));
-        let xhat = match mode {
+        // Column sums and row broadcasts are matrix products with ones (gemm is much faster
+        // than dfdx's generic CPU reductions and strided broadcasts on large inputs).
+        let dev = x.device().clone();
+        let ones_row: Matrix = dev.ones_like(&(1, n));
+        let ones_col: Matrix = dev.ones_like(&(n, 1));
+        let spread = |t: Matrix<T>| ones_col.retaped::<T>().matmul(t);
+        let gamma = self.gamma.retaped::<T>();
+        let beta = self.beta.retaped::<T>();
+        match mode {
             Mode::Train => {
-                let mean = x.with_empty_tape().mean::<(usize,), Axis<0>>();
+                let inv_n = 1.0 / n as f32;
+                let mean = ones_row.retaped::<T>().matmul(x.with_empty_tape()) * inv_n;
                 let mean_value = mean.retaped::<NoneTape>();
-                let centered = x - mean.broadcast_like::<_, Axis<0>>(&full);
-                let var = centered
-                    .with_empty_tape()
-                    .square()
-                    .mean::<(usize,), Axis<0>>();
+                let centered = x - spread(mean);
+                let var = ones_row
+                    .retaped::<T>()
+                    .matmul(centered.with_empty_tape().square())
+                    * inv_n;
                 let var_value = var.retaped::<NoneTape>();
-                let inv_std = (var + self.eps).sqrt().recip();
+                let scale = (var + self.eps).sqrt().recip() * gamma;
                 let m = self.momentum;
                 let unbias = if n > 1 {
                     n as f32 / (n - 1) as f32
                 } else {
                     0.0
                 };
-                self.running_mean =
-                    (row(&self.running_mean) * (1.0 - m) + mean_value * m).reshape_like(&(1, f));
-                self.running_var = (row(&self.running_var) * (1.0 - m) + var_value * (m * unbias))
-                    .reshape_like(&(1, f));
-                centered * inv_std.broadcast_like::<_, Axis<0>>(&full)
+                self.running_mean = self.running_mean.clone() * (1.0 - m) + mean_value * m;
+                self.running_var = self.running_var.clone() * (1.0 - m) + var_value * (m * unbias);
+                centered * spread(scale) + spread(beta)
             }
             Mode::Eval => {
-                let mean = row(&self.running_mean).broadcast_like::<_, Axis<0>>(&full);
-                let inv_std = (row(&self.running_var) + self.eps)
-                    .sqrt()
-                    .recip()
-                    .broadcast_like::<_, Axis<0>>(&full);
-                (x - mean) * inv_std
+                // y = x·s + (β − μ·s), s = γ/√(σ² + ε).
+                let inv_std = (self.running_var.clone() + self.eps).sqrt().recip();
+                let scale = gamma * inv_std.retaped::<T>();
+                let shift = beta - scale.with_empty_tape() * self.running_mean.retaped::<T>();
+                x * spread(scale) + spread(shift)
             }
-        };
-        let gamma = self
-            .gamma
-            .retaped::<T>()
-            .reshape_like(&(f,))
-            .broadcast_like::<_, Axis<0>>(&full);
-        let beta = self
-            .beta
-            .retaped::<T>()
-            .reshape_like(&(f,))
-            .broadcast_like::<_, Axis<0>>(&full);
-        xhat * gamma + beta
+        }
     }
 
     /// Normalises each channel of `[B, H, W, C]` over batch and positions.

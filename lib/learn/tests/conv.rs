@@ -534,3 +534,42 @@ fn conv_timing() {
         );
     }
 }
+
+#[test]
+#[ignore = "timing only"]
+fn conv_timing_breakdown() {
+    let dev = Dev::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let shape = (64, 34, 366, 1);
+    let xs: Vec<f32> = (0..64 * 34 * 366)
+        .map(|_| if rng.gen_bool(0.1) { 1.0 } else { 0.0 })
+        .collect();
+    let x = image(&dev, shape, xs);
+    let conv = Conv2d::new(&dev, 1, 32, (4, 5), &mut rng);
+    let mut bn = BatchNorm::new(&dev, 32);
+    let drop = Dropout::new(0.5);
+    let t = Instant::now();
+    let y = conv.forward(x.clone());
+    eprintln!("conv fwd {:.1?}", t.elapsed());
+    let t = Instant::now();
+    let z = bn.forward_image(y.clone(), Mode::Train);
+    eprintln!("bn fwd {:.1?}", t.elapsed());
+    let t = Instant::now();
+    let z = z.relu();
+    eprintln!("relu fwd {:.1?}", t.elapsed());
+    let t = Instant::now();
+    let _ = drop.forward(z, Mode::Train, &mut rng);
+    eprintln!("drop fwd {:.1?}", t.elapsed());
+    let t = Instant::now();
+    let y2 = conv.forward(x.clone().traced(Gradients::leaky()));
+    let l = y2.mean::<(), _>();
+    eprintln!("conv taped fwd {:.1?}", t.elapsed());
+    let _ = l.backward();
+    eprintln!("conv fwd+bwd {:.1?}", t.elapsed());
+    let t = Instant::now();
+    let z = bn.forward_image(y.clone().traced(Gradients::leaky()), Mode::Train);
+    let l = z.mean::<(), _>();
+    eprintln!("bn taped fwd {:.1?}", t.elapsed());
+    let _ = l.backward();
+    eprintln!("bn fwd+bwd {:.1?}", t.elapsed());
+}
