@@ -338,9 +338,13 @@ impl Dropout {
         }
         let shape = *x.shape();
         let scale = 1.0 / (1.0 - self.p);
-        let mask: Vec<f32> = (0..shape.num_elements())
-            .map(|_| {
-                if rng.gen::<f32>() >= self.p {
+        // Bulk draw of u32s; `(u >> 8)·2⁻²⁴` is exactly `rng.gen::<f32>()` of rand 0.8.
+        let mut bits = vec![0u32; shape.num_elements()];
+        rng.fill(&mut bits[..]);
+        let mask: Vec<f32> = bits
+            .into_iter()
+            .map(|u| {
+                if (u >> 8) as f32 * (1.0 / (1u32 << 24) as f32) >= self.p {
                     scale
                 } else {
                     0.0

@@ -535,8 +535,9 @@ fn conv_timing() {
     }
 }
 
+/// Per-layer forward and forward + backward times of the same stack (not asserted).
 #[test]
-#[ignore = "timing only"]
+#[ignore = "timing only: run with --ignored --nocapture"]
 fn conv_timing_breakdown() {
     let dev = Dev::default();
     let mut rng = ChaCha8Rng::seed_from_u64(11);
