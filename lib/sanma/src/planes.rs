@@ -336,31 +336,54 @@ pub fn row_name(row: usize) -> &'static str {
 
 /// A group of columns: the unit of the column map and of feature attributions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[allow(missing_docs)] // each variant is named by `FeatureBlock::name`
 pub enum FeatureBlock {
+    /// Column 0: the drawn, offered or called tile.
     TargetTile,
+    /// Columns 1–4: own concealed hand (without the drawn tile), thermometer.
     OwnHand,
+    /// Column 5: own red fives.
     OwnRedFives,
+    /// Columns 6–41: own melds (4 slots × 4 tiles + 5 turn bits).
     OwnMelds,
+    /// Columns 42–45: own Kita.
     OwnKita,
+    /// Columns 46–75: own discards in order.
     OwnDiscards,
+    /// Columns 76–80: dora indicators.
     DoraIndicators,
+    /// Columns 81–86: next player's riichi flag and turn.
     NextRiichi,
+    /// Columns 87–92: previous player's riichi flag and turn.
     PreviousRiichi,
+    /// Columns 93–98: the empty 4th player's riichi (always zero).
     EmptyRiichi,
+    /// Columns 99–142: scores/100 at the start of the hand, 11 bits per seat.
     Scores,
+    /// Columns 143–146: kyoku number (Tenhou numbering).
     Kyoku,
+    /// Columns 147–150: honba.
     Honba,
+    /// Columns 151–154: riichi deposits at the start of the hand.
     Deposits,
+    /// Column 155: own seat wind.
     SeatWind,
+    /// Columns 156–191: next player's melds.
     NextMelds,
+    /// Columns 192–195: next player's Kita.
     NextKita,
+    /// Columns 196–225: next player's discards.
     NextDiscards,
+    /// Columns 226–261: previous player's melds.
     PreviousMelds,
+    /// Columns 262–265: previous player's Kita.
     PreviousKita,
+    /// Columns 266–295: previous player's discards.
     PreviousDiscards,
+    /// Columns 296–331: the empty 4th player's melds (always zero).
     EmptyMelds,
+    /// Columns 332–335: the empty 4th player's Kita (always zero).
     EmptyKita,
+    /// Columns 336–365: the empty 4th player's discards (always zero).
     EmptyDiscards,
 }
 

@@ -18,8 +18,13 @@ use crate::error::Result;
 use crate::run::Run;
 use crate::table::{TableWriter, WriterOptions};
 
-/// Bytes of the bit-packed 34×366 observation (12,444 bits).
-pub const OBSERVATION_BYTES: i32 = 1556;
+/// Bytes of the bit-packed 34×366 observation (12,444 bits): the Meowjong tile planes
+/// ([`meowlab_sanma::planes`]), row-major, most significant bit first (cell (row, col)
+/// is bit `row * 366 + col`, in byte `bit / 8` under mask `0x80 >> bit % 8`; 4 zero
+/// padding bits). Decode with [`meowlab_sanma::planes::Planes::from_bytes`] or
+/// `np.unpackbits(buf)[:12444].reshape(34, 366)`.
+pub const OBSERVATION_BYTES: i32 = meowlab_sanma::planes::BYTES as i32;
+const _: () = assert!(OBSERVATION_BYTES == 1556);
 
 fn list(item: DataType) -> DataType {
     DataType::List(Arc::new(Field::new("item", item, true)))
@@ -135,6 +140,9 @@ pub struct SanmaLogger {
     /// Finished games per shard boundary: shards are completed every this many games,
     /// so a crash loses at most that many games.
     pub games_per_shard: usize,
+    /// Encode the tile planes of a decision recorded without an observation (default
+    /// true; false leaves such observations null).
+    pub encode_observations: bool,
 }
 
 impl SanmaLogger {
@@ -176,11 +184,13 @@ impl SanmaLogger {
             events_seen: 0,
             kyoku_seen: 0,
             games_per_shard: 100,
+            encode_observations: true,
         })
     }
 
     /// Records `seat`'s choice at the current decision point of `game` (call it before
-    /// `game.act`). `observation` is the bit-packed 34×366 image, when encoded.
+    /// `game.act`). `observation` is the bit-packed 34×366 image; when `None`, the
+    /// logger encodes `seat`'s tile planes itself (unless `encode_observations` is off).
     pub fn record_decision(
         &mut self,
         game: &Game,
@@ -202,6 +212,10 @@ impl SanmaLogger {
         };
         let legal = game.legal_actions(seat).iter().map(|a| a.index()).collect();
         let step = game.history().len() as u32;
+        let observation = observation.or_else(|| {
+            self.encode_observations
+                .then(|| meowlab_sanma::planes::encode(&game.view(seat)).to_bytes())
+        });
         self.pending.push(PendingDecision {
             kyoku,
             step,

@@ -145,6 +145,58 @@ fn a_logged_run_reads_back_exactly() {
 }
 
 #[test]
+fn logged_observations_are_the_tile_planes_of_each_decision() {
+    use meowlab_sanma::planes::{encode, Planes};
+    use meowlab_store::arrow::{FixedSizeBinaryArray, UInt32Array, UInt8Array};
+    let root = tmp("observations");
+    let run = Run::create(&root, "r", "test", 0, serde_json::Value::Null).unwrap();
+    let games = play_logged(&run, 0..3, WriterOptions::default());
+    let decisions =
+        TableReader::open(&run.dir().join("decisions"), Some(decisions_schema())).unwrap();
+    let batches = decisions
+        .read(Some(&["game_id", "step", "seat", "observation"]))
+        .unwrap();
+    // replay each game from its history and re-encode the deciding seat at each step
+    // (rows come in game and step order)
+    let mut checked = 0;
+    let mut replay: Option<(u64, Game)> = None;
+    for b in &batches {
+        let (id, step, seat) = (
+            column::<UInt64Array>(b, "game_id"),
+            column::<UInt32Array>(b, "step"),
+            column::<UInt8Array>(b, "seat"),
+        );
+        let obs = column::<FixedSizeBinaryArray>(b, "observation");
+        assert_eq!(obs.null_count(), 0, "every decision has its observation");
+        for i in 0..b.num_rows() {
+            let game = &games[id.value(i) as usize];
+            if replay.as_ref().map(|r| r.0) != Some(id.value(i)) {
+                replay = Some((id.value(i), Game::new(Rules::default(), game.seed())));
+            }
+            let (_, g) = replay.as_mut().unwrap();
+            let step_now = step.value(i) as usize;
+            for &(s, a) in &game.history()[g.history().len()..step_now] {
+                g.act(s, a).unwrap();
+            }
+            let logged = Planes::from_bytes(obs.value(i)).unwrap();
+            assert_eq!(
+                logged,
+                encode(&g.view(seat.value(i))),
+                "game {} step {}",
+                id.value(i),
+                step.value(i)
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked,
+        games.iter().map(|g| g.history().len()).sum::<usize>()
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
 fn shards_rotate_and_a_resumed_run_appends() {
     let root = tmp("rotate");
     let run = Run::create(&root, "r", "test", 0, serde_json::Value::Null).unwrap();
