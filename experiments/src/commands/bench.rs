@@ -440,7 +440,7 @@ fn store(args: StoreArgs) -> Result<ExitCode> {
     let read = start.elapsed().as_secs_f64();
     let bytes = dir_bytes(&run.dir().join("decisions"));
     println!(
-        "sanma decisions {rows:>9} rows: read {:>10.0} rows/s, {:.1} bytes/row (observation column empty until the encoder lands)",
+        "sanma decisions {rows:>9} rows: read {:>10.0} rows/s, {:.1} bytes/row (observations: 1,556-byte packed tile planes)",
         rows as f64 / read,
         bytes as f64 / rows as f64
     );

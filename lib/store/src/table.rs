@@ -4,13 +4,15 @@
 //! DuckDB — all skip dot-files and non-`.parquet` names) never see half a file.
 
 use arrow_array::{BooleanArray, RecordBatch, UInt64Array};
+use arrow_schema::DataType;
 use arrow_schema::SchemaRef;
 use arrow_select::filter::filter_record_batch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::statistics::Statistics;
+use parquet::schema::types::ColumnPath;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -130,11 +132,21 @@ impl TableWriter {
                     path: path.clone(),
                     reason: e.to_string(),
                 })?;
-            let props = WriterProperties::builder()
+            let mut builder = WriterProperties::builder()
                 .set_compression(Compression::ZSTD(level))
                 .set_max_row_group_row_count(Some(self.options.row_group_rows))
-                .set_created_by("meowlab".into())
-                .build();
+                .set_created_by("meowlab".into());
+            // Wide blobs (the 1,556-byte tile planes) get neither min/max statistics nor a
+            // dictionary: both cost time per row and neither helps a reader of bit images.
+            for field in self.schema.fields() {
+                if matches!(field.data_type(), DataType::FixedSizeBinary(n) if *n > 64) {
+                    let column = ColumnPath::from(field.name().as_str());
+                    builder = builder
+                        .set_column_statistics_enabled(column.clone(), EnabledStatistics::None)
+                        .set_column_dictionary_enabled(column, false);
+                }
+            }
+            let props = builder.build();
             let writer =
                 ArrowWriter::try_new(file, self.schema.clone(), Some(props)).map_err(|e| {
                     StoreError::Write {
