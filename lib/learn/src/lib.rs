@@ -5,9 +5,12 @@
 //! its autodiff tape, with its own optimizers (device-generic tensor ops, so the `cuda`
 //! feature runs the same code) and safetensors checkpoints. [`control`] holds the
 //! classic-control agents, one module per algorithm, each a config struct and a
-//! straight-line training loop in CleanRL's spirit.
+//! straight-line training loop in CleanRL's spirit. [`conv`] adds the convolution,
+//! BatchNorm and Dropout layers dfdx lacks on stable, and [`meowjong`] the five Meowjong
+//! CNNs built from them.
 #![deny(missing_docs)]
 
 pub mod control;
 pub mod conv;
+pub mod meowjong;
 pub mod nn;

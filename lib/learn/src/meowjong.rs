@@ -1,0 +1,393 @@
+//! The five Meowjong CNNs (Zhao & Holden 2022): discard (34-way), Pon, Kan, Kita and
+//! Riichi (2-way each), over the 34×366 tile planes of `meowlab_sanma::planes`.
+//!
+//! Architecture (paper §V): convolutions with the model's kernel size (VALID, ReLU), each
+//! followed by BatchNorm and Dropout; then a dense layer (ReLU, BatchNorm, Dropout) and the
+//! output layer. The `paper` preset is the published size (4 convolutions of 64, 64, 64,
+//! 32 filters and a 256-unit dense layer: ~63M weights for discard, a GPU model); the
+//! `small` preset keeps the structure at a size a CPU trains in minutes.
+//!
+//! A model is saved as `<name>.safetensors` (parameters and BatchNorm statistics) with a
+//! JSON sidecar `<name>.json` (kind, preset, encoder version, training config).
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use dfdx::prelude::*;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::conv::{load_state, save_state, BatchNorm, Buffers, Conv2d, Dropout, Image, Mode};
+use crate::nn::{Dense, Dev, Matrix, NnError, Params};
+
+/// Rows of the observation (tile kinds).
+pub const ROWS: usize = 34;
+/// Columns of the observation (features).
+pub const COLS: usize = 366;
+/// The observation layout the models are trained on (bumped when `planes` changes).
+pub const ENCODER_VERSION: &str = "meowjong-34x366-v1";
+
+/// Which decision a model makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// Which tile to discard (34 classes).
+    Discard,
+    /// Call Pon or not.
+    Pon,
+    /// Declare a kan or not.
+    Kan,
+    /// Set aside a North (Kita) or not.
+    Kita,
+    /// Declare riichi or not.
+    Riichi,
+}
+
+impl ModelKind {
+    /// All five, in the paper's order.
+    pub const ALL: [ModelKind; 5] = [
+        ModelKind::Discard,
+        ModelKind::Pon,
+        ModelKind::Kan,
+        ModelKind::Kita,
+        ModelKind::Riichi,
+    ];
+
+    /// The paper's kernel size (rows × columns).
+    pub fn kernel(self) -> (usize, usize) {
+        match self {
+            ModelKind::Discard => (4, 5),
+            ModelKind::Pon => (5, 4),
+            ModelKind::Kan => (2, 3),
+            ModelKind::Kita => (3, 2),
+            ModelKind::Riichi => (3, 4),
+        }
+    }
+
+    /// Output classes.
+    pub fn classes(self) -> usize {
+        match self {
+            ModelKind::Discard => 34,
+            _ => 2,
+        }
+    }
+
+    /// Lower-case name (file names, CLI).
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Discard => "discard",
+            ModelKind::Pon => "pon",
+            ModelKind::Kan => "kan",
+            ModelKind::Kita => "kita",
+            ModelKind::Riichi => "riichi",
+        }
+    }
+}
+
+impl FromStr for ModelKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        ModelKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| format!("unknown model {s:?} (discard, pon, kan, kita, riichi)"))
+    }
+}
+
+/// Network size: filters per convolution, dense width, dropout rate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    /// Preset name.
+    pub name: String,
+    /// Filters of each convolution (their count is the number of convolutions).
+    pub filters: Vec<usize>,
+    /// Units of the dense layer.
+    pub dense: usize,
+    /// Dropout rate after every convolution and the dense layer.
+    pub dropout: f32,
+}
+
+impl Preset {
+    /// The paper's size: 4 convolutions (64, 64, 64, 32), dense 256, dropout 0.5.
+    pub fn paper() -> Self {
+        Preset {
+            name: "paper".into(),
+            filters: vec![64, 64, 64, 32],
+            dense: 256,
+            dropout: 0.5,
+        }
+    }
+
+    /// A CPU-sized network with the same structure: 2 convolutions (8, 8), dense 64.
+    pub fn small() -> Self {
+        Preset {
+            name: "small".into(),
+            filters: vec![8, 8],
+            dense: 64,
+            dropout: 0.5,
+        }
+    }
+
+    /// A preset by name.
+    pub fn by_name(name: &str) -> Result<Self, String> {
+        match name {
+            "paper" => Ok(Preset::paper()),
+            "small" => Ok(Preset::small()),
+            other => Err(format!("unknown preset {other:?} (paper, small)")),
+        }
+    }
+
+    /// Spatial size after the convolutions of `kind`.
+    pub fn output_size(&self, kind: ModelKind) -> (usize, usize) {
+        let (kh, kw) = kind.kernel();
+        let n = self.filters.len();
+        (ROWS - n * (kh - 1), COLS - n * (kw - 1))
+    }
+
+    /// Trained parameters of `kind`'s network (without building it).
+    pub fn num_params(&self, kind: ModelKind) -> usize {
+        let (kh, kw) = kind.kernel();
+        let mut c_in = 1;
+        let mut n = 0;
+        for &f in &self.filters {
+            n += kh * kw * c_in * f + f + 2 * f; // conv weight, bias, BN γ and β
+            c_in = f;
+        }
+        let (h, w) = self.output_size(kind);
+        n += h * w * c_in * self.dense + self.dense + 2 * self.dense;
+        n + self.dense * kind.classes() + kind.classes()
+    }
+}
+
+/// What the sidecar JSON records next to the weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelCard {
+    /// Which decision.
+    pub kind: ModelKind,
+    /// The network size.
+    pub preset: Preset,
+    /// The observation layout ([`ENCODER_VERSION`]).
+    pub encoder: String,
+    /// How it was trained (free-form: the training command's config and results).
+    #[serde(default)]
+    pub training: serde_json::Value,
+}
+
+/// One Meowjong CNN.
+#[derive(Clone, Debug)]
+pub struct MeowjongNet {
+    /// Its description.
+    pub card: ModelCard,
+    convs: Vec<Conv2d>,
+    conv_norms: Vec<BatchNorm>,
+    dense: Dense,
+    dense_norm: BatchNorm,
+    out: Dense,
+    dropout: Dropout,
+}
+
+impl MeowjongNet {
+    /// A freshly initialised network.
+    pub fn new(dev: &Dev, kind: ModelKind, preset: Preset, rng: &mut ChaCha8Rng) -> Self {
+        let mut convs = Vec::new();
+        let mut conv_norms = Vec::new();
+        let mut c_in = 1;
+        for &f in &preset.filters {
+            convs.push(Conv2d::new(dev, c_in, f, kind.kernel(), rng));
+            conv_norms.push(BatchNorm::new(dev, f));
+            c_in = f;
+        }
+        let (h, w) = preset.output_size(kind);
+        MeowjongNet {
+            dense: Dense::new(dev, h * w * c_in, preset.dense, rng),
+            dense_norm: BatchNorm::new(dev, preset.dense),
+            out: Dense::new(dev, preset.dense, kind.classes(), rng),
+            dropout: Dropout::new(preset.dropout),
+            convs,
+            conv_norms,
+            card: ModelCard {
+                kind,
+                preset,
+                encoder: ENCODER_VERSION.into(),
+                training: serde_json::Value::Null,
+            },
+        }
+    }
+
+    /// Logits `(B, classes)` for a batch of planes `[B, 34, 366, 1]`. Train mode uses
+    /// batch statistics (and updates the running ones) and dropout drawn from `rng`.
+    pub fn forward<T: Tape<f32, Dev> + Merge<T> + Default>(
+        &mut self,
+        x: Image<T>,
+        mode: Mode,
+        rng: &mut ChaCha8Rng,
+    ) -> Matrix<T> {
+        let mut x = x;
+        for (conv, norm) in self.convs.iter().zip(self.conv_norms.iter_mut()) {
+            x = conv.forward(x).relu();
+            x = norm.forward_image(x, mode);
+            x = self.dropout.forward(x, mode, rng);
+        }
+        let (b, h, w, c) = *x.shape();
+        let flat = x.reshape_like(&(b, h * w * c));
+        let hidden = self.dense.forward(flat).relu();
+        let hidden = self.dense_norm.forward(hidden, mode);
+        let hidden = self.dropout.forward(hidden, mode, rng);
+        self.out.forward(hidden)
+    }
+
+    /// Class probabilities for a batch of dense planes (`B × 34 × 366` floats), in eval
+    /// mode.
+    pub fn predict(&mut self, planes: &[f32], rng: &mut ChaCha8Rng) -> Vec<f32> {
+        let b = planes.len() / (ROWS * COLS);
+        let dev = self.dense.w.device().clone();
+        let x: Image = dev.tensor_from_vec(planes.to_vec(), (b, ROWS, COLS, 1));
+        self.forward(x, Mode::Eval, rng)
+            .softmax::<Axis<1>>()
+            .as_vec()
+    }
+
+    /// Writes `<stem>.safetensors` and the `<stem>.json` card.
+    pub fn save(&self, stem: &Path) -> Result<(), NnError> {
+        save_state(self, &stem.with_extension("safetensors"))?;
+        let json = serde_json::to_string_pretty(&self.card).expect("card serialises");
+        let path = stem.with_extension("json");
+        std::fs::write(&path, json).map_err(|source| NnError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// Reads a model written by [`MeowjongNet::save`] (`stem` with or without extension).
+    pub fn load(dev: &Dev, stem: &Path) -> Result<Self, NnError> {
+        let stem: PathBuf = stem.with_extension("");
+        let card_path = stem.with_extension("json");
+        let text = std::fs::read_to_string(&card_path).map_err(|source| NnError::Io {
+            path: card_path.display().to_string(),
+            source,
+        })?;
+        let card: ModelCard = serde_json::from_str(&text).map_err(|e| NnError::Format {
+            path: card_path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        if card.encoder != ENCODER_VERSION {
+            return Err(NnError::Format {
+                path: card_path.display().to_string(),
+                message: format!(
+                    "trained on observation layout {:?}, this build encodes {ENCODER_VERSION:?}",
+                    card.encoder
+                ),
+            });
+        }
+        let mut rng = <ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
+        let mut net = MeowjongNet::new(dev, card.kind, card.preset.clone(), &mut rng);
+        load_state(&mut net, &stem.with_extension("safetensors"))?;
+        net.card = card;
+        Ok(net)
+    }
+}
+
+impl Params for MeowjongNet {
+    fn visit(&self, f: &mut dyn FnMut(&str, &Matrix)) {
+        for (i, (c, n)) in self.convs.iter().zip(&self.conv_norms).enumerate() {
+            c.visit(&mut |name, t| f(&format!("conv{i}.{name}"), t));
+            n.visit(&mut |name, t| f(&format!("conv{i}_bn.{name}"), t));
+        }
+        f("dense.weight", &self.dense.w);
+        f("dense.bias", &self.dense.b);
+        self.dense_norm
+            .visit(&mut |name, t| f(&format!("dense_bn.{name}"), t));
+        f("out.weight", &self.out.w);
+        f("out.bias", &self.out.b);
+    }
+
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut Matrix)) {
+        for (i, (c, n)) in self
+            .convs
+            .iter_mut()
+            .zip(self.conv_norms.iter_mut())
+            .enumerate()
+        {
+            c.visit_mut(&mut |name, t| f(&format!("conv{i}.{name}"), t));
+            n.visit_mut(&mut |name, t| f(&format!("conv{i}_bn.{name}"), t));
+        }
+        f("dense.weight", &mut self.dense.w);
+        f("dense.bias", &mut self.dense.b);
+        self.dense_norm
+            .visit_mut(&mut |name, t| f(&format!("dense_bn.{name}"), t));
+        f("out.weight", &mut self.out.w);
+        f("out.bias", &mut self.out.b);
+    }
+}
+
+impl Buffers for MeowjongNet {
+    fn visit_buffers(&self, f: &mut dyn FnMut(&str, &Matrix)) {
+        for (i, n) in self.conv_norms.iter().enumerate() {
+            n.visit_buffers(&mut |name, t| f(&format!("conv{i}_bn.{name}"), t));
+        }
+        self.dense_norm
+            .visit_buffers(&mut |name, t| f(&format!("dense_bn.{name}"), t));
+    }
+
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&str, &mut Matrix)) {
+        for (i, n) in self.conv_norms.iter_mut().enumerate() {
+            n.visit_buffers_mut(&mut |name, t| f(&format!("conv{i}_bn.{name}"), t));
+        }
+        self.dense_norm
+            .visit_buffers_mut(&mut |name, t| f(&format!("dense_bn.{name}"), t));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn paper_preset_sizes_match_the_paper() {
+        let p = Preset::paper();
+        assert_eq!(p.output_size(ModelKind::Discard), (22, 350));
+        // The dense layer dominates: 22 × 350 × 32 inputs × 256 units ≈ 63M weights.
+        let n = p.num_params(ModelKind::Discard);
+        assert!((63_000_000..64_000_000).contains(&n), "{n}");
+        assert_eq!(p.output_size(ModelKind::Kan), (30, 358));
+        assert_eq!(p.output_size(ModelKind::Kita), (26, 362));
+    }
+
+    #[test]
+    fn small_nets_give_probabilities_and_round_trip_through_files() {
+        let dev = Dev::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let dir = std::env::temp_dir().join(format!("meowjong-net-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let planes: Vec<f32> = (0..2 * ROWS * COLS)
+            .map(|i| ((i * 7) % 3 == 0) as u8 as f32)
+            .collect();
+        for kind in ModelKind::ALL {
+            let mut net = MeowjongNet::new(&dev, kind, Preset::small(), &mut rng);
+            let mut counted = 0;
+            net.visit(&mut |_, t| counted += t.shape().0 * t.shape().1);
+            assert_eq!(counted, Preset::small().num_params(kind), "{kind:?}");
+            let p = net.predict(&planes, &mut rng);
+            assert_eq!(p.len(), 2 * kind.classes());
+            assert!((p[..kind.classes()].iter().sum::<f32>() - 1.0).abs() < 1e-4);
+            let stem = dir.join(kind.name());
+            net.save(&stem).unwrap();
+            let mut back = MeowjongNet::load(&dev, &stem).unwrap();
+            assert_eq!(back.card, net.card);
+            assert_eq!(back.predict(&planes, &mut rng), p);
+        }
+        // A card from another encoder version is refused with the file named.
+        let card = dir.join("discard.json");
+        let text = std::fs::read_to_string(&card)
+            .unwrap()
+            .replace(ENCODER_VERSION, "v0");
+        std::fs::write(&card, text).unwrap();
+        let err = MeowjongNet::load(&dev, &dir.join("discard"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("discard.json") && err.contains("v0"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
