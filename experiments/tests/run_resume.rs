@@ -143,5 +143,15 @@ fn killed_run_resumes_from_its_checkpoint_without_duplicate_steps() {
     let again = run(&config, &out).output().unwrap();
     assert!(again.status.success());
     assert_eq!(u64_column(&train, "episode_id").len(), 30_000);
+
+    // The same run id under a changed config is refused, naming the run.
+    std::fs::write(&config, CONFIG.replace("episodes = 3", "episodes = 4")).unwrap();
+    let changed = run(&config, &out).output().unwrap();
+    let stderr = String::from_utf8_lossy(&changed.stderr);
+    assert!(!changed.status.success());
+    assert!(
+        stderr.contains("different config") && stderr.contains("run.json"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&root);
 }

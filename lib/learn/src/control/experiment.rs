@@ -412,13 +412,30 @@ pub fn run_seed(
     let run_id = config.run_id(seed);
     let run_dir = out.join(&run_id);
     let summary_path = run_dir.join("summary.json");
+    let config_json = serde_json::to_value(config).expect("config serialises");
     if let Ok(run) = Run::open(&run_dir) {
+        // Resuming (or re-reporting) a run under a changed config would mix two
+        // experiments in one folder.
+        let without_seeds = |v: &serde_json::Value| {
+            let mut v = v.clone();
+            if let Some(map) = v.as_object_mut() {
+                map.remove("seeds");
+            }
+            v
+        };
+        if without_seeds(&run.meta().config) != without_seeds(&config_json) {
+            return Err(ExperimentError::Config {
+                path: run_dir.join("run.json").display().to_string(),
+                message: "this run was started with a different config; choose another --out \
+                          or remove the run folder"
+                    .into(),
+            });
+        }
         if run.meta().status == "finished" && summary_path.exists() {
             return Ok(super::read_json(&summary_path)?);
         }
     }
     let spec = config.env_spec()?;
-    let config_json = serde_json::to_value(config).expect("config serialises");
     let mut run = Run::create(out, &run_id, "control", seed, config_json)?;
     let toml_text = toml::to_string(config).expect("config serialises to TOML");
     std::fs::write(run_dir.join("config.toml"), toml_text).map_err(io_err(&run_dir))?;
