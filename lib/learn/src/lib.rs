@@ -12,5 +12,6 @@
 
 pub mod control;
 pub mod conv;
+pub mod dataset;
 pub mod meowjong;
 pub mod nn;
