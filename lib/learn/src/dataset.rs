@@ -73,7 +73,7 @@ pub fn label(kind: ModelKind, legal: &[u16], action: u16) -> Option<u8> {
         ModelKind::Kan => {
             (any(77..=144) || legal.contains(&147)).then(|| (did(77..=144) || action == 147) as u8)
         }
-        ModelKind::Kita => legal.contains(&76).then(|| (action == 76) as u8),
+        ModelKind::Kita => legal.contains(&76).then_some((action == 76) as u8),
         ModelKind::Riichi => any(37..=73).then(|| did(37..=73) as u8),
     }
 }
