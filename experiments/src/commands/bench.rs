@@ -29,6 +29,9 @@ pub enum Bench {
     /// one env and `VecEnv`s of 1 and 256; gymnasium's python loop and vector env on the
     /// same envs in the same run with `--python`.
     Control(ControlArgs),
+    /// Meowjong CNN training samples/s and inference decisions/s (small and paper
+    /// presets), and the same networks in PyTorch in the same run with `--python`.
+    Sl(super::bench_sl::SlArgs),
 }
 
 /// Arguments of `meowlab bench control`.
@@ -122,6 +125,7 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
         Bench::Engine(args) => engine(args),
         Bench::Store(args) => store(args),
         Bench::Control(args) => control(args),
+        Bench::Sl(args) => super::bench_sl::run(args),
     }
 }
 

@@ -29,7 +29,11 @@ use dfdx::prelude::*;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::nn::{load_params, save_params, Dev, Matrix, NnError, Params};
+#[cfg(not(feature = "cuda"))]
+use crate::kernels::{self, ConvGeometry};
+#[cfg(not(feature = "cuda"))]
+use crate::nn::to_vec;
+use crate::nn::{load_params, save_params, Dev, Matrix, NnError, Params, Taped};
 
 /// A runtime-sized 4-D f32 tensor `[B, H, W, C]` (channels-last) on [`Dev`], optionally
 /// recording gradients on tape `T`.
@@ -109,12 +113,38 @@ impl Conv2d {
         (h + 1 - self.kernel.0, w + 1 - self.kernel.1)
     }
 
-    /// Applies the convolution to `[B, H, W, C_in]`.
+    /// Applies the convolution to `[B, H, W, C_in]`: the CPU kernel of
+    /// [`crate::kernels`] on the CPU device, [`Conv2d::forward_generic`] under `cuda`.
     ///
     /// Panics if the channel count differs from the layer's or the image is smaller than
     /// the kernel.
     pub fn forward<T: Tape<f32, Dev> + Merge<T> + Default>(&self, x: Image<T>) -> Image<T> {
-        let (batch, h, w, c) = *x.shape();
+        self.check_input(x.shape());
+        #[cfg(not(feature = "cuda"))]
+        {
+            self.forward_cpu(x, true)
+        }
+        #[cfg(feature = "cuda")]
+        {
+            self.forward_generic(x)
+        }
+    }
+
+    /// [`Conv2d::forward`] on an input that needs no gradient (the network's input): starts
+    /// a tape for the layer's parameters and skips the input-gradient work.
+    pub fn forward_leaf(&self, x: Image) -> Image<Taped> {
+        self.check_input(x.shape());
+        #[cfg(not(feature = "cuda"))]
+        {
+            self.forward_cpu(x.put_tape(Taped::default()), false)
+        }
+        #[cfg(feature = "cuda")]
+        {
+            self.forward_generic(x.traced(Gradients::leaky()))
+        }
+    }
+
+    fn check_input(&self, &(_, h, w, c): &(usize, usize, usize, usize)) {
         let (kh, kw) = self.kernel;
         assert_eq!(
             c,
@@ -126,6 +156,56 @@ impl Conv2d {
             h >= kh && w >= kw,
             "Conv2d: a {h}×{w} image is smaller than the {kh}×{kw} kernel"
         );
+    }
+
+    /// The CPU kernel as a dfdx op: forward now, backward recorded on the tape.
+    #[cfg(not(feature = "cuda"))]
+    fn forward_cpu<T: Tape<f32, Dev> + Merge<T> + Default>(
+        &self,
+        x: Image<T>,
+        input_grad: bool,
+    ) -> Image<T> {
+        let (batch, h, w, c_in) = *x.shape();
+        let geometry = ConvGeometry {
+            batch,
+            h,
+            w,
+            c_in,
+            kh: self.kernel.0,
+            kw: self.kernel.1,
+            c_out: self.out_channels(),
+        };
+        let (x, mut tape) = x.split_tape();
+        let xs = to_vec(&x);
+        let ws = self.w.as_vec();
+        let y = kernels::conv_forward(&geometry, &xs, &ws, &self.b.as_vec());
+        let dev = x.device().clone();
+        let out: Image = dev.tensor_from_vec(
+            y,
+            (batch, geometry.out_h(), geometry.out_w(), geometry.c_out),
+        );
+        if T::OWNS_TAPE {
+            let (out_id, weight, bias) = (out.clone(), self.w.clone(), self.b.clone());
+            tape.add_backward_op(move |grads| {
+                grads.try_alloc_for(&out_id)?;
+                let dy = to_vec(&grads.get(&out_id));
+                let (dx, dw, db) = kernels::conv_backward(&geometry, &xs, &ws, &dy, input_grad);
+                if input_grad {
+                    accumulate(grads, &x, &dx)?;
+                }
+                accumulate(grads, &weight, &dw)?;
+                accumulate(grads, &bias, &db)
+            });
+        }
+        out.put_tape(tape)
+    }
+
+    /// The device-generic formulation (what the `cuda` feature runs; the CPU kernel is
+    /// tested against it).
+    pub fn forward_generic<T: Tape<f32, Dev> + Merge<T> + Default>(&self, x: Image<T>) -> Image<T> {
+        self.check_input(x.shape());
+        let (batch, h, w, c) = *x.shape();
+        let (kh, kw) = self.kernel;
         let (oh, ow) = self.output_size(h, w);
         let window = kh * kw;
         let mut index = Vec::with_capacity(oh * ow * window);
@@ -155,6 +235,21 @@ impl Conv2d {
             .broadcast_like::<_, Axis<0>>(&(rows, outputs));
         (y + b).reshape_like(&(batch, oh, ow, outputs))
     }
+}
+
+/// Adds `g` to the gradient of `t` (allocating it at zero first).
+#[cfg(not(feature = "cuda"))]
+fn accumulate<S: Shape>(
+    grads: &mut Gradients<f32, Dev>,
+    t: &Tensor<S, f32, Dev>,
+    g: &[f32],
+) -> Result<(), <Dev as HasErr>::Err> {
+    let acc = grads.get_or_alloc_mut(t)?;
+    assert_eq!(acc.len(), g.len(), "gradient of the wrong size");
+    for (a, v) in acc.iter_mut().zip(g) {
+        *a += v;
+    }
+    Ok(())
 }
 
 impl Params for Conv2d {
@@ -219,19 +314,168 @@ impl BatchNorm {
     }
 
     /// Normalises each column of `(N, F)` (dense outputs); in train mode also updates the
-    /// running statistics.
+    /// running statistics. The CPU kernel of [`crate::kernels`] on the CPU device,
+    /// [`BatchNorm::forward_generic`] under `cuda`.
     pub fn forward<T: Tape<f32, Dev> + Merge<T> + Default>(
         &mut self,
         x: Matrix<T>,
         mode: Mode,
     ) -> Matrix<T> {
-        let (n, f) = *x.shape();
+        self.check_input(x.shape());
+        #[cfg(not(feature = "cuda"))]
+        {
+            self.forward_cpu(x, mode, false, None)
+        }
+        #[cfg(feature = "cuda")]
+        {
+            self.forward_generic(x, mode)
+        }
+    }
+
+    /// `dropout(self(relu(x)))`: the step after every Meowjong convolution and dense
+    /// layer, fused into one op on the CPU (one pass each way instead of three, same
+    /// values and the same dropout mask as the separate ops).
+    pub fn forward_fused<T: Tape<f32, Dev> + Merge<T> + Default>(
+        &mut self,
+        x: Matrix<T>,
+        mode: Mode,
+        dropout: &Dropout,
+        rng: &mut ChaCha8Rng,
+    ) -> Matrix<T> {
+        self.check_input(x.shape());
+        #[cfg(not(feature = "cuda"))]
+        {
+            let (n, c) = *x.shape();
+            let mask = (mode == Mode::Train && dropout.p > 0.0).then(|| dropout.mask(n * c, rng));
+            self.forward_cpu(x, mode, true, mask)
+        }
+        #[cfg(feature = "cuda")]
+        {
+            self.forward_fused_generic(x, mode, dropout, rng)
+        }
+    }
+
+    /// [`BatchNorm::forward_fused`] as the three separate device-generic ops.
+    pub fn forward_fused_generic<T: Tape<f32, Dev> + Merge<T> + Default>(
+        &mut self,
+        x: Matrix<T>,
+        mode: Mode,
+        dropout: &Dropout,
+        rng: &mut ChaCha8Rng,
+    ) -> Matrix<T> {
+        let y = self.forward_generic(x.relu(), mode);
+        dropout.forward(y, mode, rng)
+    }
+
+    /// [`BatchNorm::forward_fused`] on the channels of `[B, H, W, C]`.
+    pub fn forward_image_fused<T: Tape<f32, Dev> + Merge<T> + Default>(
+        &mut self,
+        x: Image<T>,
+        mode: Mode,
+        dropout: &Dropout,
+        rng: &mut ChaCha8Rng,
+    ) -> Image<T> {
+        let shape = *x.shape();
+        let (b, h, w, c) = shape;
+        let y = self.forward_fused(x.reshape_like(&(b * h * w, c)), mode, dropout, rng);
+        y.reshape_like(&shape)
+    }
+
+    fn check_input(&self, &(_, f): &(usize, usize)) {
         assert_eq!(
             f,
             self.features(),
             "BatchNorm: input has {f} features, the layer expects {}",
             self.features()
         );
+    }
+
+    /// The CPU kernels as a dfdx op: `mask ⊙ BN(relu?(x))`.
+    #[cfg(not(feature = "cuda"))]
+    fn forward_cpu<T: Tape<f32, Dev> + Merge<T> + Default>(
+        &mut self,
+        x: Matrix<T>,
+        mode: Mode,
+        relu: bool,
+        mask: Option<Vec<f32>>,
+    ) -> Matrix<T> {
+        use kernels::Around;
+        type Backward = Box<dyn FnOnce(&[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>)>;
+        let (n, c) = *x.shape();
+        let (x, mut tape) = x.split_tape();
+        let dev = x.device().clone();
+        let xs = to_vec(&x);
+        let gamma = self.gamma.as_vec();
+        let eps = self.eps;
+        let (y, backward): (Vec<f32>, Backward) = match mode {
+            Mode::Train => {
+                let around = Around {
+                    relu,
+                    mask: mask.as_deref(),
+                };
+                let r = kernels::batch_norm_train(&xs, &gamma, &self.beta.as_vec(), eps, around);
+                let m = self.momentum;
+                let unbias = if n > 1 {
+                    n as f32 / (n - 1) as f32
+                } else {
+                    0.0
+                };
+                let blend = |running: &Matrix, batch: &[f32], w: f32| {
+                    let v = running
+                        .as_vec()
+                        .iter()
+                        .zip(batch)
+                        .map(|(r, b)| r * (1.0 - m) + b * w)
+                        .collect();
+                    dev.tensor_from_vec(v, (1, c))
+                };
+                self.running_mean = blend(&self.running_mean, &r.mean, m);
+                self.running_var = blend(&self.running_var, &r.var, m * unbias);
+                let (x_hat, inv_std) = (r.x_hat, r.inv_std);
+                let backward = move |dy: &[f32]| {
+                    let around = Around {
+                        relu,
+                        mask: mask.as_deref(),
+                    };
+                    kernels::batch_norm_train_backward(dy, &xs, &x_hat, &inv_std, &gamma, around)
+                };
+                (r.y, Box::new(backward))
+            }
+            Mode::Eval => {
+                let around = Around { relu, mask: None };
+                let (mean, var) = (self.running_mean.as_vec(), self.running_var.as_vec());
+                let beta = self.beta.as_vec();
+                let y = kernels::batch_norm_eval(&xs, &gamma, &beta, &mean, &var, eps, around);
+                let backward = move |dy: &[f32]| {
+                    kernels::batch_norm_eval_backward(dy, &xs, &gamma, &mean, &var, eps, around)
+                };
+                (y, Box::new(backward))
+            }
+        };
+        let out: Matrix = dev.tensor_from_vec(y, (n, c));
+        if T::OWNS_TAPE {
+            let (out_id, gamma, beta) = (out.clone(), self.gamma.clone(), self.beta.clone());
+            tape.add_backward_op(move |grads| {
+                grads.try_alloc_for(&out_id)?;
+                let dy = to_vec(&grads.get(&out_id));
+                let (dx, dgamma, dbeta) = backward(&dy);
+                accumulate(grads, &x, &dx)?;
+                accumulate(grads, &gamma, &dgamma)?;
+                accumulate(grads, &beta, &dbeta)
+            });
+        }
+        out.put_tape(tape)
+    }
+
+    /// The device-generic formulation (what the `cuda` feature runs; the CPU kernels are
+    /// tested against it).
+    pub fn forward_generic<T: Tape<f32, Dev> + Merge<T> + Default>(
+        &mut self,
+        x: Matrix<T>,
+        mode: Mode,
+    ) -> Matrix<T> {
+        self.check_input(x.shape());
+        let (n, _) = *x.shape();
         // Column sums and row broadcasts are matrix products with ones (gemm is much faster
         // than dfdx's generic CPU reductions and strided broadcasts on large inputs).
         let dev = x.device().clone();
@@ -337,12 +581,18 @@ impl Dropout {
             return x;
         }
         let shape = *x.shape();
+        let mask = self.mask(shape.num_elements(), rng);
+        let mask = x.device().tensor_from_vec(mask, shape);
+        x * mask
+    }
+
+    /// The train-mode multipliers of `len` units (0 or `1/(1 − p)`).
+    pub(crate) fn mask(&self, len: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
         let scale = 1.0 / (1.0 - self.p);
         // Bulk draw of u32s; `(u >> 8)·2⁻²⁴` is exactly `rng.gen::<f32>()` of rand 0.8.
-        let mut bits = vec![0u32; shape.num_elements()];
+        let mut bits = vec![0u32; len];
         rng.fill(&mut bits[..]);
-        let mask: Vec<f32> = bits
-            .into_iter()
+        bits.into_iter()
             .map(|u| {
                 if (u >> 8) as f32 * (1.0 / (1u32 << 24) as f32) >= self.p {
                     scale
@@ -350,9 +600,7 @@ impl Dropout {
                     0.0
                 }
             })
-            .collect();
-        let mask = x.device().tensor_from_vec(mask, shape);
-        x * mask
+            .collect()
     }
 }
 

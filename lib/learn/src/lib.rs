@@ -13,5 +13,7 @@
 pub mod control;
 pub mod conv;
 pub mod dataset;
+mod kernels;
 pub mod meowjong;
 pub mod nn;
+pub mod sl;

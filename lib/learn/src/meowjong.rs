@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::conv::{load_state, save_state, BatchNorm, Buffers, Conv2d, Dropout, Image, Mode};
-use crate::nn::{Dense, Dev, Matrix, NnError, Params};
+use crate::nn::{Dense, Dev, Matrix, NnError, Params, Taped};
 
 /// Rows of the observation (tile kinds).
 pub const ROWS: usize = 34;
@@ -223,18 +223,37 @@ impl MeowjongNet {
         mode: Mode,
         rng: &mut ChaCha8Rng,
     ) -> Matrix<T> {
+        self.head(x, 0, mode, rng)
+    }
+
+    /// Convolutions from `first` on, then the dense layers.
+    fn head<T: Tape<f32, Dev> + Merge<T> + Default>(
+        &mut self,
+        x: Image<T>,
+        first: usize,
+        mode: Mode,
+        rng: &mut ChaCha8Rng,
+    ) -> Matrix<T> {
         let mut x = x;
-        for (conv, norm) in self.convs.iter().zip(self.conv_norms.iter_mut()) {
-            x = conv.forward(x).relu();
-            x = norm.forward_image(x, mode);
-            x = self.dropout.forward(x, mode, rng);
+        let layers = self.convs.iter().zip(self.conv_norms.iter_mut());
+        for (conv, norm) in layers.skip(first) {
+            x = norm.forward_image_fused(conv.forward(x), mode, &self.dropout, rng);
         }
         let (b, h, w, c) = *x.shape();
         let flat = x.reshape_like(&(b, h * w * c));
-        let hidden = self.dense.forward(flat).relu();
-        let hidden = self.dense_norm.forward(hidden, mode);
-        let hidden = self.dropout.forward(hidden, mode, rng);
+        let hidden = self.dense.forward(flat);
+        let hidden = self
+            .dense_norm
+            .forward_fused(hidden, mode, &self.dropout, rng);
         self.out.forward(hidden)
+    }
+
+    /// [`MeowjongNet::forward`] in train mode on an untracked input: the tape starts at
+    /// the first convolution's parameters (no gradient is computed for the planes).
+    pub fn forward_train(&mut self, x: Image, rng: &mut ChaCha8Rng) -> Matrix<Taped> {
+        let x = self.convs[0].forward_leaf(x);
+        let x = self.conv_norms[0].forward_image_fused(x, Mode::Train, &self.dropout, rng);
+        self.head(x, 1, Mode::Train, rng)
     }
 
     /// Class probabilities for a batch of dense planes (`B × 34 × 366` floats), in eval

@@ -1,0 +1,803 @@
+//! Hand-written CPU kernels for the convolution and BatchNorm of [`crate::conv`]: plain
+//! slices in, plain slices out, so they are testable without dfdx.
+//!
+//! Why: dfdx's generic CPU path (gather-based im2col with a broadcast index, strided
+//! broadcasts, reductions) made a small Meowjong CNN ~10× slower than PyTorch. Here a
+//! convolution is im2col of one sample at a time into a reused buffer (window rows are
+//! contiguous in channels-last images, so it is a few `memcpy`s per pixel) and one
+//! `sgemm`; samples run in parallel on rayon (which dfdx already uses for its matmuls).
+//!
+//! **Determinism.** Batch-wide sums (weight and bias gradients) are accumulated per fixed
+//! chunk of samples and the chunk sums added in order, so results do not depend on the
+//! number of threads or on scheduling.
+
+use rayon::prelude::*;
+
+/// Samples per parallel work item (fixed, so reductions are deterministic).
+const SAMPLES_PER_CHUNK: usize = 4;
+
+/// Shapes of one VALID, stride-1 convolution over channels-last images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ConvGeometry {
+    pub batch: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c_in: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub c_out: usize,
+}
+
+impl ConvGeometry {
+    pub fn out_h(&self) -> usize {
+        self.h + 1 - self.kh
+    }
+
+    pub fn out_w(&self) -> usize {
+        self.w + 1 - self.kw
+    }
+
+    /// Output pixels per sample.
+    fn pixels(&self) -> usize {
+        self.out_h() * self.out_w()
+    }
+
+    /// Length of one im2col row (`kh·kw·C_in`).
+    fn window(&self) -> usize {
+        self.kh * self.kw * self.c_in
+    }
+
+    fn in_len(&self) -> usize {
+        self.h * self.w * self.c_in
+    }
+
+    fn out_len(&self) -> usize {
+        self.pixels() * self.c_out
+    }
+
+    /// Copies every window of one sample into `cols` (`pixels × window`, row-major; column
+    /// `(i·kw + j)·C_in + c` is tap `(i, j)` of channel `c`).
+    fn im2col(&self, x: &[f32], cols: &mut [f32]) {
+        let run = self.kw * self.c_in;
+        let window = self.window();
+        let mut rows = cols.chunks_exact_mut(window);
+        for y in 0..self.out_h() {
+            for x0 in 0..self.out_w() {
+                let row = rows.next().expect("one row per pixel");
+                for i in 0..self.kh {
+                    let src = ((y + i) * self.w + x0) * self.c_in;
+                    row[i * run..(i + 1) * run].copy_from_slice(&x[src..src + run]);
+                }
+            }
+        }
+    }
+
+    /// Adds every window row of `cols` back onto the pixels it came from (im2col's adjoint).
+    fn col2im_add(&self, cols: &[f32], dx: &mut [f32]) {
+        let run = self.kw * self.c_in;
+        let mut rows = cols.chunks_exact(self.window());
+        for y in 0..self.out_h() {
+            for x0 in 0..self.out_w() {
+                let row = rows.next().expect("one row per pixel");
+                for i in 0..self.kh {
+                    let dst = ((y + i) * self.w + x0) * self.c_in;
+                    for (d, s) in dx[dst..dst + run].iter_mut().zip(&row[i * run..]) {
+                        *d += s;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `C (m×n) = A (m×k) · B (k×n) + beta·C` with explicit (row, column) strides.
+#[allow(clippy::too_many_arguments)]
+fn gemm(
+    (m, k, n): (usize, usize, usize),
+    a: &[f32],
+    (rsa, csa): (usize, usize),
+    b: &[f32],
+    (rsb, csb): (usize, usize),
+    beta: f32,
+    c: &mut [f32],
+) {
+    let last = |rs: usize, cs: usize, rows: usize, cols: usize| {
+        if rows == 0 || cols == 0 {
+            0
+        } else {
+            (rows - 1) * rs + (cols - 1) * cs + 1
+        }
+    };
+    assert!(a.len() >= last(rsa, csa, m, k) && b.len() >= last(rsb, csb, k, n));
+    assert!(c.len() >= m * n);
+    // SAFETY: the asserts above keep every strided access of A, B and C in bounds, and
+    // C's row-major strides (n, 1) never alias.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            rsa as isize,
+            csa as isize,
+            b.as_ptr(),
+            rsb as isize,
+            csb as isize,
+            beta,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+}
+
+/// Output channels up to which the direct kernels run (above, im2col + sgemm wins).
+const DIRECT_MAX_CHANNELS: usize = 16;
+
+/// `acc + a·b`, fused when `FMA` (only in builds for CPUs that have it).
+#[inline(always)]
+fn madd<const FMA: bool>(acc: f32, a: f32, b: f32) -> f32 {
+    if FMA {
+        a.mul_add(b, acc)
+    } else {
+        acc + a * b
+    }
+}
+
+/// Direct convolution of one sample for `C_out = N`: output pixels go in blocks of
+/// neighbours along a row (8 for N ≤ 8, else 4: what fits the 16 vector registers), each
+/// with an `[f32; N]` accumulator, so every weight row loaded serves the whole block and
+/// the additions form independent chains.
+#[inline(always)]
+fn direct_forward<const N: usize, const FMA: bool>(
+    g: &ConvGeometry,
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    y: &mut [f32],
+) {
+    if N <= 8 {
+        forward_rows::<N, 8, FMA>(g, x, w, bias, y)
+    } else {
+        forward_rows::<N, 4, FMA>(g, x, w, bias, y)
+    }
+}
+
+#[inline(always)]
+fn forward_rows<const N: usize, const P: usize, const FMA: bool>(
+    g: &ConvGeometry,
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    y: &mut [f32],
+) {
+    let out_w = g.out_w();
+    for oy in 0..g.out_h() {
+        let row = &mut y[oy * out_w * N..(oy + 1) * out_w * N];
+        let mut ox = 0;
+        while ox + P <= out_w {
+            let out = &mut row[ox * N..(ox + P) * N];
+            pixel_block::<N, P, FMA>(g, x, w, bias, oy, ox, out);
+            ox += P;
+        }
+        for ox in ox..out_w {
+            pixel_block::<N, 1, FMA>(g, x, w, bias, oy, ox, &mut row[ox * N..(ox + 1) * N]);
+        }
+    }
+}
+
+/// `P` neighbouring output pixels `(oy, ox..ox + P)` of [`direct_forward`].
+#[inline(always)]
+fn pixel_block<const N: usize, const P: usize, const FMA: bool>(
+    g: &ConvGeometry,
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    oy: usize,
+    ox: usize,
+    out: &mut [f32],
+) {
+    let run = g.kw * g.c_in;
+    let bias: &[f32; N] = bias.try_into().expect("N biases");
+    let mut acc = [*bias; P];
+    for i in 0..g.kh {
+        let src = ((oy + i) * g.w + ox) * g.c_in;
+        let xs = &x[src..src + run + (P - 1) * g.c_in];
+        let rows = w[i * run * N..(i + 1) * run * N].chunks_exact(N);
+        for (r, row) in rows.enumerate() {
+            let row: &[f32; N] = row.try_into().expect("N weights");
+            for (k, a) in acc.iter_mut().enumerate() {
+                let v = xs[r + k * g.c_in];
+                for o in 0..N {
+                    a[o] = madd::<FMA>(a[o], v, row[o]);
+                }
+            }
+        }
+    }
+    for (dst, a) in out.chunks_exact_mut(N).zip(&acc) {
+        dst.copy_from_slice(a);
+    }
+}
+
+/// Adds one sample's weight gradient `Σ_pixels window(p)ᵀ · dy(p)` into `dw` for
+/// `C_out = N`: blocks of `R` weight rows stay in registers over a sweep of all pixels
+/// (8 rows for N ≤ 8, else 4).
+#[inline(always)]
+fn weight_grad<const N: usize, const FMA: bool>(
+    g: &ConvGeometry,
+    x: &[f32],
+    dy: &[f32],
+    dw: &mut [f32],
+) {
+    let run = g.kw * g.c_in;
+    for i in 0..g.kh {
+        let mut r = 0;
+        if N <= 8 {
+            while r + 8 <= run {
+                weight_rows::<N, 8, FMA>(g, x, dy, dw, i, r);
+                r += 8;
+            }
+        }
+        while r + 4 <= run {
+            weight_rows::<N, 4, FMA>(g, x, dy, dw, i, r);
+            r += 4;
+        }
+        for r in r..run {
+            weight_rows::<N, 1, FMA>(g, x, dy, dw, i, r);
+        }
+    }
+}
+
+/// Weight rows `i·run + r0 .. + R` of [`weight_grad`].
+#[inline(always)]
+fn weight_rows<const N: usize, const R: usize, const FMA: bool>(
+    g: &ConvGeometry,
+    x: &[f32],
+    dy: &[f32],
+    dw: &mut [f32],
+    i: usize,
+    r0: usize,
+) {
+    let run = g.kw * g.c_in;
+    let rows = &mut dw[(i * run + r0) * N..(i * run + r0 + R) * N];
+    let mut acc = [[0.0f32; N]; R];
+    for (a, row) in acc.iter_mut().zip(rows.chunks_exact(N)) {
+        a.copy_from_slice(row);
+    }
+    let out_w = g.out_w();
+    for oy in 0..g.out_h() {
+        let grads = &dy[oy * out_w * N..(oy + 1) * out_w * N];
+        for (ox, gy) in grads.chunks_exact(N).enumerate() {
+            let gy: &[f32; N] = gy.try_into().expect("N gradients");
+            let src = ((oy + i) * g.w + ox) * g.c_in + r0;
+            let xs: &[f32; R] = x[src..src + R].try_into().expect("R inputs");
+            for (a, &v) in acc.iter_mut().zip(xs) {
+                for o in 0..N {
+                    a[o] = madd::<FMA>(a[o], v, gy[o]);
+                }
+            }
+        }
+    }
+    for (row, a) in rows.chunks_exact_mut(N).zip(&acc) {
+        row.copy_from_slice(a);
+    }
+}
+
+/// The direct kernels compiled for AVX2 + FMA (8-lane vectors, fused multiply-add; chosen
+/// at run time, since the default x86-64 target only assumes SSE2).
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::ConvGeometry;
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn forward<const N: usize>(
+        g: &ConvGeometry,
+        x: &[f32],
+        w: &[f32],
+        bias: &[f32],
+        y: &mut [f32],
+    ) {
+        super::direct_forward::<N, true>(g, x, w, bias, y)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn weight_grad<const N: usize>(
+        g: &ConvGeometry,
+        x: &[f32],
+        dy: &[f32],
+        dw: &mut [f32],
+    ) {
+        super::weight_grad::<N, true>(g, x, dy, dw)
+    }
+}
+
+fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// [`direct_forward`], in its AVX2 + FMA build when the CPU has it.
+fn direct_forward_dispatch<const N: usize>(
+    g: &ConvGeometry,
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    y: &mut [f32],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        return unsafe { avx2::forward::<N>(g, x, w, bias, y) };
+    }
+    direct_forward::<N, false>(g, x, w, bias, y)
+}
+
+/// [`weight_grad`], in its AVX2 + FMA build when the CPU has it.
+fn weight_grad_dispatch<const N: usize>(g: &ConvGeometry, x: &[f32], dy: &[f32], dw: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        return unsafe { avx2::weight_grad::<N>(g, x, dy, dw) };
+    }
+    weight_grad::<N, false>(g, x, dy, dw)
+}
+
+/// Runs `$body` with the const `N` equal to `$c` for the direct kernels' channel counts.
+macro_rules! with_channels {
+    ($c:expr, $n:ident => $body:expr) => {
+        match $c {
+            1 => {
+                const $n: usize = 1;
+                $body
+            }
+            2 => {
+                const $n: usize = 2;
+                $body
+            }
+            4 => {
+                const $n: usize = 4;
+                $body
+            }
+            8 => {
+                const $n: usize = 8;
+                $body
+            }
+            16 => {
+                const $n: usize = 16;
+                $body
+            }
+            _ => unreachable!("no direct kernel for {} channels", $c),
+        }
+    };
+}
+
+/// Whether the direct kernels handle `channels` output channels.
+fn direct(channels: usize) -> bool {
+    channels <= DIRECT_MAX_CHANNELS && channels.is_power_of_two()
+}
+
+/// The convolution's output `[B, H', W', C_out]` for input `x` `[B, H, W, C_in]`, weights
+/// `w` `(kh·kw·C_in, C_out)` and bias `(C_out)`.
+pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], w: &[f32], bias: &[f32]) -> Vec<f32> {
+    let mut y = vec![0.0f32; g.batch * g.out_len()];
+    if g.batch == 0 {
+        return y;
+    }
+    y.par_chunks_mut(g.out_len() * SAMPLES_PER_CHUNK)
+        .zip(x.par_chunks(g.in_len() * SAMPLES_PER_CHUNK))
+        .for_each(|(ys, xs)| {
+            if direct(g.c_out) {
+                for (y, x) in ys
+                    .chunks_exact_mut(g.out_len())
+                    .zip(xs.chunks_exact(g.in_len()))
+                {
+                    with_channels!(g.c_out, N => direct_forward_dispatch::<N>(g, x, w, bias, y));
+                }
+                return;
+            }
+            let mut cols = vec![0.0f32; g.pixels() * g.window()];
+            for (y, x) in ys
+                .chunks_exact_mut(g.out_len())
+                .zip(xs.chunks_exact(g.in_len()))
+            {
+                g.im2col(x, &mut cols);
+                for row in y.chunks_exact_mut(g.c_out) {
+                    row.copy_from_slice(bias);
+                }
+                gemm(
+                    (g.pixels(), g.window(), g.c_out),
+                    &cols,
+                    (g.window(), 1),
+                    w,
+                    (g.c_out, 1),
+                    1.0,
+                    y,
+                );
+            }
+        });
+    y
+}
+
+/// Gradients of the convolution given the output gradient `dy`: `(dx, dw, dbias)`;
+/// `dx` is empty unless `need_dx`.
+///
+/// With the direct kernels, `dx` is itself a direct convolution: the "full" convolution
+/// of `dy` (zero-padded by `kh − 1` rows and `kw − 1` columns on each side) with the
+/// kernel flipped in space and transposed in channels.
+pub(crate) fn conv_backward(
+    g: &ConvGeometry,
+    x: &[f32],
+    w: &[f32],
+    dy: &[f32],
+    need_dx: bool,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let mut dx = vec![0.0f32; if need_dx { g.batch * g.in_len() } else { 0 }];
+    let dx_chunk = if need_dx {
+        g.in_len() * SAMPLES_PER_CHUNK
+    } else {
+        1
+    };
+    let chunks = g.batch.div_ceil(SAMPLES_PER_CHUNK);
+    let mut dx_parts: Vec<&mut [f32]> = dx.chunks_mut(dx_chunk).collect();
+    dx_parts.resize_with(chunks, Default::default);
+    let full = ConvGeometry {
+        batch: 1,
+        h: g.h + g.kh - 1,
+        w: g.w + g.kw - 1,
+        c_in: g.c_out,
+        kh: g.kh,
+        kw: g.kw,
+        c_out: g.c_in,
+    };
+    let mut w_full = vec![0.0f32; w.len()];
+    for i in 0..g.kh {
+        for j in 0..g.kw {
+            let tap = ((g.kh - 1 - i) * g.kw + (g.kw - 1 - j)) * g.c_in;
+            for o in 0..g.c_out {
+                for c in 0..g.c_in {
+                    w_full[((i * g.kw + j) * g.c_out + o) * g.c_in + c] = w[(tap + c) * g.c_out + o];
+                }
+            }
+        }
+    }
+    let zero_bias = vec![0.0f32; g.c_in];
+    let (wn, co) = (g.window() * g.c_out, g.c_out);
+    let partials: Vec<(Vec<f32>, Vec<f32>)> = dx_parts
+        .into_par_iter()
+        .zip(x.par_chunks(g.in_len() * SAMPLES_PER_CHUNK))
+        .zip(dy.par_chunks(g.out_len() * SAMPLES_PER_CHUNK))
+        .map(|((dxs, xs), dys)| {
+            let mut dw = vec![0.0f32; wn];
+            let mut db = vec![0.0f32; co];
+            let mut dx_samples = dxs.chunks_exact_mut(g.in_len());
+            let mut cols = Vec::new();
+            let mut padded = Vec::new();
+            for (x, dy) in xs.chunks_exact(g.in_len()).zip(dys.chunks_exact(g.out_len())) {
+                for row in dy.chunks_exact(co) {
+                    add_into(&mut db, row);
+                }
+                if direct(co) {
+                    with_channels!(co, N => weight_grad_dispatch::<N>(g, x, dy, &mut dw));
+                } else {
+                    // dW += colsᵀ · dy
+                    cols.resize(g.pixels() * g.window(), 0.0);
+                    g.im2col(x, &mut cols);
+                    gemm(
+                        (g.window(), g.pixels(), co),
+                        &cols,
+                        (1, g.window()),
+                        dy,
+                        (co, 1),
+                        1.0,
+                        &mut dw,
+                    );
+                }
+                let Some(dx) = dx_samples.next() else {
+                    continue;
+                };
+                if direct(g.c_in) {
+                    padded.clear();
+                    padded.resize(full.in_len(), 0.0);
+                    let (pad_h, pad_w) = (g.kh - 1, g.kw - 1);
+                    for (oy, row) in dy.chunks_exact(g.out_w() * co).enumerate() {
+                        let dst = ((oy + pad_h) * full.w + pad_w) * co;
+                        padded[dst..dst + row.len()].copy_from_slice(row);
+                    }
+                    with_channels!(g.c_in, M => direct_forward_dispatch::<M>(
+                        &full, &padded, &w_full, &zero_bias, dx
+                    ));
+                } else {
+                    // dcols = dy · Wᵀ, then scatter-add onto the input pixels.
+                    cols.resize(g.pixels() * g.window(), 0.0);
+                    gemm(
+                        (g.pixels(), co, g.window()),
+                        dy,
+                        (co, 1),
+                        w,
+                        (1, co),
+                        0.0,
+                        &mut cols,
+                    );
+                    g.col2im_add(&cols, dx);
+                }
+            }
+            (dw, db)
+        })
+        .collect();
+    let mut dw = vec![0.0f32; wn];
+    let mut db = vec![0.0f32; co];
+    for (pw, pb) in partials {
+        add_into(&mut dw, &pw);
+        add_into(&mut db, &pb);
+    }
+    (dx, dw, db)
+}
+
+fn add_into(acc: &mut [f32], x: &[f32]) {
+    for (a, v) in acc.iter_mut().zip(x) {
+        *a += v;
+    }
+}
+
+/// Rows per parallel work item of the BatchNorm kernels (fixed, so sums are
+/// deterministic).
+const ROWS_PER_CHUNK: usize = 8192;
+
+/// The optional steps around BatchNorm in a fused layer: `y = mask ⊙ BN(relu?(x))`.
+#[derive(Clone, Copy)]
+pub(crate) struct Around<'a> {
+    /// Apply ReLU to the input first.
+    pub relu: bool,
+    /// Dropout multipliers (0 or 1/(1 − p)) applied to the output.
+    pub mask: Option<&'a [f32]>,
+}
+
+impl Around<'_> {
+    /// The floor of the input: ReLU is `max(x, 0)`, no ReLU is `max(x, −∞)` (branch-free
+    /// inner loops).
+    fn floor(&self) -> f32 {
+        if self.relu {
+            0.0
+        } else {
+            f32::NEG_INFINITY
+        }
+    }
+}
+
+/// `(N, C)` rows split into fixed chunks for rayon: `(first row, rows)` of each.
+fn row_chunks(n: usize) -> impl IndexedParallelIterator<Item = std::ops::Range<usize>> {
+    (0..n.div_ceil(ROWS_PER_CHUNK))
+        .into_par_iter()
+        .map(move |chunk| chunk * ROWS_PER_CHUNK..((chunk + 1) * ROWS_PER_CHUNK).min(n))
+}
+
+/// Adds per-chunk partial sums in chunk order (deterministic).
+fn total(partials: Vec<[Vec<f64>; 2]>, c: usize) -> [Vec<f64>; 2] {
+    let mut total = [vec![0.0f64; c], vec![0.0f64; c]];
+    for [a, b] in partials {
+        for k in 0..c {
+            total[0][k] += a[k];
+            total[1][k] += b[k];
+        }
+    }
+    total
+}
+
+/// What BatchNorm's train-mode forward keeps for its backward.
+pub(crate) struct BatchNormTrain {
+    /// Output `(N, C)`.
+    pub y: Vec<f32>,
+    /// Normalised input `(z − μ)/√(σ² + ε)`, `z = relu?(x)`.
+    pub x_hat: Vec<f32>,
+    /// `1/√(σ² + ε)` per channel.
+    pub inv_std: Vec<f32>,
+    /// Batch mean per channel.
+    pub mean: Vec<f32>,
+    /// Batch (biased) variance per channel.
+    pub var: Vec<f32>,
+}
+
+/// Train-mode BatchNorm of `(N, C)` with batch statistics (sums and sums of squares in
+/// f64 per chunk), with the optional ReLU before and dropout mask after.
+pub(crate) fn batch_norm_train(
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    eps: f32,
+    around: Around<'_>,
+) -> BatchNormTrain {
+    let c = gamma.len();
+    let n = x.len() / c;
+    let floor = around.floor();
+    let partials = row_chunks(n)
+        .map(|rows| {
+            let (mut sum, mut sq) = (vec![0.0f64; c], vec![0.0f64; c]);
+            for row in x[rows.start * c..rows.end * c].chunks_exact(c) {
+                for k in 0..c {
+                    let z = row[k].max(floor) as f64;
+                    sum[k] += z;
+                    sq[k] += z * z;
+                }
+            }
+            [sum, sq]
+        })
+        .collect();
+    let [sum, sq] = total(partials, c);
+    let inv_n = 1.0 / n.max(1) as f64;
+    let mean: Vec<f64> = sum.iter().map(|s| s * inv_n).collect();
+    let var: Vec<f64> = sq
+        .iter()
+        .zip(&mean)
+        .map(|(q, m)| (q * inv_n - m * m).max(0.0))
+        .collect();
+    let inv_std: Vec<f32> = var
+        .iter()
+        .map(|v| (1.0 / (v + eps as f64).sqrt()) as f32)
+        .collect();
+    let mean: Vec<f32> = mean.iter().map(|m| *m as f32).collect();
+    let mut x_hat = vec![0.0f32; x.len()];
+    let mut y = vec![0.0f32; x.len()];
+    let chunk = ROWS_PER_CHUNK * c;
+    x_hat
+        .par_chunks_mut(chunk)
+        .zip(y.par_chunks_mut(chunk))
+        .enumerate()
+        .for_each(|(i, (hs, ys))| {
+            let xs = &x[i * chunk..i * chunk + hs.len()];
+            for ((h, yr), xr) in hs
+                .chunks_exact_mut(c)
+                .zip(ys.chunks_exact_mut(c))
+                .zip(xs.chunks_exact(c))
+            {
+                for k in 0..c {
+                    h[k] = (xr[k].max(floor) - mean[k]) * inv_std[k];
+                    yr[k] = gamma[k] * h[k] + beta[k];
+                }
+            }
+            if let Some(mask) = around.mask {
+                for (v, m) in ys.iter_mut().zip(&mask[i * chunk..]) {
+                    *v *= m;
+                }
+            }
+        });
+    BatchNormTrain {
+        y,
+        x_hat,
+        inv_std,
+        mean,
+        var: var.iter().map(|v| *v as f32).collect(),
+    }
+}
+
+/// `mask ⊙ dy` (or `dy` without dropout).
+fn masked<'a>(dy: &'a [f32], around: Around<'_>) -> std::borrow::Cow<'a, [f32]> {
+    match around.mask {
+        Some(mask) => dy.iter().zip(mask).map(|(d, m)| d * m).collect(),
+        None => dy.into(),
+    }
+}
+
+/// Train-mode gradients `(dx, dγ, dβ)`: with `g = mask ⊙ dy`,
+/// `dz = γ/σ · (g − mean(g) − x̂·mean(g·x̂))` and `dx = dz ⊙ [x > 0]` when fused with ReLU.
+pub(crate) fn batch_norm_train_backward(
+    dy: &[f32],
+    x: &[f32],
+    x_hat: &[f32],
+    inv_std: &[f32],
+    gamma: &[f32],
+    around: Around<'_>,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let c = gamma.len();
+    let n = dy.len() / c;
+    let g = masked(dy, around);
+    let partials = row_chunks(n)
+        .map(|rows| {
+            let mut sums = [vec![0.0f64; c], vec![0.0f64; c]];
+            let span = rows.start * c..rows.end * c;
+            for (gr, hr) in g[span.clone()].chunks_exact(c).zip(x_hat[span].chunks_exact(c)) {
+                for k in 0..c {
+                    sums[0][k] += gr[k] as f64;
+                    sums[1][k] += (gr[k] * hr[k]) as f64;
+                }
+            }
+            sums
+        })
+        .collect();
+    let [sum_g, sum_g_xhat] = total(partials, c);
+    let inv_n = 1.0 / n.max(1) as f64;
+    let mean_g: Vec<f32> = sum_g.iter().map(|s| (s * inv_n) as f32).collect();
+    let mean_g_xhat: Vec<f32> = sum_g_xhat.iter().map(|s| (s * inv_n) as f32).collect();
+    let scale: Vec<f32> = gamma.iter().zip(inv_std).map(|(g, s)| g * s).collect();
+    let mut dx = vec![0.0f32; dy.len()];
+    let chunk = ROWS_PER_CHUNK * c;
+    let floor = around.floor();
+    dx.par_chunks_mut(chunk).enumerate().for_each(|(i, part)| {
+        let span = i * chunk..i * chunk + part.len();
+        let rows = part
+            .chunks_exact_mut(c)
+            .zip(g[span.clone()].chunks_exact(c))
+            .zip(x_hat[span.clone()].chunks_exact(c))
+            .zip(x[span].chunks_exact(c));
+        for (((d, gr), hr), xr) in rows {
+            for k in 0..c {
+                let v = scale[k] * (gr[k] - mean_g[k] - hr[k] * mean_g_xhat[k]);
+                // ReLU passes the gradient where x > 0 (floor 0); without it, everywhere.
+                d[k] = if xr[k] > floor { v } else { 0.0 };
+            }
+        }
+    });
+    let dgamma = sum_g_xhat.iter().map(|s| *s as f32).collect();
+    let dbeta = sum_g.iter().map(|s| *s as f32).collect();
+    (dx, dgamma, dbeta)
+}
+
+/// Eval-mode BatchNorm `y = z·s + (β − μ·s)`, `s = γ/√(σ²_run + ε)`, `z = relu?(x)` (no
+/// dropout in eval mode).
+pub(crate) fn batch_norm_eval(
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    mean: &[f32],
+    var: &[f32],
+    eps: f32,
+    around: Around<'_>,
+) -> Vec<f32> {
+    let c = gamma.len();
+    let scale: Vec<f32> = (0..c).map(|k| gamma[k] / (var[k] + eps).sqrt()).collect();
+    let shift: Vec<f32> = (0..c).map(|k| beta[k] - mean[k] * scale[k]).collect();
+    let floor = around.floor();
+    let mut y = vec![0.0f32; x.len()];
+    let chunk = ROWS_PER_CHUNK * c;
+    y.par_chunks_mut(chunk).enumerate().for_each(|(i, part)| {
+        let xs = &x[i * chunk..i * chunk + part.len()];
+        for (yr, xr) in part.chunks_exact_mut(c).zip(xs.chunks_exact(c)) {
+            for k in 0..c {
+                yr[k] = xr[k].max(floor) * scale[k] + shift[k];
+            }
+        }
+    });
+    y
+}
+
+/// Eval-mode gradients `(dx, dγ, dβ)` (running statistics are constants).
+pub(crate) fn batch_norm_eval_backward(
+    dy: &[f32],
+    x: &[f32],
+    gamma: &[f32],
+    mean: &[f32],
+    var: &[f32],
+    eps: f32,
+    around: Around<'_>,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let c = gamma.len();
+    let inv_std: Vec<f32> = (0..c).map(|k| 1.0 / (var[k] + eps).sqrt()).collect();
+    let floor = around.floor();
+    let mut dgamma = vec![0.0f64; c];
+    let mut dbeta = vec![0.0f64; c];
+    let mut dx = vec![0.0f32; dy.len()];
+    for ((d, dr), xr) in dx
+        .chunks_exact_mut(c)
+        .zip(dy.chunks_exact(c))
+        .zip(x.chunks_exact(c))
+    {
+        for k in 0..c {
+            let z = xr[k].max(floor);
+            dgamma[k] += (dr[k] * (z - mean[k]) * inv_std[k]) as f64;
+            dbeta[k] += dr[k] as f64;
+            d[k] = if xr[k] > floor {
+                dr[k] * gamma[k] * inv_std[k]
+            } else {
+                0.0
+            };
+        }
+    }
+    let f = |v: Vec<f64>| v.into_iter().map(|s| s as f32).collect();
+    (dx, f(dgamma), f(dbeta))
+}

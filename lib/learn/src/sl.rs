@@ -1,0 +1,418 @@
+//! Supervised learning of the Meowjong models from logged decisions: mini-batch Adam on
+//! cross-entropy, per-epoch validation, early stopping on the validation loss (the best
+//! epoch's weights are kept), and test accuracy next to the majority-class baseline.
+//!
+//! [`Trainer`] is one model and its optimizer (one batch at a time, for benchmarks and
+//! custom loops); [`fit`] is the whole recipe over [`Samples`], reporting progress through
+//! a callback so the command line can draw bars and log metrics without this module
+//! knowing about either.
+
+use dfdx::prelude::*;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::conv::{Image, Mode};
+use crate::dataset::{Samples, Split};
+use crate::meowjong::{MeowjongNet, ModelKind, Preset, COLS, ROWS};
+use crate::nn::{Dev, Optimizer, OptimizerConfig};
+
+/// Floats in one dense observation.
+pub const PLANE_FLOATS: usize = ROWS * COLS;
+
+/// Training hyper-parameters (recorded in the model card).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlConfig {
+    /// Which model.
+    pub kind: ModelKind,
+    /// Network size.
+    pub preset: Preset,
+    /// Samples per gradient step.
+    pub batch_size: usize,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Upper bound on epochs.
+    pub max_epochs: usize,
+    /// Stop after this many epochs without a lower validation loss.
+    pub patience: usize,
+    /// Initialisation, shuffling and dropout seed.
+    pub seed: u64,
+    /// Seed of the game-level train/val/test split ([`crate::dataset::split_of`]).
+    pub split_seed: u64,
+    /// Use at most this many training samples per epoch (a random subset, redrawn each
+    /// epoch); `None` = all.
+    pub max_train_samples: Option<usize>,
+}
+
+impl SlConfig {
+    /// Defaults: batch 64, Adam 1e−3, ≤ 20 epochs, patience 3, seed 0, split seed 0.
+    pub fn new(kind: ModelKind, preset: Preset) -> Self {
+        SlConfig {
+            kind,
+            preset,
+            batch_size: 64,
+            lr: 1e-3,
+            max_epochs: 20,
+            patience: 3,
+            seed: 0,
+            split_seed: 0,
+            max_train_samples: None,
+        }
+    }
+}
+
+/// Sums over some samples: cross-entropy, correct argmax, correct in the top 3.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Samples counted.
+    pub samples: usize,
+    /// Sum of cross-entropy losses (nats).
+    pub loss_sum: f64,
+    /// Samples whose most probable class is the label.
+    pub correct: usize,
+    /// Samples whose label is among the 3 most probable classes.
+    pub top3: usize,
+}
+
+impl Tally {
+    /// Adds another tally.
+    pub fn add(&mut self, other: Tally) {
+        self.samples += other.samples;
+        self.loss_sum += other.loss_sum;
+        self.correct += other.correct;
+        self.top3 += other.top3;
+    }
+
+    /// Mean loss.
+    pub fn loss(&self) -> f64 {
+        self.loss_sum / self.samples.max(1) as f64
+    }
+
+    /// Top-1 accuracy.
+    pub fn accuracy(&self) -> f64 {
+        self.correct as f64 / self.samples.max(1) as f64
+    }
+
+    /// Top-3 accuracy.
+    pub fn top3_accuracy(&self) -> f64 {
+        self.top3 as f64 / self.samples.max(1) as f64
+    }
+
+    /// Scores a batch of logits `(n, classes)` (row-major) against labels.
+    fn of_logits(logits: &[f32], labels: &[u8]) -> Tally {
+        let classes = logits.len() / labels.len().max(1);
+        let mut t = Tally::default();
+        for (row, &y) in logits.chunks(classes).zip(labels) {
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let log_z = max as f64
+                + row
+                    .iter()
+                    .map(|&l| ((l - max) as f64).exp())
+                    .sum::<f64>()
+                    .ln();
+            let target = row[y as usize];
+            // Rank of the label: classes strictly more likely (ties favour the label).
+            let above = row.iter().filter(|&&l| l > target).count();
+            t.samples += 1;
+            t.loss_sum += log_z - target as f64;
+            t.correct += (above == 0) as usize;
+            t.top3 += (above < 3) as usize;
+        }
+        t
+    }
+}
+
+/// Unpacks the packed planes of `indices` into one dense row-major batch
+/// (`indices.len() × 34 × 366` floats of 0.0/1.0).
+pub fn unpack_batch(observations: &[Vec<u8>], indices: &[usize]) -> Vec<f32> {
+    let mut out = vec![0.0f32; indices.len() * PLANE_FLOATS];
+    for (dense, &i) in out.chunks_exact_mut(PLANE_FLOATS).zip(indices) {
+        let packed = &observations[i];
+        for (bit, x) in dense.iter_mut().enumerate() {
+            *x = ((packed[bit >> 3] >> (7 - (bit & 7))) & 1) as f32;
+        }
+    }
+    out
+}
+
+/// One model and its optimizer.
+pub struct Trainer {
+    /// The network being trained.
+    pub net: MeowjongNet,
+    optimizer: Optimizer,
+    rng: ChaCha8Rng,
+    dev: Dev,
+}
+
+impl Trainer {
+    /// A fresh network of `kind`/`preset` with Adam at `lr`, seeded by `seed`.
+    pub fn new(dev: &Dev, kind: ModelKind, preset: Preset, lr: f64, seed: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let net = MeowjongNet::new(dev, kind, preset, &mut rng);
+        let optimizer = Optimizer::new(&net, OptimizerConfig::adam(lr));
+        Trainer {
+            net,
+            optimizer,
+            rng,
+            dev: dev.clone(),
+        }
+    }
+
+    fn image(&self, planes: Vec<f32>) -> Image {
+        let batch = planes.len() / PLANE_FLOATS;
+        self.dev.tensor_from_vec(planes, (batch, ROWS, COLS, 1))
+    }
+
+    /// One Adam step on a batch (dense planes from [`unpack_batch`], labels); returns the
+    /// batch's tally in train mode (before the step).
+    pub fn train_batch(&mut self, planes: Vec<f32>, labels: &[u8]) -> Tally {
+        let classes = self.net.card.kind.classes();
+        let x = self.image(planes);
+        let logits = self.net.forward_train(x, &mut self.rng);
+        let tally = Tally::of_logits(&logits.as_vec(), labels);
+        let mut onehot = vec![0.0f32; labels.len() * classes];
+        for (row, &y) in labels.iter().enumerate() {
+            onehot[row * classes + y as usize] = 1.0;
+        }
+        let target = self.dev.tensor_from_vec(onehot, (labels.len(), classes));
+        let loss = cross_entropy_with_logits_loss(logits, target);
+        let grads = loss.backward();
+        self.optimizer.update(&mut self.net, &grads);
+        tally
+    }
+
+    /// Scores a batch in eval mode (no update).
+    pub fn eval_batch(&mut self, planes: Vec<f32>, labels: &[u8]) -> Tally {
+        let x = self.image(planes);
+        let logits = self.net.forward(x, Mode::Eval, &mut self.rng);
+        Tally::of_logits(&logits.as_vec(), labels)
+    }
+}
+
+/// What [`fit`] reports while it runs.
+#[derive(Clone, Debug)]
+pub enum Progress {
+    /// An epoch starts with this many training batches.
+    EpochStart {
+        /// 1-based epoch.
+        epoch: usize,
+        /// Batches in the epoch.
+        batches: usize,
+    },
+    /// A training batch finished.
+    Batch {
+        /// Optimizer steps so far.
+        step: u64,
+        /// The batch's tally (train mode).
+        tally: Tally,
+    },
+    /// An epoch finished (after validation).
+    EpochEnd(EpochReport),
+}
+
+/// One epoch's figures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Optimizer steps so far.
+    pub step: u64,
+    /// Mean train-mode loss over the epoch's batches.
+    pub train_loss: f64,
+    /// Train-mode accuracy over the epoch's batches.
+    pub train_accuracy: f64,
+    /// Eval-mode validation loss.
+    pub val_loss: f64,
+    /// Eval-mode validation accuracy.
+    pub val_accuracy: f64,
+    /// Training samples per second this epoch (excluding validation).
+    pub samples_per_sec: f64,
+    /// Whether this is the best validation loss so far (the kept weights).
+    pub best: bool,
+}
+
+/// Samples per class in each split.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassBalance {
+    /// Training split.
+    pub train: Vec<usize>,
+    /// Validation split.
+    pub val: Vec<usize>,
+    /// Test split.
+    pub test: Vec<usize>,
+}
+
+impl ClassBalance {
+    /// Counts per class of each split of `samples`.
+    pub fn of(samples: &Samples, classes: usize, split_seed: u64) -> Self {
+        let count = |split| samples.class_counts(&samples.indices(split, split_seed), classes);
+        ClassBalance {
+            train: count(Split::Train),
+            val: count(Split::Val),
+            test: count(Split::Test),
+        }
+    }
+
+    /// The training split's most frequent class (the majority baseline's constant answer).
+    pub fn majority_class(&self) -> usize {
+        (0..self.train.len())
+            .max_by_key(|&k| (self.train[k], std::cmp::Reverse(k)))
+            .unwrap_or(0)
+    }
+}
+
+/// The result of [`fit`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FitReport {
+    /// The configuration.
+    pub config: SlConfig,
+    /// Samples per class and split.
+    pub balance: ClassBalance,
+    /// Every epoch run.
+    pub epochs: Vec<EpochReport>,
+    /// The epoch whose weights were kept (lowest validation loss).
+    pub best_epoch: usize,
+    /// Whether training stopped early (patience ran out).
+    pub stopped_early: bool,
+    /// The kept model on the test split.
+    pub test: Tally,
+    /// The majority class (of the training split).
+    pub majority_class: usize,
+    /// Accuracy of always answering the majority class, on the test split.
+    pub majority_test_accuracy: f64,
+    /// Wall-clock seconds of the whole fit.
+    pub seconds: f64,
+}
+
+/// Why [`fit`] could not train.
+#[derive(Debug, thiserror::Error)]
+pub enum FitError {
+    /// Some split has no samples (too few games, or the decision never occurred).
+    #[error("{kind} model: the {split} split has no samples ({total} samples in all); log more games")]
+    EmptySplit {
+        /// Model name.
+        kind: &'static str,
+        /// Which split.
+        split: &'static str,
+        /// Samples over all splits.
+        total: usize,
+    },
+    /// A bad hyper-parameter.
+    #[error("bad training config: {0}")]
+    Config(String),
+}
+
+/// Scores `indices` of `samples` in eval mode, in batches.
+pub fn evaluate(trainer: &mut Trainer, samples: &Samples, indices: &[usize], batch: usize) -> Tally {
+    let mut tally = Tally::default();
+    for chunk in indices.chunks(batch.max(1)) {
+        let labels: Vec<u8> = chunk.iter().map(|&i| samples.labels[i]).collect();
+        tally.add(trainer.eval_batch(unpack_batch(&samples.observations, chunk), &labels));
+    }
+    tally
+}
+
+/// Trains a model on `samples`: shuffled mini-batches of the train split each epoch,
+/// validation after each, early stopping after `patience` epochs without a lower
+/// validation loss, then the best epoch's weights scored on the test split.
+pub fn fit(
+    dev: &Dev,
+    samples: &Samples,
+    config: &SlConfig,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<(MeowjongNet, FitReport), FitError> {
+    if config.batch_size == 0 || config.max_epochs == 0 || !(config.lr > 0.0) {
+        return Err(FitError::Config(
+            "batch size, epochs and learning rate must be positive".into(),
+        ));
+    }
+    let start = std::time::Instant::now();
+    let classes = config.kind.classes();
+    let split = |s: Split, name: &'static str| {
+        let idx = samples.indices(s, config.split_seed);
+        if idx.is_empty() {
+            Err(FitError::EmptySplit {
+                kind: config.kind.name(),
+                split: name,
+                total: samples.labels.len(),
+            })
+        } else {
+            Ok(idx)
+        }
+    };
+    let (train, val, test) = (
+        split(Split::Train, "train")?,
+        split(Split::Val, "validation")?,
+        split(Split::Test, "test")?,
+    );
+    let balance = ClassBalance::of(samples, classes, config.split_seed);
+    let mut trainer = Trainer::new(dev, config.kind, config.preset.clone(), config.lr, config.seed);
+    let mut order_rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5EED_5A11);
+    let (mut best, mut best_loss, mut since_best) = (trainer.net.clone(), f64::INFINITY, 0);
+    let (mut epochs, mut step, mut best_epoch, mut stopped_early) = (Vec::new(), 0u64, 0, false);
+    for epoch in 1..=config.max_epochs {
+        let mut order = train.clone();
+        order.shuffle(&mut order_rng);
+        order.truncate(config.max_train_samples.unwrap_or(usize::MAX));
+        let batches = order.len().div_ceil(config.batch_size);
+        on_progress(Progress::EpochStart { epoch, batches });
+        let epoch_start = std::time::Instant::now();
+        let mut tally = Tally::default();
+        for chunk in order.chunks(config.batch_size) {
+            // A batch of one has no batch statistics; skip the ragged last one.
+            if chunk.len() < 2 {
+                continue;
+            }
+            let labels: Vec<u8> = chunk.iter().map(|&i| samples.labels[i]).collect();
+            let t = trainer.train_batch(unpack_batch(&samples.observations, chunk), &labels);
+            step += 1;
+            tally.add(t);
+            on_progress(Progress::Batch { step, tally: t });
+        }
+        let samples_per_sec = tally.samples as f64 / epoch_start.elapsed().as_secs_f64();
+        let v = evaluate(&mut trainer, samples, &val, config.batch_size);
+        let improved = v.loss() < best_loss;
+        if improved {
+            (best, best_loss, since_best, best_epoch) = (trainer.net.clone(), v.loss(), 0, epoch);
+        } else {
+            since_best += 1;
+        }
+        let report = EpochReport {
+            epoch,
+            step,
+            train_loss: tally.loss(),
+            train_accuracy: tally.accuracy(),
+            val_loss: v.loss(),
+            val_accuracy: v.accuracy(),
+            samples_per_sec,
+            best: improved,
+        };
+        on_progress(Progress::EpochEnd(report.clone()));
+        epochs.push(report);
+        if since_best >= config.patience {
+            stopped_early = epoch < config.max_epochs;
+            break;
+        }
+    }
+    trainer.net = best;
+    let test_tally = evaluate(&mut trainer, samples, &test, config.batch_size);
+    let majority_class = balance.majority_class();
+    let majority_test_accuracy =
+        balance.test[majority_class] as f64 / balance.test.iter().sum::<usize>().max(1) as f64;
+    let report = FitReport {
+        config: config.clone(),
+        balance,
+        epochs,
+        best_epoch,
+        stopped_early,
+        test: test_tally,
+        majority_class,
+        majority_test_accuracy,
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    let mut net = trainer.net;
+    net.card.training = serde_json::to_value(&report).expect("report serialises");
+    Ok((net, report))
+}
