@@ -28,6 +28,11 @@ enum Command {
     /// Train an experiment config (TOML) over its seeds: periodic evaluation, Parquet
     /// logging, checkpoints, resume after an interruption.
     Run(commands::run::Args),
+    /// Train Meowjong models (discard, pon, kan, kita, riichi) on a logged run's decisions:
+    /// per-epoch validation, early stopping, test accuracy next to the majority baseline.
+    TrainSl(commands::train_sl::Args),
+    /// The Meowjong training samples of a logged run: counts per split and class balance.
+    Dataset(commands::train_sl::DatasetArgs),
     /// Benchmarks that print figures (never timed assertions).
     #[command(subcommand)]
     Bench(commands::bench::Bench),
@@ -41,6 +46,8 @@ fn main() -> ExitCode {
         Command::Shanten(args) => commands::shanten::run(args),
         Command::SampleHands(args) => commands::sample::run(args),
         Command::Run(args) => commands::run::run(args),
+        Command::TrainSl(args) => commands::train_sl::run(args),
+        Command::Dataset(args) => commands::train_sl::dataset(args),
         Command::Bench(bench) => commands::bench::run(bench),
     };
     match result {

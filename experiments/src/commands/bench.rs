@@ -362,7 +362,7 @@ fn selfplay(games: u64, mut log: Option<&mut meowlab::store::SanmaLogger>) -> Re
             rules,
             seed,
             &mut agents,
-            |game, seat, action| -> Result<()> {
+            |game, seat, action, _| -> Result<()> {
                 if let Some(l) = log.as_deref_mut() {
                     l.record_decision(game, seat, action, AgentOutput::default(), None);
                 }

@@ -7,3 +7,4 @@ pub mod run;
 pub mod sample;
 pub mod score;
 pub mod shanten;
+pub mod train_sl;

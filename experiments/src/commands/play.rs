@@ -22,7 +22,9 @@ pub struct Args {
     /// Seed of the first game; game i uses seed + i.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Agents of seats 0, 1, 2 (seat 0 deals first): random, tsumogiri, heuristic.
+    /// Agents of seats 0, 1, 2 (seat 0 deals first): random, tsumogiri, heuristic, or
+    /// model:DIR / model-sample:DIR (the five Meowjong models `meowlab train-sl` wrote
+    /// under DIR, e.g. data/runs/X/models; argmax or sampled discards).
     #[arg(long, default_value = "heuristic,heuristic,random")]
     seats: String,
     /// Rules file (TOML); missing fields take Tenhou defaults.
@@ -77,8 +79,27 @@ pub fn seat_agents(spec: &str) -> Result<Vec<Box<dyn Agent>>> {
     names
         .iter()
         .enumerate()
-        .map(|(s, n)| agent_from_name(n, s as u8).map_err(anyhow::Error::msg))
+        .map(|(s, n)| agent(n, s as u8))
         .collect()
+}
+
+/// One agent by name (see `--seats`).
+fn agent(name: &str, seat: u8) -> Result<Box<dyn Agent>> {
+    use meowlab::learn::agent::{DiscardChoice, ModelAgent};
+    let model = |dir: &str, choice| -> Result<Box<dyn Agent>> {
+        let dev = meowlab::learn::nn::Dev::default();
+        let agent = ModelAgent::load(&dev, Path::new(dir), choice, seat)
+            .with_context(|| format!("seat {seat}: loading the models of {name:?}"))?;
+        Ok(Box::new(agent))
+    };
+    if let Some(dir) = name.strip_prefix("model:") {
+        model(dir, DiscardChoice::Argmax)
+    } else if let Some(dir) = name.strip_prefix("model-sample:") {
+        model(dir, DiscardChoice::Sample)
+    } else {
+        agent_from_name(name, seat)
+            .map_err(|e| anyhow::anyhow!("{e}, or model:DIR / model-sample:DIR for trained models"))
+    }
 }
 
 fn play_checked(
@@ -92,13 +113,17 @@ fn play_checked(
         rules.clone(),
         seed,
         agents,
-        |game, seat, action| -> Result<()> {
+        |game, seat, action, agent| -> Result<()> {
             if check {
                 game.check_invariants()
                     .map_err(|e| anyhow::anyhow!("seed {seed}: invariant broken: {e}"))?;
             }
             if let Some(log) = log.as_deref_mut() {
-                log.record_decision(game, seat, action, AgentOutput::default(), None);
+                let output = AgentOutput {
+                    policy: agent.last_policy(),
+                    value: None,
+                };
+                log.record_decision(game, seat, action, output, None);
             }
             Ok(())
         },
@@ -118,7 +143,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut logger = None;
     let mut done: std::collections::BTreeSet<u64> = Default::default();
     if args.log {
-        let base = format!("play-{}-seed{}", args.seats.replace(',', "-"), args.seed);
+        // Model seats are named by kind only (their folders are in the run's config).
+        let seats: Vec<&str> = args
+            .seats
+            .split(',')
+            .map(|n| n.trim().split(':').next().unwrap_or(n))
+            .collect();
+        let base = format!("play-{}-seed{}", seats.join("-"), args.seed);
         let mut run_id = args.run_id.clone().unwrap_or_else(|| base.clone());
         let mut n = 1;
         while let Ok(existing) = Run::open(&args.runs_dir.join(&run_id)) {

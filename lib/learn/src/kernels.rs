@@ -462,7 +462,8 @@ pub(crate) fn conv_backward(
             let tap = ((g.kh - 1 - i) * g.kw + (g.kw - 1 - j)) * g.c_in;
             for o in 0..g.c_out {
                 for c in 0..g.c_in {
-                    w_full[((i * g.kw + j) * g.c_out + o) * g.c_in + c] = w[(tap + c) * g.c_out + o];
+                    w_full[((i * g.kw + j) * g.c_out + o) * g.c_in + c] =
+                        w[(tap + c) * g.c_out + o];
                 }
             }
         }
@@ -479,7 +480,10 @@ pub(crate) fn conv_backward(
             let mut dx_samples = dxs.chunks_exact_mut(g.in_len());
             let mut cols = Vec::new();
             let mut padded = Vec::new();
-            for (x, dy) in xs.chunks_exact(g.in_len()).zip(dys.chunks_exact(g.out_len())) {
+            for (x, dy) in xs
+                .chunks_exact(g.in_len())
+                .zip(dys.chunks_exact(g.out_len()))
+            {
                 for row in dy.chunks_exact(co) {
                     add_into(&mut db, row);
                 }
@@ -701,7 +705,10 @@ pub(crate) fn batch_norm_train_backward(
         .map(|rows| {
             let mut sums = [vec![0.0f64; c], vec![0.0f64; c]];
             let span = rows.start * c..rows.end * c;
-            for (gr, hr) in g[span.clone()].chunks_exact(c).zip(x_hat[span].chunks_exact(c)) {
+            for (gr, hr) in g[span.clone()]
+                .chunks_exact(c)
+                .zip(x_hat[span].chunks_exact(c))
+            {
                 for k in 0..c {
                     sums[0][k] += gr[k] as f64;
                     sums[1][k] += (gr[k] * hr[k]) as f64;

@@ -10,6 +10,7 @@
 //! CNNs built from them.
 #![deny(missing_docs)]
 
+pub mod agent;
 pub mod control;
 pub mod conv;
 pub mod dataset;

@@ -44,6 +44,10 @@ pub struct SlConfig {
     /// Use at most this many training samples per epoch (a random subset, redrawn each
     /// epoch); `None` = all.
     pub max_train_samples: Option<usize>,
+    /// Validate on at most this many validation samples (a fixed random subset); `None`
+    /// = all.
+    #[serde(default)]
+    pub max_val_samples: Option<usize>,
 }
 
 impl SlConfig {
@@ -59,6 +63,7 @@ impl SlConfig {
             seed: 0,
             split_seed: 0,
             max_train_samples: None,
+            max_val_samples: None,
         }
     }
 }
@@ -290,7 +295,9 @@ pub struct FitReport {
 #[derive(Debug, thiserror::Error)]
 pub enum FitError {
     /// Some split has no samples (too few games, or the decision never occurred).
-    #[error("{kind} model: the {split} split has no samples ({total} samples in all); log more games")]
+    #[error(
+        "{kind} model: the {split} split has no samples ({total} samples in all); log more games"
+    )]
     EmptySplit {
         /// Model name.
         kind: &'static str,
@@ -305,7 +312,12 @@ pub enum FitError {
 }
 
 /// Scores `indices` of `samples` in eval mode, in batches.
-pub fn evaluate(trainer: &mut Trainer, samples: &Samples, indices: &[usize], batch: usize) -> Tally {
+pub fn evaluate(
+    trainer: &mut Trainer,
+    samples: &Samples,
+    indices: &[usize],
+    batch: usize,
+) -> Tally {
     let mut tally = Tally::default();
     for chunk in indices.chunks(batch.max(1)) {
         let labels: Vec<u8> = chunk.iter().map(|&i| samples.labels[i]).collect();
@@ -323,7 +335,7 @@ pub fn fit(
     config: &SlConfig,
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<(MeowjongNet, FitReport), FitError> {
-    if config.batch_size == 0 || config.max_epochs == 0 || !(config.lr > 0.0) {
+    if config.batch_size == 0 || config.max_epochs == 0 || config.lr.is_nan() || config.lr <= 0.0 {
         return Err(FitError::Config(
             "batch size, epochs and learning rate must be positive".into(),
         ));
@@ -348,7 +360,18 @@ pub fn fit(
         split(Split::Test, "test")?,
     );
     let balance = ClassBalance::of(samples, classes, config.split_seed);
-    let mut trainer = Trainer::new(dev, config.kind, config.preset.clone(), config.lr, config.seed);
+    let mut val = val;
+    if let Some(max) = config.max_val_samples {
+        val.shuffle(&mut ChaCha8Rng::seed_from_u64(config.split_seed));
+        val.truncate(max);
+    }
+    let mut trainer = Trainer::new(
+        dev,
+        config.kind,
+        config.preset.clone(),
+        config.lr,
+        config.seed,
+    );
     let mut order_rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5EED_5A11);
     let (mut best, mut best_loss, mut since_best) = (trainer.net.clone(), f64::INFINITY, 0);
     let (mut epochs, mut step, mut best_epoch, mut stopped_early) = (Vec::new(), 0u64, 0, false);

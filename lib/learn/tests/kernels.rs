@@ -16,11 +16,17 @@ fn uniform(rng: &mut ChaCha8Rng, n: usize) -> Vec<f32> {
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 /// Σ y ⊙ probe for a fixed random probe, so every output gets a distinct gradient.
-fn probe_loss<S: Shape>(y: Tensor<S, f32, Dev, Taped>, probe: &[f32]) -> Tensor<(), f32, Dev, Taped> {
+fn probe_loss<S: Shape>(
+    y: Tensor<S, f32, Dev, Taped>,
+    probe: &[f32],
+) -> Tensor<(), f32, Dev, Taped> {
     let shape = *y.shape();
     let p: Tensor<S, f32, Dev> = y.device().tensor_from_vec(probe.to_vec(), shape);
     (y * p).sum()
@@ -73,7 +79,11 @@ fn conv_kernels_match_the_generic_path() {
         // A leaf input gives the same parameter gradients without an input gradient.
         let y = conv.forward_leaf(x.clone());
         let grads = probe_loss(y, &probe).backward();
-        assert_eq!(grads.get(&conv.w).as_vec(), dw1, "{case}: leaf weight gradient");
+        assert_eq!(
+            grads.get(&conv.w).as_vec(),
+            dw1,
+            "{case}: leaf weight gradient"
+        );
     }
 }
 
@@ -92,7 +102,7 @@ fn fused_relu_batch_norm_dropout_matches_the_separate_ops() {
         let probe = uniform(&mut rng, n * c);
         for mode in [Mode::Train, Mode::Train, Mode::Eval] {
             let seed = rng.gen();
-            let mut run = |bn: &mut BatchNorm, generic: bool| {
+            let run = |bn: &mut BatchNorm, generic: bool| {
                 let mut r = ChaCha8Rng::seed_from_u64(seed);
                 let xt = x.clone().traced(Gradients::leaky());
                 let y = if generic {
@@ -163,7 +173,11 @@ fn cpu_adam_gives_the_same_bits_as_the_tensor_op_adam() {
     );
     let x: Matrix = dev.tensor_from_vec(uniform(&mut rng, 16 * 300), (16, 300));
     for _ in 0..5 {
-        let grads_fast = fast.forward(x.clone().traced(Gradients::leaky())).square().mean().backward();
+        let grads_fast = fast
+            .forward(x.clone().traced(Gradients::leaky()))
+            .square()
+            .mean()
+            .backward();
         let n1 = fast_opt.update(&mut fast, &grads_fast);
         let grads_ref = reference
             .forward(x.clone().traced(Gradients::leaky()))

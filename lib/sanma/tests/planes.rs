@@ -432,7 +432,7 @@ fn random_games_encode_consistently() {
             ],
         };
         let result: Result<Game, Failure> =
-            play_game_with(Rules::default(), seed, &mut agents, |game, seat, _| {
+            play_game_with(Rules::default(), seed, &mut agents, |game, seat, _, _| {
                 decisions += 1;
                 check_invariants(game, seat, &whole).map_err(Failure::Planes)
             });

@@ -38,7 +38,8 @@ impl MetricsLogger {
         Self::open(&run.dir().join("metrics"), options)
     }
 
-    fn open(dir: &Path, options: WriterOptions) -> Result<MetricsLogger> {
+    /// Opens (or appends to) a `metrics` table at `dir` (e.g. a trained model's folder).
+    pub fn open(dir: &Path, options: WriterOptions) -> Result<MetricsLogger> {
         Ok(MetricsLogger {
             writer: TableWriter::open(dir, metrics_schema(), options)?,
             step: UInt64Builder::new(),

@@ -22,6 +22,12 @@ pub trait Agent {
 
     /// Called before each game, so a seeded agent plays the same way for the same seed.
     fn start_game(&mut self, _seed: u64) {}
+
+    /// The agent's probabilities over the action space (`ACTION_SPACE`, by
+    /// `Action::index`) at its last `act`, for logs; `None` for agents without a policy.
+    fn last_policy(&self) -> Option<Vec<f32>> {
+        None
+    }
 }
 
 /// Uniform over the legal actions (seeded).
@@ -109,16 +115,16 @@ pub fn play_game(
     seed: u64,
     agents: &mut [Box<dyn Agent>],
 ) -> Result<Game, IllegalAction> {
-    play_game_with(rules, seed, agents, |_, _, _| Ok(()))
+    play_game_with(rules, seed, agents, |_, _, _, _| Ok(()))
 }
 
-/// Like [`play_game`], calling `before_act(game, seat, action)` before each chosen
+/// Like [`play_game`], calling `before_act(game, seat, action, agent)` before each chosen
 /// action is applied (for logging or invariant checks); its error stops the game.
 pub fn play_game_with<E: From<IllegalAction>>(
     rules: Rules,
     seed: u64,
     agents: &mut [Box<dyn Agent>],
-    mut before_act: impl FnMut(&Game, Seat, Action) -> Result<(), E>,
+    mut before_act: impl FnMut(&Game, Seat, Action, &dyn Agent) -> Result<(), E>,
 ) -> Result<Game, E> {
     assert_eq!(agents.len(), 3, "sanma needs three agents");
     let names = agents.iter().map(|a| a.name()).collect();
@@ -132,7 +138,7 @@ pub fn play_game_with<E: From<IllegalAction>>(
         deciding.extend(game.deciding());
         for &seat in &deciding {
             let action = agents[seat as usize].act(&game.view(seat));
-            before_act(&game, seat, action)?;
+            before_act(&game, seat, action, agents[seat as usize].as_ref())?;
             game.act(seat, action)?;
         }
     }

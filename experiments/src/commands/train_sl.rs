@@ -1,0 +1,322 @@
+//! `meowlab train-sl`: supervised learning of the Meowjong models from a logged run, and
+//! `meowlab dataset`: the samples and class balance those models would train on.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use meowlab::learn::dataset::{extract, Samples};
+use meowlab::learn::meowjong::{ModelKind, Preset};
+use meowlab::learn::nn::Dev;
+use meowlab::learn::sl::{fit, ClassBalance, FitReport, Progress, SlConfig};
+use meowlab::store::{MetricsLogger, WriterOptions};
+
+/// Arguments of `meowlab train-sl`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A run logged by `meowlab play --log` (its `decisions` table holds the tile planes).
+    #[arg(long)]
+    run: PathBuf,
+    /// Models to train, comma-separated: discard, pon, kan, kita, riichi, or all.
+    #[arg(long, value_delimiter = ',', required = true)]
+    model: Vec<String>,
+    /// Network size: small (CPU) or paper (the published size; a GPU model).
+    #[arg(long, default_value = "small")]
+    preset: String,
+    /// Upper bound on epochs.
+    #[arg(long, default_value_t = 20)]
+    epochs: usize,
+    /// Stop after this many epochs without a lower validation loss.
+    #[arg(long, default_value_t = 3)]
+    patience: usize,
+    /// Samples per gradient step.
+    #[arg(long, default_value_t = 64)]
+    batch_size: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    /// Use at most this many training samples per epoch (a fresh random subset each
+    /// epoch); default: all.
+    #[arg(long)]
+    max_train_samples: Option<usize>,
+    /// Validate on at most this many validation samples (a fixed random subset).
+    #[arg(long)]
+    max_val_samples: Option<usize>,
+    /// Initialisation, shuffling and dropout seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Seed of the game-level 80/10/10 train/validation/test split.
+    #[arg(long, default_value_t = 0)]
+    split_seed: u64,
+    /// Folder for the trained models (default: <run>/models); each model goes to
+    /// <out>/<model>-<preset>/ (replaced if it exists).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Arguments of `meowlab dataset`.
+#[derive(clap::Args)]
+pub struct DatasetArgs {
+    /// A run logged by `meowlab play --log`.
+    #[arg(long)]
+    run: PathBuf,
+    /// Models, comma-separated (default: all five).
+    #[arg(long, value_delimiter = ',', default_value = "all")]
+    model: Vec<String>,
+    /// Seed of the game-level split.
+    #[arg(long, default_value_t = 0)]
+    split_seed: u64,
+}
+
+/// The models named on the command line (`all` = the five).
+fn kinds(names: &[String]) -> Result<Vec<ModelKind>> {
+    let mut kinds = Vec::new();
+    for name in names {
+        if name == "all" {
+            kinds.extend(ModelKind::ALL);
+        } else {
+            kinds.push(name.parse().map_err(anyhow::Error::msg)?);
+        }
+    }
+    kinds.dedup();
+    Ok(kinds)
+}
+
+fn load(run: &Path, kind: ModelKind) -> Result<Samples> {
+    extract(run, kind)
+        .with_context(|| format!("reading {} samples from {}", kind.name(), run.display()))
+}
+
+/// Prints samples per split and class; the discard classes as a 34-column tile table.
+fn print_balance(kind: ModelKind, balance: &ClassBalance) {
+    let sum = |v: &[usize]| v.iter().sum::<usize>();
+    let (train, val, test) = (sum(&balance.train), sum(&balance.val), sum(&balance.test));
+    println!(
+        "{}: {} samples (train {train}, validation {val}, test {test}; split by game)",
+        kind.name(),
+        train + val + test
+    );
+    let share = |n: usize, of: usize| 100.0 * n as f64 / of.max(1) as f64;
+    if kind == ModelKind::Discard {
+        const TILES: [&str; 34] = [
+            "1m", "2m", "3m", "4m", "5m", "6m", "7m", "8m", "9m", "1p", "2p", "3p", "4p", "5p",
+            "6p", "7p", "8p", "9p", "1s", "2s", "3s", "4s", "5s", "6s", "7s", "8s", "9s", "E", "S",
+            "W", "N", "P", "F", "C",
+        ];
+        let mut line = String::from("  train share by tile:");
+        for (k, name) in TILES.iter().enumerate() {
+            if balance.train[k] > 0 {
+                line += &format!(" {name} {:.1}%", share(balance.train[k], train));
+            }
+        }
+        println!("{line}");
+    } else {
+        for (name, counts) in [
+            ("train", &balance.train),
+            ("validation", &balance.val),
+            ("test", &balance.test),
+        ] {
+            let n = sum(counts);
+            println!(
+                "  {name:<10} no {:>7} ({:5.1}%)  yes {:>7} ({:5.1}%)",
+                counts[0],
+                share(counts[0], n),
+                counts[1],
+                share(counts[1], n)
+            );
+        }
+    }
+}
+
+/// `meowlab dataset`.
+pub fn dataset(args: DatasetArgs) -> Result<ExitCode> {
+    check_run(&args.run)?;
+    for kind in kinds(&args.model)? {
+        let samples = load(&args.run, kind)?;
+        print_balance(
+            kind,
+            &ClassBalance::of(&samples, kind.classes(), args.split_seed),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `meowlab train-sl`.
+pub fn run(args: Args) -> Result<ExitCode> {
+    check_run(&args.run)?;
+    let preset = Preset::by_name(&args.preset).map_err(anyhow::Error::msg)?;
+    let kinds = kinds(&args.model)?;
+    let out_root = args.out.clone().unwrap_or_else(|| args.run.join("models"));
+    let dev = Dev::default();
+    for kind in kinds {
+        let samples = load(&args.run, kind)?;
+        print_balance(
+            kind,
+            &ClassBalance::of(&samples, kind.classes(), args.split_seed),
+        );
+        let config = SlConfig {
+            batch_size: args.batch_size,
+            lr: args.lr,
+            max_epochs: args.epochs,
+            patience: args.patience,
+            seed: args.seed,
+            split_seed: args.split_seed,
+            max_train_samples: args.max_train_samples,
+            max_val_samples: args.max_val_samples,
+            ..SlConfig::new(kind, preset.clone())
+        };
+        let dir = out_root.join(format!("{}-{}", kind.name(), preset.name));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("cannot replace {}", dir.display()))?;
+        }
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let report = train_one(&dev, &samples, &config, &dir, args.quiet)?;
+        print_result(&report, &dir);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn train_one(
+    dev: &Dev,
+    samples: &Samples,
+    config: &SlConfig,
+    dir: &Path,
+    quiet: bool,
+) -> Result<FitReport> {
+    let mut metrics = MetricsLogger::open(&dir.join("metrics"), WriterOptions::default())?;
+    let start = std::time::Instant::now();
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {pos}/{len} batches {per_sec} eta {eta} {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let (mut loss_sum, mut correct, mut seen) = (0.0, 0usize, 0usize);
+    let mut store_error = None;
+    let mut on_progress = |p: Progress| match p {
+        Progress::EpochStart { epoch, batches } => {
+            bar.set_prefix(format!("{} epoch {epoch}", config.kind.name()));
+            bar.set_length(batches as u64);
+            bar.set_position(0);
+            bar.reset_eta();
+            (loss_sum, correct, seen) = (0.0, 0, 0);
+        }
+        Progress::Batch { step, tally } => {
+            bar.inc(1);
+            (loss_sum, correct, seen) = (
+                loss_sum + tally.loss_sum,
+                correct + tally.correct,
+                seen + tally.samples,
+            );
+            if step % 20 == 0 {
+                let n = seen.max(1) as f64;
+                bar.set_message(format!(
+                    "loss {:.3} acc {:.1}%",
+                    loss_sum / n,
+                    100.0 * correct as f64 / n
+                ));
+                metrics.log(
+                    step,
+                    start.elapsed().as_secs_f64(),
+                    "train/batch_loss",
+                    tally.loss(),
+                );
+            }
+        }
+        Progress::EpochEnd(e) => {
+            bar.suspend(|| {
+                println!(
+                    "  epoch {:>2}: train loss {:.4} acc {:5.2}% | val loss {:.4} acc {:5.2}% | {:.0} samples/s{}",
+                    e.epoch,
+                    e.train_loss,
+                    100.0 * e.train_accuracy,
+                    e.val_loss,
+                    100.0 * e.val_accuracy,
+                    e.samples_per_sec,
+                    if e.best { "  (best)" } else { "" }
+                )
+            });
+            let t = start.elapsed().as_secs_f64();
+            for (name, value) in [
+                ("train/loss", e.train_loss),
+                ("train/accuracy", e.train_accuracy),
+                ("val/loss", e.val_loss),
+                ("val/accuracy", e.val_accuracy),
+                ("train/samples_per_sec", e.samples_per_sec),
+                ("epoch", e.epoch as f64),
+            ] {
+                metrics.log(e.step, t, name, value);
+            }
+            if let Err(err) = metrics.flush() {
+                store_error.get_or_insert(err);
+            }
+        }
+    };
+    let (net, report) = fit(dev, samples, config, &mut on_progress)?;
+    bar.finish_and_clear();
+    if let Some(err) = store_error {
+        return Err(err).context("writing the metrics table");
+    }
+    let step = report.epochs.last().map_or(0, |e| e.step);
+    let t = start.elapsed().as_secs_f64();
+    for (name, value) in [
+        ("test/loss", report.test.loss()),
+        ("test/accuracy", report.test.accuracy()),
+        ("test/top3_accuracy", report.test.top3_accuracy()),
+        ("test/majority_accuracy", report.majority_test_accuracy),
+    ] {
+        metrics.log(step, t, name, value);
+    }
+    metrics.flush().context("writing the metrics table")?;
+    net.save(&dir.join("model"))
+        .with_context(|| format!("saving the model in {}", dir.display()))?;
+    let json = serde_json::to_string_pretty(&report)?;
+    std::fs::write(dir.join("report.json"), json)
+        .with_context(|| format!("writing {}", dir.join("report.json").display()))?;
+    Ok(report)
+}
+
+fn print_result(r: &FitReport, dir: &Path) {
+    let kind = r.config.kind;
+    let top3 = if kind == ModelKind::Discard {
+        format!(", top-3 {:.2}%", 100.0 * r.test.top3_accuracy())
+    } else {
+        String::new()
+    };
+    println!(
+        "{}: test accuracy {:.2}%{top3} on {} samples (majority class {} → {:.2}%); best epoch {} of {}{}; {:.0} s",
+        kind.name(),
+        100.0 * r.test.accuracy(),
+        r.test.samples,
+        r.majority_class,
+        100.0 * r.majority_test_accuracy,
+        r.best_epoch,
+        r.epochs.len(),
+        if r.stopped_early { " (stopped early)" } else { "" },
+        r.seconds
+    );
+    println!("  saved {}", dir.join("model.safetensors").display());
+}
+
+/// Refuses an unusable run folder early with a clear message.
+fn check_run(run: &Path) -> Result<()> {
+    if !run.join("decisions").is_dir() {
+        bail!(
+            "{}: no `decisions` table (log games with `meowlab play --log`)",
+            run.display()
+        );
+    }
+    Ok(())
+}
