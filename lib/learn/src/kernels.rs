@@ -132,6 +132,9 @@ fn gemm(
     }
 }
 
+/// Output rows per parallel work item of the direct forward kernel.
+const OUTPUT_ROWS_PER_ITEM: usize = 4;
+
 /// Output channels up to which the direct kernels run (above, im2col + sgemm wins).
 const DIRECT_MAX_CHANNELS: usize = 16;
 
@@ -156,11 +159,12 @@ fn direct_forward<const N: usize, const FMA: bool>(
     w: &[f32],
     bias: &[f32],
     y: &mut [f32],
+    first_row: usize,
 ) {
     if N <= 8 {
-        forward_rows::<N, 8, FMA>(g, x, w, bias, y)
+        forward_rows::<N, 8, FMA>(g, x, w, bias, y, first_row)
     } else {
-        forward_rows::<N, 4, FMA>(g, x, w, bias, y)
+        forward_rows::<N, 4, FMA>(g, x, w, bias, y, first_row)
     }
 }
 
@@ -171,10 +175,11 @@ fn forward_rows<const N: usize, const P: usize, const FMA: bool>(
     w: &[f32],
     bias: &[f32],
     y: &mut [f32],
+    first_row: usize,
 ) {
     let out_w = g.out_w();
-    for oy in 0..g.out_h() {
-        let row = &mut y[oy * out_w * N..(oy + 1) * out_w * N];
+    for (r, row) in y.chunks_exact_mut(out_w * N).enumerate() {
+        let oy = first_row + r;
         let mut ox = 0;
         while ox + P <= out_w {
             let out = &mut row[ox * N..(ox + P) * N];
@@ -297,8 +302,9 @@ mod avx2 {
         w: &[f32],
         bias: &[f32],
         y: &mut [f32],
+        first_row: usize,
     ) {
-        super::direct_forward::<N, true>(g, x, w, bias, y)
+        super::direct_forward::<N, true>(g, x, w, bias, y, first_row)
     }
 
     #[target_feature(enable = "avx2,fma")]
@@ -330,13 +336,14 @@ fn direct_forward_dispatch<const N: usize>(
     w: &[f32],
     bias: &[f32],
     y: &mut [f32],
+    first_row: usize,
 ) {
     #[cfg(target_arch = "x86_64")]
     if has_avx2() {
         // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-        return unsafe { avx2::forward::<N>(g, x, w, bias, y) };
+        return unsafe { avx2::forward::<N>(g, x, w, bias, y, first_row) };
     }
-    direct_forward::<N, false>(g, x, w, bias, y)
+    direct_forward::<N, false>(g, x, w, bias, y, first_row)
 }
 
 /// [`weight_grad`], in its AVX2 + FMA build when the CPU has it.
@@ -390,18 +397,25 @@ pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], w: &[f32], bias: &[f32])
     if g.batch == 0 {
         return y;
     }
+    if direct(g.c_out) {
+        // Work items are a few output rows of one sample, so a single sample (an agent's
+        // decision) also runs on every core.
+        let rows = OUTPUT_ROWS_PER_ITEM * g.out_w() * g.c_out;
+        y.par_chunks_mut(g.out_len())
+            .zip(x.par_chunks(g.in_len()))
+            .for_each(|(ys, xs)| {
+                ys.par_chunks_mut(rows).enumerate().for_each(|(i, part)| {
+                    let first = i * OUTPUT_ROWS_PER_ITEM;
+                    with_channels!(g.c_out, N => direct_forward_dispatch::<N>(
+                        g, xs, w, bias, part, first
+                    ));
+                })
+            });
+        return y;
+    }
     y.par_chunks_mut(g.out_len() * SAMPLES_PER_CHUNK)
         .zip(x.par_chunks(g.in_len() * SAMPLES_PER_CHUNK))
         .for_each(|(ys, xs)| {
-            if direct(g.c_out) {
-                for (y, x) in ys
-                    .chunks_exact_mut(g.out_len())
-                    .zip(xs.chunks_exact(g.in_len()))
-                {
-                    with_channels!(g.c_out, N => direct_forward_dispatch::<N>(g, x, w, bias, y));
-                }
-                return;
-            }
             let mut cols = vec![0.0f32; g.pixels() * g.window()];
             for (y, x) in ys
                 .chunks_exact_mut(g.out_len())
@@ -515,7 +529,7 @@ pub(crate) fn conv_backward(
                         padded[dst..dst + row.len()].copy_from_slice(row);
                     }
                     with_channels!(g.c_in, M => direct_forward_dispatch::<M>(
-                        &full, &padded, &w_full, &zero_bias, dx
+                        &full, &padded, &w_full, &zero_bias, dx, 0
                     ));
                 } else {
                     // dcols = dy · Wᵀ, then scatter-add onto the input pixels.

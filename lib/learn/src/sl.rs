@@ -439,3 +439,113 @@ pub fn fit(
     net.card.training = serde_json::to_value(&report).expect("report serialises");
     Ok((net, report))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meowlab_sanma::planes::{Planes, BYTES};
+    use rand::Rng;
+
+    #[test]
+    fn tallies_score_loss_accuracy_and_top3() {
+        let logits = [2.0, 1.0, 0.0, 0.0, 0.0, 5.0, 1.0, 1.0, 0.0];
+        let t = Tally::of_logits(&logits, &[0, 1, 1]);
+        let lse = |r: &[f32]| r.iter().map(|&v| (v as f64).exp()).sum::<f64>().ln();
+        let expected =
+            (lse(&logits[0..3]) - 2.0) + (lse(&logits[3..6]) - 0.0) + (lse(&logits[6..9]) - 1.0);
+        assert!((t.loss_sum - expected).abs() < 1e-9);
+        // Row 3 ties its label with another class: counted as correct.
+        assert_eq!((t.samples, t.correct, t.top3), (3, 2, 3));
+        assert!((t.accuracy() - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn unpacking_matches_the_planes_decoder() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let observations: Vec<Vec<u8>> = (0..3)
+            .map(|_| {
+                let mut bytes: Vec<u8> = (0..BYTES).map(|_| rng.gen()).collect();
+                // The last byte's padding bits must be clear.
+                let pad = BYTES * 8 - ROWS * COLS;
+                bytes[BYTES - 1] &= !((1u8 << pad) - 1);
+                bytes
+            })
+            .collect();
+        let dense = unpack_batch(&observations, &[2, 0]);
+        for (chunk, &i) in dense.chunks(PLANE_FLOATS).zip(&[2usize, 0]) {
+            let planes = Planes::from_bytes(&observations[i]).unwrap();
+            assert_eq!(chunk, planes.to_f32().as_slice());
+        }
+    }
+
+    /// Label 1 iff a block of the planes is set: a tiny network learns it, early stopping
+    /// keeps the best epoch, and the test accuracy beats the majority baseline.
+    #[test]
+    fn fit_learns_a_planted_block_and_keeps_the_best_epoch() {
+        let mut rng = ChaCha8Rng::seed_from_u64(10);
+        let mut samples = Samples::default();
+        for game in 0..60u64 {
+            for _ in 0..8 {
+                let mut bytes = vec![0u8; BYTES];
+                for _ in 0..200 {
+                    let bit = rng.gen_range(0..ROWS * COLS);
+                    bytes[bit / 8] |= 0x80 >> (bit % 8);
+                }
+                // The planted feature: rows 5..11 × columns 10..50 all set.
+                let label = rng.gen_bool(0.3);
+                for row in 5..11 {
+                    for col in 10..50 {
+                        let bit = row * COLS + col;
+                        if label {
+                            bytes[bit / 8] |= 0x80 >> (bit % 8);
+                        } else {
+                            bytes[bit / 8] &= !(0x80 >> (bit % 8));
+                        }
+                    }
+                }
+                samples.observations.push(bytes);
+                samples.labels.push(label as u8);
+                samples.games.push(game);
+            }
+        }
+        let preset = Preset {
+            name: "tiny".into(),
+            filters: vec![2],
+            dense: 8,
+            dropout: 0.0,
+        };
+        let config = SlConfig {
+            batch_size: 16,
+            lr: 1e-2,
+            max_epochs: 12,
+            patience: 3,
+            ..SlConfig::new(ModelKind::Pon, preset)
+        };
+        let mut epochs_seen = 0;
+        let (net, report) = fit(&Dev::default(), &samples, &config, &mut |p| {
+            if let Progress::EpochEnd(_) = p {
+                epochs_seen += 1;
+            }
+        })
+        .unwrap();
+        assert_eq!(epochs_seen, report.epochs.len());
+        let best = &report.epochs[report.best_epoch - 1];
+        assert!(best.best);
+        assert!(report.epochs.iter().all(|e| e.val_loss >= best.val_loss));
+        assert!(
+            report.test.accuracy() > report.majority_test_accuracy + 0.1,
+            "test {:.3} vs majority {:.3}",
+            report.test.accuracy(),
+            report.majority_test_accuracy
+        );
+        assert_eq!(net.card.training["best_epoch"], report.best_epoch);
+        // An empty split is refused with the model named.
+        let few = Samples {
+            observations: samples.observations[..8].to_vec(),
+            labels: samples.labels[..8].to_vec(),
+            games: samples.games[..8].to_vec(),
+        };
+        let err = fit(&Dev::default(), &few, &config, &mut |_| {}).unwrap_err();
+        assert!(err.to_string().contains("pon model"), "{err}");
+    }
+}
