@@ -39,6 +39,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    meowlab::learn::keep_large_allocations();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Play(args) => commands::play::run(args),

@@ -24,6 +24,9 @@ pub struct Args {
     /// Network size: small (CPU) or paper (the published size; a GPU model).
     #[arg(long, default_value = "small")]
     preset: String,
+    /// Dropout rate after every layer, overriding the preset's (paper: 0.5).
+    #[arg(long)]
+    dropout: Option<f32>,
     /// Upper bound on epochs.
     #[arg(long, default_value_t = 20)]
     epochs: usize,
@@ -148,7 +151,13 @@ pub fn dataset(args: DatasetArgs) -> Result<ExitCode> {
 /// `meowlab train-sl`.
 pub fn run(args: Args) -> Result<ExitCode> {
     check_run(&args.run)?;
-    let preset = Preset::by_name(&args.preset).map_err(anyhow::Error::msg)?;
+    let mut preset = Preset::by_name(&args.preset).map_err(anyhow::Error::msg)?;
+    if let Some(p) = args.dropout {
+        if !(0.0..1.0).contains(&p) {
+            bail!("--dropout {p} is not in [0, 1)");
+        }
+        preset.dropout = p;
+    }
     let kinds = kinds(&args.model)?;
     let out_root = args.out.clone().unwrap_or_else(|| args.run.join("models"));
     let dev = Dev::default();

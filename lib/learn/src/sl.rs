@@ -2,6 +2,10 @@
 //! cross-entropy, per-epoch validation, early stopping on the validation loss (the best
 //! epoch's weights are kept), and test accuracy next to the majority-class baseline.
 //!
+//! The discard model's softmax, loss and accuracy are over the legal discards (tiles in
+//! the hand or the target tile, read from the planes), as the agent chooses; its top-1
+//! accuracy is the agreement with the teacher's discards.
+//!
 //! [`Trainer`] is one model and its optimizer (one batch at a time, for benchmarks and
 //! custom loops); [`fit`] is the whole recipe over [`Samples`], reporting progress through
 //! a callback so the command line can draw bars and log metrics without this module
@@ -16,10 +20,14 @@ use serde::{Deserialize, Serialize};
 use crate::conv::{Image, Mode};
 use crate::dataset::{Samples, Split};
 use crate::meowjong::{MeowjongNet, ModelKind, Preset, COLS, ROWS};
-use crate::nn::{Dev, Optimizer, OptimizerConfig};
+use crate::nn::{Dev, Matrix, Optimizer, OptimizerConfig};
 
 /// Floats in one dense observation.
 pub const PLANE_FLOATS: usize = ROWS * COLS;
+
+/// Logit offset of an illegal discard (finite, so a mislabelled sample cannot make the
+/// loss infinite).
+const ILLEGAL: f32 = -1e4;
 
 /// Training hyper-parameters (recorded in the model card).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -165,6 +173,27 @@ impl Trainer {
         }
     }
 
+    /// The logits' offsets for `planes`: for the discard model, a large negative number
+    /// on tiles the seat cannot discard (neither in the hand nor the target tile), so
+    /// the softmax, the loss and the accuracy are over the legal discards, as the agent
+    /// plays; `None` for the binary models.
+    fn legal_mask(&self, planes: &[f32]) -> Option<Matrix> {
+        if self.net.card.kind != ModelKind::Discard {
+            return None;
+        }
+        let batch = planes.len() / PLANE_FLOATS;
+        let mut mask = vec![ILLEGAL; batch * ROWS];
+        for (sample, plane) in planes.chunks_exact(PLANE_FLOATS).enumerate() {
+            for row in 0..ROWS {
+                let (target, in_hand) = (plane[row * COLS], plane[row * COLS + 1]);
+                if target > 0.0 || in_hand > 0.0 {
+                    mask[sample * ROWS + row] = 0.0;
+                }
+            }
+        }
+        Some(self.dev.tensor_from_vec(mask, (batch, ROWS)))
+    }
+
     fn image(&self, planes: Vec<f32>) -> Image {
         let batch = planes.len() / PLANE_FLOATS;
         self.dev.tensor_from_vec(planes, (batch, ROWS, COLS, 1))
@@ -174,8 +203,12 @@ impl Trainer {
     /// batch's tally in train mode (before the step).
     pub fn train_batch(&mut self, planes: Vec<f32>, labels: &[u8]) -> Tally {
         let classes = self.net.card.kind.classes();
+        let mask = self.legal_mask(&planes);
         let x = self.image(planes);
-        let logits = self.net.forward_train(x, &mut self.rng);
+        let mut logits = self.net.forward_train(x, &mut self.rng);
+        if let Some(mask) = mask {
+            logits = logits + mask;
+        }
         let tally = Tally::of_logits(&logits.as_vec(), labels);
         let mut onehot = vec![0.0f32; labels.len() * classes];
         for (row, &y) in labels.iter().enumerate() {
@@ -190,8 +223,12 @@ impl Trainer {
 
     /// Scores a batch in eval mode (no update).
     pub fn eval_batch(&mut self, planes: Vec<f32>, labels: &[u8]) -> Tally {
+        let mask = self.legal_mask(&planes);
         let x = self.image(planes);
-        let logits = self.net.forward(x, Mode::Eval, &mut self.rng);
+        let mut logits = self.net.forward(x, Mode::Eval, &mut self.rng);
+        if let Some(mask) = mask {
+            logits = logits + mask;
+        }
         Tally::of_logits(&logits.as_vec(), labels)
     }
 }
