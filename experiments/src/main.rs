@@ -16,6 +16,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The small end-to-end Sanma experiment: heuristic bots log games, the five Meowjong
+    /// models learn from them, the model agent plays the heuristic bots (a few minutes).
+    Demo(commands::demo::Args),
     /// Bots play full Sanma games and report per-seat statistics (optionally mjai logs).
     Play(commands::play::Args),
     /// Score winning hands from a cases file ({"cases": [...]}, riichienv agari schema);
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
     meowlab::learn::keep_large_allocations();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => commands::demo::run(args),
         Command::Play(args) => commands::play::run(args),
         Command::Score(args) => commands::score::run(args),
         Command::Shanten(args) => commands::shanten::run(args),

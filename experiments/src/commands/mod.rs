@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_sl;
+pub mod demo;
 pub mod play;
 pub mod run;
 pub mod sample;

@@ -206,14 +206,18 @@ fn pixel_block<const N: usize, const P: usize, const FMA: bool>(
     let run = g.kw * g.c_in;
     let bias: &[f32; N] = bias.try_into().expect("N biases");
     let mut acc = [*bias; P];
+    let c_in = g.c_in;
     for i in 0..g.kh {
-        let src = ((oy + i) * g.w + ox) * g.c_in;
-        let xs = &x[src..src + run + (P - 1) * g.c_in];
-        let rows = w[i * run * N..(i + 1) * run * N].chunks_exact(N);
-        for (r, row) in rows.enumerate() {
-            let row: &[f32; N] = row.try_into().expect("N weights");
+        let src = ((oy + i) * g.w + ox) * c_in;
+        let xs = &x[src..src + run + (P - 1) * c_in];
+        let ws = &w[i * run * N..(i + 1) * run * N];
+        for r in 0..run {
+            // SAFETY: `ws` holds `run` rows of N weights and r < run; `xs` is
+            // run + (P − 1)·c_in long and r + k·c_in < run + (P − 1)·c_in for k < P.
+            // (Unchecked: the bounds checks cost more than the multiply-adds here.)
+            let row: &[f32; N] = unsafe { &*(ws.as_ptr().add(r * N) as *const [f32; N]) };
             for (k, a) in acc.iter_mut().enumerate() {
-                let v = xs[r + k * g.c_in];
+                let v = unsafe { *xs.get_unchecked(r + k * c_in) };
                 for o in 0..N {
                     a[o] = madd::<FMA>(a[o], v, row[o]);
                 }

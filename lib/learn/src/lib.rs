@@ -14,6 +14,7 @@ pub mod agent;
 pub mod control;
 pub mod conv;
 pub mod dataset;
+#[cfg(not(feature = "cuda"))]
 mod kernels;
 pub mod meowjong;
 pub mod nn;

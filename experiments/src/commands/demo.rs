@@ -1,0 +1,115 @@
+//! `meowlab demo`: the small end-to-end Sanma experiment of the README — heuristic bots
+//! play and log games, the five Meowjong models learn from them, and the model agent
+//! plays against the heuristic bots. Each stage is the `meowlab` command a user would
+//! type (printed before it runs), so the demo doubles as a recipe.
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use anyhow::{bail, Context, Result};
+
+/// Arguments of `meowlab demo`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Folder of runs.
+    #[arg(long, default_value = "data/runs")]
+    runs_dir: PathBuf,
+    /// Teacher games to log.
+    #[arg(long, default_value_t = 300)]
+    games: u64,
+    /// Training samples per epoch and model (2 epochs).
+    #[arg(long, default_value_t = 3000)]
+    samples: usize,
+    /// Games the model agent plays against two heuristic bots.
+    #[arg(long, default_value_t = 30)]
+    eval_games: u64,
+    /// Seed of the games and the training.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+fn step(args: &[String]) -> Result<()> {
+    println!("\n$ meowlab {}", args.join(" "));
+    let exe = std::env::current_exe().context("cannot find the meowlab executable")?;
+    let status = Command::new(exe)
+        .args(args)
+        .status()
+        .context("cannot run meowlab")?;
+    if !status.success() {
+        bail!("`meowlab {}` failed", args.join(" "));
+    }
+    Ok(())
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let runs = args.runs_dir.display().to_string();
+    let teacher = format!("demo-teacher-seed{}", args.seed);
+    let models = args.runs_dir.join(&teacher).join("models");
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let games = args.games.to_string();
+    let seed = args.seed.to_string();
+    let finished = meowlab::store::Run::open(&args.runs_dir.join(&teacher))
+        .is_ok_and(|r| r.meta().status == "complete");
+    if finished {
+        println!(
+            "reusing the teacher games of {}",
+            args.runs_dir.join(&teacher).display()
+        );
+    } else {
+        step(&s(&[
+            "play",
+            "--games",
+            &games,
+            "--seed",
+            &seed,
+            "--seats",
+            "heuristic,heuristic,heuristic",
+            "--log",
+            "--runs-dir",
+            &runs,
+            "--run-id",
+            &teacher,
+        ]))?;
+    }
+    let run_dir = args.runs_dir.join(&teacher).display().to_string();
+    let samples = args.samples.to_string();
+    step(&s(&[
+        "train-sl",
+        "--run",
+        &run_dir,
+        "--model",
+        "all",
+        "--epochs",
+        "2",
+        "--patience",
+        "1",
+        "--max-train-samples",
+        &samples,
+        "--max-val-samples",
+        "1000",
+        "--dropout",
+        "0.1",
+        "--seed",
+        &seed,
+    ]))?;
+    let eval_games = args.eval_games.to_string();
+    let eval_seed = (args.seed + 1_000_000).to_string();
+    let seats = format!("model:{},heuristic,heuristic", models.display());
+    step(&s(&[
+        "play",
+        "--games",
+        &eval_games,
+        "--seed",
+        &eval_seed,
+        "--seats",
+        &seats,
+        "--log",
+        "--runs-dir",
+        &runs,
+    ]))?;
+    println!(
+        "\nDone: teacher games and models in {run_dir}, the model agent's games in {runs}/play-model-heuristic-heuristic-seed{eval_seed}*.\n\
+         The full recipe (2,000 games, more samples) and its results: experiments/RESULTS.md."
+    );
+    Ok(ExitCode::SUCCESS)
+}
