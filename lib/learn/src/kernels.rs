@@ -58,12 +58,17 @@ impl ConvGeometry {
     /// Copies every window of one sample into `cols` (`pixels × window`, row-major; column
     /// `(i·kw + j)·C_in + c` is tap `(i, j)` of channel `c`).
     fn im2col(&self, x: &[f32], cols: &mut [f32]) {
+        self.im2col_rows(x, 0, self.out_h(), cols)
+    }
+
+    /// [`ConvGeometry::im2col`] of the output rows `first..first + rows` only.
+    fn im2col_rows(&self, x: &[f32], first: usize, rows: usize, cols: &mut [f32]) {
         let run = self.kw * self.c_in;
         let window = self.window();
-        let mut rows = cols.chunks_exact_mut(window);
-        for y in 0..self.out_h() {
+        let mut windows = cols.chunks_exact_mut(window);
+        for y in first..first + rows {
             for x0 in 0..self.out_w() {
-                let row = rows.next().expect("one row per pixel");
+                let row = windows.next().expect("one row per pixel");
                 for i in 0..self.kh {
                     let src = ((y + i) * self.w + x0) * self.c_in;
                     row[i * run..(i + 1) * run].copy_from_slice(&x[src..src + run]);
@@ -401,44 +406,38 @@ pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], w: &[f32], bias: &[f32])
     if g.batch == 0 {
         return y;
     }
-    if direct(g.c_out) {
-        // Work items are a few output rows of one sample, so a single sample (an agent's
-        // decision) also runs on every core.
-        let rows = OUTPUT_ROWS_PER_ITEM * g.out_w() * g.c_out;
-        y.par_chunks_mut(g.out_len())
-            .zip(x.par_chunks(g.in_len()))
-            .for_each(|(ys, xs)| {
-                ys.par_chunks_mut(rows).enumerate().for_each(|(i, part)| {
-                    let first = i * OUTPUT_ROWS_PER_ITEM;
-                    with_channels!(g.c_out, N => direct_forward_dispatch::<N>(
-                        g, xs, w, bias, part, first
-                    ));
-                })
-            });
-        return y;
-    }
-    y.par_chunks_mut(g.out_len() * SAMPLES_PER_CHUNK)
-        .zip(x.par_chunks(g.in_len() * SAMPLES_PER_CHUNK))
+    // Work items are a few output rows of one sample, so a single sample (an agent's
+    // decision) also runs on every core.
+    let row_len = g.out_w() * g.c_out;
+    y.par_chunks_mut(g.out_len())
+        .zip(x.par_chunks(g.in_len()))
         .for_each(|(ys, xs)| {
-            let mut cols = vec![0.0f32; g.pixels() * g.window()];
-            for (y, x) in ys
-                .chunks_exact_mut(g.out_len())
-                .zip(xs.chunks_exact(g.in_len()))
-            {
-                g.im2col(x, &mut cols);
-                for row in y.chunks_exact_mut(g.c_out) {
-                    row.copy_from_slice(bias);
-                }
-                gemm(
-                    (g.pixels(), g.window(), g.c_out),
-                    &cols,
-                    (g.window(), 1),
-                    w,
-                    (g.c_out, 1),
-                    1.0,
-                    y,
-                );
-            }
+            ys.par_chunks_mut(OUTPUT_ROWS_PER_ITEM * row_len)
+                .enumerate()
+                .for_each(|(i, part)| {
+                    let first = i * OUTPUT_ROWS_PER_ITEM;
+                    if direct(g.c_out) {
+                        with_channels!(g.c_out, N => direct_forward_dispatch::<N>(
+                            g, xs, w, bias, part, first
+                        ));
+                        return;
+                    }
+                    let pixels = part.len() / g.c_out;
+                    let mut cols = vec![0.0f32; pixels * g.window()];
+                    g.im2col_rows(xs, first, part.len() / row_len, &mut cols);
+                    for row in part.chunks_exact_mut(g.c_out) {
+                        row.copy_from_slice(bias);
+                    }
+                    gemm(
+                        (pixels, g.window(), g.c_out),
+                        &cols,
+                        (g.window(), 1),
+                        w,
+                        (g.c_out, 1),
+                        1.0,
+                        part,
+                    );
+                })
         });
     y
 }
