@@ -6,8 +6,10 @@
 //! feature runs the same code) and safetensors checkpoints. [`control`] holds the
 //! classic-control agents, one module per algorithm, each a config struct and a
 //! straight-line training loop in CleanRL's spirit. [`conv`] adds the convolution,
-//! BatchNorm and Dropout layers dfdx lacks on stable, and [`meowjong`] the five Meowjong
-//! CNNs built from them.
+//! BatchNorm and Dropout layers dfdx lacks on stable (with hand-written CPU kernels behind
+//! them), [`meowjong`] the five Meowjong CNNs built from them, [`dataset`] and [`sl`]
+//! their supervised learning from logged games, and [`agent`] the Sanma agent that plays
+//! with them.
 #![deny(missing_docs)]
 
 pub mod agent;
