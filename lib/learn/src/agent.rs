@@ -191,11 +191,12 @@ impl Agent for ModelAgent {
     fn act(&mut self, view: &SeatView<'_>) -> Action {
         let legal = view.legal_actions();
         let mut policy = vec![0.0f32; ACTION_SPACE];
-        // Rule-based: always win, always abort with nine terminals.
-        if let Some(&a) = legal
+        // Rule-based: always win (before anything else, kyuushu included), always abort
+        // with nine terminals.
+        let win = legal
             .iter()
-            .find(|a| matches!(a, Action::Tsumo | Action::Ron | Action::Kyuushu))
-        {
+            .find(|a| matches!(a, Action::Tsumo | Action::Ron));
+        if let Some(&a) = win.or_else(|| legal.iter().find(|a| matches!(a, Action::Kyuushu))) {
             policy[a.index() as usize] = 1.0;
             self.last_policy = Some(policy);
             return a;
@@ -261,6 +262,7 @@ impl Agent for ModelAgent {
         }
         let action = match chosen {
             Some(a) => a,
+            None if discards.is_empty() => riichi[pick(self.choice, &mut self.rng, &over(&riichi))],
             None => discards[pick(self.choice, &mut self.rng, &probs)],
         };
         self.last_policy = Some(policy);
