@@ -368,27 +368,14 @@ fn weight_grad_dispatch<const N: usize>(g: &ConvGeometry, x: &[f32], dy: &[f32],
 /// Runs `$body` with the const `N` equal to `$c` for the direct kernels' channel counts.
 macro_rules! with_channels {
     ($c:expr, $n:ident => $body:expr) => {
+        with_channels!(@arms $c, $n => $body; 1 2 4 8 16)
+    };
+    (@arms $c:expr, $n:ident => $body:expr; $($k:literal)*) => {
         match $c {
-            1 => {
-                const $n: usize = 1;
+            $($k => {
+                const $n: usize = $k;
                 $body
-            }
-            2 => {
-                const $n: usize = 2;
-                $body
-            }
-            4 => {
-                const $n: usize = 4;
-                $body
-            }
-            8 => {
-                const $n: usize = 8;
-                $body
-            }
-            16 => {
-                const $n: usize = 16;
-                $body
-            }
+            })*
             _ => unreachable!("no direct kernel for {} channels", $c),
         }
     };
