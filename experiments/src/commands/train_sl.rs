@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use meowlab::learn::dataset::{extract, Samples};
-use meowlab::learn::meowjong::{ModelKind, Preset};
+use meowlab::learn::meowjong::{MeowjongNet, ModelKind, Preset};
 use meowlab::learn::nn::Dev;
-use meowlab::learn::sl::{fit, ClassBalance, FitReport, Progress, SlConfig};
+use meowlab::learn::sl::{fit_from, ClassBalance, FitReport, Progress, SlConfig};
 use meowlab::store::{MetricsLogger, WriterOptions};
 
 /// Arguments of `meowlab train-sl`.
@@ -46,6 +46,10 @@ pub struct Args {
     /// Validate on at most this many validation samples (a fixed random subset).
     #[arg(long)]
     max_val_samples: Option<usize>,
+    /// Start from this saved model (its folder or `model` stem, e.g. an earlier run's
+    /// <run>/models/discard-small) instead of fresh weights; one model only.
+    #[arg(long)]
+    init: Option<PathBuf>,
     /// Initialisation, shuffling and dropout seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -159,6 +163,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         preset.dropout = p;
     }
     let kinds = kinds(&args.model)?;
+    if args.init.is_some() && kinds.len() != 1 {
+        bail!("--init continues one model; name exactly one with --model");
+    }
     let out_root = args.out.clone().unwrap_or_else(|| args.run.join("models"));
     let dev = Dev::default();
     for kind in kinds {
@@ -176,16 +183,44 @@ pub fn run(args: Args) -> Result<ExitCode> {
             split_seed: args.split_seed,
             max_train_samples: args.max_train_samples,
             max_val_samples: args.max_val_samples,
+            init: args.init.as_ref().map(|p| p.display().to_string()),
             ..SlConfig::new(kind, preset.clone())
         };
+        let init = match &args.init {
+            Some(path) => {
+                let stem = if path.is_dir() {
+                    path.join("model")
+                } else {
+                    path.clone()
+                };
+                let net = MeowjongNet::load(&dev, &stem)
+                    .with_context(|| format!("loading the initial model {}", stem.display()))?;
+                Some(net)
+            }
+            None => None,
+        };
         let dir = out_root.join(format!("{}-{}", kind.name(), preset.name));
+        if let Some(init) = &args.init {
+            let same = |p: &Path| std::fs::canonicalize(p).ok();
+            let init_dir = if init.is_dir() {
+                init.clone()
+            } else {
+                init.with_file_name("")
+            };
+            if dir.exists() && same(&init_dir) == same(&dir) {
+                bail!(
+                    "--init {} would be replaced by the new model; choose another --out",
+                    init.display()
+                );
+            }
+        }
         if dir.exists() {
             std::fs::remove_dir_all(&dir)
                 .with_context(|| format!("cannot replace {}", dir.display()))?;
         }
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        let report = train_one(&dev, &samples, &config, &dir, args.quiet)?;
+        let report = train_one(&dev, &samples, &config, init, &dir, args.quiet)?;
         print_result(&report, &dir);
     }
     Ok(ExitCode::SUCCESS)
@@ -195,6 +230,7 @@ fn train_one(
     dev: &Dev,
     samples: &Samples,
     config: &SlConfig,
+    init: Option<MeowjongNet>,
     dir: &Path,
     quiet: bool,
 ) -> Result<FitReport> {
@@ -273,7 +309,7 @@ fn train_one(
             }
         }
     };
-    let (net, report) = fit(dev, samples, config, &mut on_progress)?;
+    let (net, report) = fit_from(dev, samples, config, init, &mut on_progress)?;
     bar.finish_and_clear();
     if let Some(err) = store_error {
         return Err(err).context("writing the metrics table");

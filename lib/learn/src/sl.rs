@@ -56,6 +56,9 @@ pub struct SlConfig {
     /// = all.
     #[serde(default)]
     pub max_val_samples: Option<usize>,
+    /// The model training started from (a path), if not fresh weights.
+    #[serde(default)]
+    pub init: Option<String>,
 }
 
 impl SlConfig {
@@ -72,6 +75,7 @@ impl SlConfig {
             split_seed: 0,
             max_train_samples: None,
             max_val_samples: None,
+            init: None,
         }
     }
 }
@@ -164,6 +168,11 @@ impl Trainer {
     pub fn new(dev: &Dev, kind: ModelKind, preset: Preset, lr: f64, seed: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let net = MeowjongNet::new(dev, kind, preset, &mut rng);
+        Self::with_net(dev, net, lr, rng)
+    }
+
+    /// Continues training `net` (e.g. a saved model) with a fresh Adam at `lr`.
+    pub fn with_net(dev: &Dev, net: MeowjongNet, lr: f64, rng: ChaCha8Rng) -> Self {
         let optimizer = Optimizer::new(&net, OptimizerConfig::adam(lr));
         Trainer {
             net,
@@ -372,6 +381,33 @@ pub fn fit(
     config: &SlConfig,
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<(MeowjongNet, FitReport), FitError> {
+    fit_from(dev, samples, config, None, on_progress)
+}
+
+/// [`fit`] starting from `init` (a model of the same kind and preset, e.g. one saved by
+/// an earlier, shorter run) instead of fresh weights; Adam starts afresh.
+pub fn fit_from(
+    dev: &Dev,
+    samples: &Samples,
+    config: &SlConfig,
+    init: Option<MeowjongNet>,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<(MeowjongNet, FitReport), FitError> {
+    if let Some(net) = &init {
+        let (card, want) = (&net.card, &config.preset);
+        if card.kind != config.kind
+            || card.preset.filters != want.filters
+            || card.preset.dense != want.dense
+        {
+            return Err(FitError::Config(format!(
+                "the initial model is a {} {} model, this run trains a {} {} model",
+                card.kind.name(),
+                card.preset.name,
+                config.kind.name(),
+                want.name
+            )));
+        }
+    }
     if config.batch_size == 0 || config.max_epochs == 0 || config.lr.is_nan() || config.lr <= 0.0 {
         return Err(FitError::Config(
             "batch size, epochs and learning rate must be positive".into(),
@@ -402,13 +438,20 @@ pub fn fit(
         val.shuffle(&mut ChaCha8Rng::seed_from_u64(config.split_seed));
         val.truncate(max);
     }
-    let mut trainer = Trainer::new(
-        dev,
-        config.kind,
-        config.preset.clone(),
-        config.lr,
-        config.seed,
-    );
+    let mut trainer = match init {
+        Some(mut net) => {
+            net.card.preset = config.preset.clone();
+            let rng = ChaCha8Rng::seed_from_u64(config.seed);
+            Trainer::with_net(dev, net, config.lr, rng)
+        }
+        None => Trainer::new(
+            dev,
+            config.kind,
+            config.preset.clone(),
+            config.lr,
+            config.seed,
+        ),
+    };
     let mut order_rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5EED_5A11);
     let (mut best, mut best_loss, mut since_best) = (trainer.net.clone(), f64::INFINITY, 0);
     let (mut epochs, mut step, mut best_epoch, mut stopped_early) = (Vec::new(), 0u64, 0, false);
@@ -576,6 +619,39 @@ mod tests {
             report.majority_test_accuracy
         );
         assert_eq!(net.card.training["best_epoch"], report.best_epoch);
+        // Continuing from the trained model starts where it ended, not from scratch.
+        let again = SlConfig {
+            max_epochs: 1,
+            ..config.clone()
+        };
+        let (_, continued) = fit_from(
+            &Dev::default(),
+            &samples,
+            &again,
+            Some(net.clone()),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert!(
+            continued.epochs[0].val_loss < report.epochs[0].val_loss,
+            "continued {} vs first epoch {}",
+            continued.epochs[0].val_loss,
+            report.epochs[0].val_loss
+        );
+        // A model of another kind is refused.
+        let other = SlConfig {
+            kind: ModelKind::Kan,
+            ..again
+        };
+        let err = fit_from(
+            &Dev::default(),
+            &samples,
+            &other,
+            Some(net.clone()),
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("initial model is a pon"), "{err}");
         // An empty split is refused with the model named.
         let few = Samples {
             observations: samples.observations[..8].to_vec(),
