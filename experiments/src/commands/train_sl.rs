@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use meowlab::learn::dataset::{extract, Samples};
 use meowlab::learn::meowjong::{MeowjongNet, ModelKind, Preset};
 use meowlab::learn::nn::Dev;
-use meowlab::learn::sl::{fit_from, ClassBalance, FitReport, Progress, SlConfig};
+use meowlab::learn::sl::{fit_from, ClassBalance, FitReport, Monitor, Progress, SlConfig};
 use meowlab::store::{MetricsLogger, WriterOptions};
 
 /// Arguments of `meowlab train-sl`.
@@ -21,7 +21,8 @@ pub struct Args {
     /// Models to train, comma-separated: discard, pon, kan, kita, riichi, or all.
     #[arg(long, value_delimiter = ',', required = true)]
     model: Vec<String>,
-    /// Network size: small (CPU) or paper (the published size; a GPU model).
+    /// Network size: small (CPU), paper (the published size; a GPU model), or a custom
+    /// size such as c16x16-d256 (filters per convolution, dense width).
     #[arg(long, default_value = "small")]
     preset: String,
     /// Dropout rate after every layer, overriding the preset's (paper: 0.5).
@@ -30,9 +31,12 @@ pub struct Args {
     /// Upper bound on epochs.
     #[arg(long, default_value_t = 20)]
     epochs: usize,
-    /// Stop after this many epochs without a lower validation loss.
+    /// Stop after this many epochs without a better monitored validation figure.
     #[arg(long, default_value_t = 3)]
     patience: usize,
+    /// What early stopping and the kept weights follow: the validation loss or accuracy.
+    #[arg(long, default_value = "loss")]
+    monitor: Monitor,
     /// Samples per gradient step.
     #[arg(long, default_value_t = 64)]
     batch_size: usize,
@@ -184,6 +188,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             max_train_samples: args.max_train_samples,
             max_val_samples: args.max_val_samples,
             init: args.init.as_ref().map(|p| p.display().to_string()),
+            monitor: args.monitor,
             ..SlConfig::new(kind, preset.clone())
         };
         let init = match &args.init {

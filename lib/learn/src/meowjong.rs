@@ -129,13 +129,33 @@ impl Preset {
         }
     }
 
-    /// A preset by name.
+    /// A preset by name, or a custom size written `c<filters>x<filters>...-d<dense>`
+    /// (e.g. `c16x16-d256`: two convolutions of 16 filters, a 256-unit dense layer,
+    /// dropout 0.5) — the name doubles as the model's folder name, so sizes can be
+    /// compared side by side without editing code.
     pub fn by_name(name: &str) -> Result<Self, String> {
         match name {
             "paper" => Ok(Preset::paper()),
             "small" => Ok(Preset::small()),
-            other => Err(format!("unknown preset {other:?} (paper, small)")),
+            spec => Preset::custom(spec).ok_or_else(|| {
+                format!(
+                    "unknown preset {spec:?} (paper, small, or a size like c16x16-d256: \
+                     filters per convolution joined by 'x', then the dense width)"
+                )
+            }),
         }
+    }
+
+    fn custom(spec: &str) -> Option<Self> {
+        let (convs, dense) = spec.strip_prefix('c')?.split_once("-d")?;
+        let positive = |s: &str| s.parse::<usize>().ok().filter(|&n| n > 0);
+        let filters = convs.split('x').map(positive).collect::<Option<Vec<_>>>()?;
+        Some(Preset {
+            name: spec.to_string(),
+            filters,
+            dense: positive(dense)?,
+            dropout: 0.5,
+        })
     }
 
     /// Spatial size after the convolutions of `kind`.
@@ -362,6 +382,19 @@ impl Buffers for MeowjongNet {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn custom_presets_parse_and_bad_ones_are_refused() {
+        let p = Preset::by_name("c16x32-d128").unwrap();
+        assert_eq!((p.filters.clone(), p.dense), (vec![16, 32], 128));
+        assert_eq!(p.name, "c16x32-d128");
+        for bad in [
+            "big", "c-d64", "c16x-d64", "c16", "c0-d64", "c16-d0", "c16-dx",
+        ] {
+            let err = Preset::by_name(bad).unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
+    }
 
     #[test]
     fn paper_preset_sizes_match_the_paper() {

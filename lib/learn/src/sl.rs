@@ -1,6 +1,7 @@
 //! Supervised learning of the Meowjong models from logged decisions: mini-batch Adam on
-//! cross-entropy, per-epoch validation, early stopping on the validation loss (the best
-//! epoch's weights are kept), and test accuracy next to the majority-class baseline.
+//! cross-entropy, per-epoch validation, early stopping on the validation loss or accuracy
+//! ([`Monitor`]; the best epoch's weights are kept), and test accuracy next to the
+//! majority-class baseline.
 //!
 //! The discard model's softmax, loss and accuracy are over the legal discards (tiles in
 //! the hand or the target tile, read from the planes), as the agent chooses; its top-1
@@ -43,7 +44,7 @@ pub struct SlConfig {
     pub lr: f64,
     /// Upper bound on epochs.
     pub max_epochs: usize,
-    /// Stop after this many epochs without a lower validation loss.
+    /// Stop after this many epochs without a better monitored validation figure.
     pub patience: usize,
     /// Initialisation, shuffling and dropout seed.
     pub seed: u64,
@@ -59,6 +60,33 @@ pub struct SlConfig {
     /// The model training started from (a path), if not fresh weights.
     #[serde(default)]
     pub init: Option<String>,
+    /// What early stopping and the kept weights follow.
+    #[serde(default)]
+    pub monitor: Monitor,
+}
+
+/// The validation figure that picks the best epoch (as Keras' `monitor`): the loss by
+/// default; accuracy when the loss is a poor guide (a model can grow more accurate
+/// while a few confident mistakes raise its cross-entropy).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Monitor {
+    /// Lowest validation loss.
+    #[default]
+    Loss,
+    /// Highest validation accuracy.
+    Accuracy,
+}
+
+impl std::str::FromStr for Monitor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "loss" => Ok(Monitor::Loss),
+            "accuracy" => Ok(Monitor::Accuracy),
+            other => Err(format!("unknown monitor {other:?} (loss, accuracy)")),
+        }
+    }
 }
 
 impl SlConfig {
@@ -76,6 +104,7 @@ impl SlConfig {
             max_train_samples: None,
             max_val_samples: None,
             init: None,
+            monitor: Monitor::Loss,
         }
     }
 }
@@ -280,7 +309,7 @@ pub struct EpochReport {
     pub val_accuracy: f64,
     /// Training samples per second this epoch (excluding validation).
     pub samples_per_sec: f64,
-    /// Whether this is the best validation loss so far (the kept weights).
+    /// Whether this is the best monitored validation figure so far (the kept weights).
     pub best: bool,
 }
 
@@ -453,7 +482,12 @@ pub fn fit_from(
         ),
     };
     let mut order_rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5EED_5A11);
-    let (mut best, mut best_loss, mut since_best) = (trainer.net.clone(), f64::INFINITY, 0);
+    // the monitored figure, made "lower is better"
+    let score = |v: &Tally| match config.monitor {
+        Monitor::Loss => v.loss(),
+        Monitor::Accuracy => -v.accuracy(),
+    };
+    let (mut best, mut best_score, mut since_best) = (trainer.net.clone(), f64::INFINITY, 0);
     let (mut epochs, mut step, mut best_epoch, mut stopped_early) = (Vec::new(), 0u64, 0, false);
     for epoch in 1..=config.max_epochs {
         let mut order = train.clone();
@@ -476,9 +510,9 @@ pub fn fit_from(
         }
         let samples_per_sec = tally.samples as f64 / epoch_start.elapsed().as_secs_f64();
         let v = evaluate(&mut trainer, samples, &val, config.batch_size);
-        let improved = v.loss() < best_loss;
+        let improved = score(&v) < best_score;
         if improved {
-            (best, best_loss, since_best, best_epoch) = (trainer.net.clone(), v.loss(), 0, epoch);
+            (best, best_score, since_best, best_epoch) = (trainer.net.clone(), score(&v), 0, epoch);
         } else {
             since_best += 1;
         }

@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod action;
+pub mod board;
 pub mod bots;
 pub mod event;
 pub mod game;

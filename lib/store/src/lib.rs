@@ -11,6 +11,7 @@
 //! The store depends on the engine (it logs games), never the other way round.
 #![deny(missing_docs)]
 
+pub mod browse;
 pub mod control;
 pub mod error;
 pub mod metrics;

@@ -247,6 +247,16 @@ impl TableReader {
         &self.files
     }
 
+    /// A reader of one of this table's shards alone (same schema check), so a caller
+    /// can go on past a shard that cannot be read.
+    pub fn shard(&self, path: &Path) -> TableReader {
+        TableReader {
+            dir: self.dir.clone(),
+            files: vec![path.to_owned()],
+            schema: self.schema.clone(),
+        }
+    }
+
     /// The table folder.
     pub fn dir(&self) -> &Path {
         &self.dir

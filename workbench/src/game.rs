@@ -1,0 +1,202 @@
+//! An open Sanma game: its logged decisions, the boards replayed from them, and how far
+//! each choice was from the agent's favourite (the "gap" behind severity colours and the
+//! worst-decisions list).
+
+use std::path::Path;
+
+use egui::Color32;
+use meowlab::sanma::board::{replay_decisions, GameReplay, LoggedDecision};
+use meowlab::sanma::Rules;
+use meowlab::store::browse::{self, DecisionRow, GameRow, KyokuRow};
+
+/// How bad a choice looks next to the logged policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The favourite, or within 5 points of probability.
+    Fine,
+    /// 5–20 points below the favourite.
+    Minor,
+    /// 20–50 points below.
+    Notable,
+    /// 50 points or more below.
+    Severe,
+}
+
+impl Severity {
+    /// From the gap p(best) − p(chosen).
+    pub fn of_gap(gap: f32) -> Severity {
+        match gap {
+            g if g >= 0.5 => Severity::Severe,
+            g if g >= 0.2 => Severity::Notable,
+            g if g >= 0.05 => Severity::Minor,
+            _ => Severity::Fine,
+        }
+    }
+
+    /// Colour used everywhere the severity shows (colour-blind-safe Okabe–Ito hues).
+    pub fn color(self) -> Color32 {
+        match self {
+            Severity::Fine => Color32::from_rgb(0, 158, 115),
+            Severity::Minor => Color32::from_rgb(240, 228, 66),
+            Severity::Notable => Color32::from_rgb(230, 159, 0),
+            Severity::Severe => Color32::from_rgb(213, 94, 0),
+        }
+    }
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Fine => "fine",
+            Severity::Minor => "minor",
+            Severity::Notable => "notable",
+            Severity::Severe => "severe",
+        }
+    }
+}
+
+/// The gap between the most probable legal action and the chosen one, when the agent
+/// logged a policy; `None` otherwise (or with a single legal action, where there is no
+/// choice to judge).
+pub fn gap(d: &DecisionRow) -> Option<f32> {
+    let policy = d.policy.as_ref()?;
+    if d.legal.len() < 2 {
+        return None;
+    }
+    let p = |i: u16| policy.get(i as usize).copied().unwrap_or(0.0);
+    let best = d.legal.iter().map(|&i| p(i)).fold(f32::MIN, f32::max);
+    Some((best - p(d.action)).max(0.0))
+}
+
+/// A loaded and replayed game.
+pub struct OpenGame {
+    /// The `games` row.
+    pub game: GameRow,
+    /// Its hands.
+    pub kyoku: Vec<KyokuRow>,
+    /// Its decisions in order.
+    pub decisions: Vec<DecisionRow>,
+    /// Boards replayed from the decisions (the same length unless the log is broken).
+    pub replay: GameReplay,
+    /// `gap` of each decision.
+    pub gaps: Vec<Option<f32>>,
+    /// Anything that went wrong while loading or replaying.
+    pub problems: Vec<String>,
+}
+
+impl OpenGame {
+    /// Loads game `game.game_id` of the run at `dir` and replays it.
+    pub fn load(dir: &Path, game: &GameRow, kyoku: Vec<KyokuRow>) -> OpenGame {
+        let mut problems = Vec::new();
+        let decisions = match browse::decisions(dir, game.game_id) {
+            Ok(l) => {
+                problems.extend(l.problems.iter().map(|e| e.to_string()));
+                l.rows
+            }
+            Err(e) => {
+                problems.push(e.to_string());
+                Vec::new()
+            }
+        };
+        let rules: Rules = serde_json::from_str(&game.rules).unwrap_or_else(|e| {
+            problems.push(format!(
+                "game {}: rules column is not valid ({e}); replaying with Tenhou defaults",
+                game.game_id
+            ));
+            Rules::default()
+        });
+        let logged: Vec<LoggedDecision> = decisions
+            .iter()
+            .map(|d| LoggedDecision {
+                seat: d.seat,
+                action: d.action,
+                tsumogiri: d.tsumogiri,
+            })
+            .collect();
+        let replay = replay_decisions(rules, game.seed, game.agents.clone(), &logged);
+        if let Some(e) = &replay.error {
+            problems.push(format!("game {}: replay stopped: {e}", game.game_id));
+        }
+        let gaps = decisions.iter().map(gap).collect();
+        OpenGame {
+            game: game.clone(),
+            kyoku,
+            decisions,
+            replay,
+            gaps,
+            problems,
+        }
+    }
+
+    /// Decisions that replayed (the scrubber's range is `0..=steps()`, the last position
+    /// being the end of the game).
+    pub fn steps(&self) -> usize {
+        self.replay.decisions.len()
+    }
+
+    /// Indices of decisions with a gap, worst first.
+    pub fn worst_first(&self) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..self.steps())
+            .filter(|&i| self.gaps[i].is_some())
+            .collect();
+        idx.sort_by(|&a, &b| {
+            self.gaps[b]
+                .partial_cmp(&self.gaps[a])
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.cmp(&b))
+        });
+        idx
+    }
+
+    /// The decision step whose events include event `e` (the last decision taken before
+    /// it happened).
+    pub fn step_of_event(&self, e: usize) -> usize {
+        let d = &self.replay.decisions;
+        match d.partition_point(|x| x.events_before <= e) {
+            0 => 0,
+            n if n >= d.len() && e >= self.replay.events.len() => self.steps(),
+            n => n,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(policy: Option<Vec<f32>>, legal: Vec<u16>, action: u16) -> DecisionRow {
+        DecisionRow {
+            game_id: 0,
+            kyoku: 0,
+            step: 0,
+            seat: 0,
+            kind: "turn".into(),
+            legal,
+            action,
+            tsumogiri: false,
+            action_text: String::new(),
+            policy,
+            value: None,
+            kyoku_delta: 0,
+            final_score: 0,
+            final_rank: 1,
+            observation: None,
+        }
+    }
+
+    #[test]
+    fn gap_is_best_minus_chosen_over_legal_actions() {
+        let mut p = vec![0.0; 150];
+        p[3] = 0.7;
+        p[5] = 0.2;
+        p[9] = 0.9; // not legal: ignored
+        let d = row(Some(p.clone()), vec![3, 5], 5);
+        assert!((gap(&d).unwrap() - 0.5).abs() < 1e-6);
+        assert_eq!(Severity::of_gap(gap(&d).unwrap()), Severity::Severe);
+        assert_eq!(gap(&row(Some(p.clone()), vec![3, 5], 3)), Some(0.0));
+        assert_eq!(gap(&row(None, vec![3, 5], 3)), None);
+        assert_eq!(gap(&row(Some(p), vec![3], 3)), None);
+        assert_eq!(Severity::of_gap(0.1), Severity::Minor);
+        assert_eq!(Severity::of_gap(0.3), Severity::Notable);
+        assert_eq!(Severity::of_gap(0.0), Severity::Fine);
+    }
+}

@@ -1,0 +1,335 @@
+//! Drives the real workbench UI with egui_kittest on runs generated here by the library:
+//! opens a logged Sanma game, scrubs to decisions and checks (through accesskit) that
+//! the scores, hands and policy probabilities shown are the logged ones; the same for a
+//! control episode's observation. Snapshot images of the main views are compared with
+//! tolerance (`UPDATE_SNAPSHOTS=1` rewrites them).
+
+use std::path::{Path, PathBuf};
+
+use egui::accesskit::Role;
+use egui::Vec2;
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use meowlab::hand::tile::to_mpsz;
+use meowlab::sanma::bots::HeuristicAgent;
+use meowlab::sanma::{play_game_with, Action, Agent, Rules, SeatView};
+use meowlab::store::{AgentOutput, Run, SanmaLogger, WriterOptions};
+use meowlab_workbench::{Tab, Workbench};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A seeded agent that plays a random legal action and reports a skewed policy over the
+/// legal ones, so decisions have probabilities and gaps to show.
+struct PolicyAgent {
+    rng: ChaCha8Rng,
+    policy: Vec<f32>,
+}
+
+impl Agent for PolicyAgent {
+    fn name(&self) -> String {
+        "policy-test".into()
+    }
+    fn act(&mut self, view: &SeatView<'_>) -> Action {
+        let legal = view.legal_actions();
+        self.policy = vec![0.0; meowlab::sanma::ACTION_SPACE];
+        let weights: Vec<f32> = legal.iter().map(|a| 1.0 + (a.index() % 7) as f32).collect();
+        let total: f32 = weights.iter().sum();
+        for (a, w) in legal.iter().zip(&weights) {
+            self.policy[a.index() as usize] += w / total;
+        }
+        legal[self.rng.gen_range(0..legal.len())]
+    }
+    fn last_policy(&self) -> Option<Vec<f32>> {
+        Some(self.policy.clone())
+    }
+}
+
+/// What the table showed at one decision, captured while logging (the oracle).
+struct Seen {
+    scores: [i32; 3],
+    hands: [String; 3],
+}
+
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("meowlab-wb-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Logs two games like `meowlab play --log` does; returns the run folder and, for game 1,
+/// what each seat held and scored at every decision.
+fn sanma_run(root: &Path) -> (PathBuf, Vec<Seen>) {
+    let mut run = Run::create(root, "sanma-fixture", "play", 1, serde_json::json!({})).unwrap();
+    let mut log = SanmaLogger::create(&run, WriterOptions::default()).unwrap();
+    let mut seen = Vec::new();
+    for game_id in [1u64, 2] {
+        let mut agents: Vec<Box<dyn Agent>> = vec![
+            Box::new(PolicyAgent {
+                rng: ChaCha8Rng::seed_from_u64(game_id),
+                policy: vec![],
+            }),
+            Box::new(HeuristicAgent),
+            Box::new(HeuristicAgent),
+        ];
+        let game = play_game_with(
+            Rules::default(),
+            game_id,
+            &mut agents,
+            |game, seat, action, agent| {
+                if game_id == 1 {
+                    let hands = [0u8, 1, 2].map(|s| {
+                        let v = game.view(s);
+                        let mut hand = v.hand();
+                        let drawn = v.drawn();
+                        if let Some(d) = drawn {
+                            let i = hand.iter().position(|&t| t == d).unwrap();
+                            hand.remove(i);
+                        }
+                        hand.sort();
+                        let mut text = to_mpsz(&hand);
+                        if let Some(d) = drawn {
+                            text.push_str(&format!(" + {d}"));
+                        }
+                        text
+                    });
+                    seen.push(Seen {
+                        scores: game.view(0).scores(),
+                        hands,
+                    });
+                }
+                let output = AgentOutput {
+                    policy: agent.last_policy(),
+                    value: None,
+                };
+                log.record_decision(game, seat, action, output, None);
+                Ok::<_, meowlab::sanma::IllegalAction>(())
+            },
+        )
+        .unwrap();
+        log.finish_game(&game, game_id).unwrap();
+    }
+    log.close().unwrap();
+    run.finish(true).unwrap();
+    (run.dir().to_owned(), seen)
+}
+
+/// What a node says (a label's text is its accesskit label or value).
+fn text(n: &egui_kittest::Node<'_>) -> String {
+    let a = n.accesskit_node();
+    a.label().or_else(|| a.value()).unwrap_or_default()
+}
+
+fn harness(wb: Workbench) -> Harness<'static, Workbench> {
+    Harness::builder()
+        .with_size(Vec2::new(1100.0, 720.0))
+        .with_max_steps(100)
+        .build_ui_state(|ui, wb: &mut Workbench| wb.ui(ui), wb)
+}
+
+fn scrub_to(h: &mut Harness<'_, Workbench>, step: usize) {
+    h.get_by_role_and_label(Role::Slider, "Step")
+        .set_value_accesskit(step as f64);
+    h.run();
+    assert_eq!(h.state().cursor, step);
+}
+
+#[test]
+fn sanma_replay_shows_the_logged_scores_hands_and_policy() {
+    let root = fresh_dir("sanma");
+    let (dir, seen) = sanma_run(&root);
+    let decisions = meowlab::store::browse::decisions(&dir, 1).unwrap().rows;
+    assert_eq!(decisions.len(), seen.len());
+
+    let mut wb = Workbench::default();
+    wb.open(&dir);
+    assert!(wb.messages.is_empty(), "{:?}", wb.messages);
+    let mut h = harness(wb);
+    h.run();
+    h.get_by_label("Game 1").click();
+    h.run();
+    assert_eq!(h.state().game.as_ref().unwrap().steps(), decisions.len());
+
+    // a decision of the policy seat late in the game, and one of another seat
+    let policy_step = decisions
+        .iter()
+        .rposition(|d| d.seat == 0 && d.legal.len() > 2)
+        .unwrap();
+    let other_step = decisions
+        .iter()
+        .position(|d| d.seat == 2 && d.kind == "turn")
+        .unwrap();
+    for step in [other_step, policy_step] {
+        scrub_to(&mut h, step);
+        let scores = seen[step].scores;
+        for s in 0..3 {
+            let label = format!("score {}", scores[s]);
+            let same = scores.iter().filter(|&&x| x == scores[s]).count();
+            assert_eq!(h.get_all_by_label(&label).count(), same, "{label}");
+            h.get_by_label(&format!("seat {s} hand {}", seen[step].hands[s]));
+        }
+    }
+    // the logged probability of every legal action is listed; the chosen one marked
+    let d = &decisions[policy_step];
+    let policy = d.policy.as_ref().unwrap();
+    let chosen = format!(
+        "{} {:.1}%",
+        d.action_text,
+        policy[d.action as usize] * 100.0
+    );
+    let node = text(&h.get_by_label_contains(&chosen));
+    assert!(node.starts_with('>'), "{node}");
+    let shown = h
+        .query_all_by_label_contains("%")
+        .filter(|n| !text(n).starts_with("gap"));
+    assert_eq!(shown.count(), d.legal.len());
+
+    // keyboard: → steps forward, ← back
+    h.key_press(egui::Key::ArrowRight);
+    h.run();
+    assert_eq!(h.state().cursor, policy_step + 1);
+    h.key_press(egui::Key::ArrowLeft);
+    h.run();
+    assert_eq!(h.state().cursor, policy_step);
+
+    // worst decisions first: clicking the top entry jumps to the largest gap
+    let g = h.state().game.as_ref().unwrap();
+    let worst = g.worst_first()[0];
+    let gaps = g.gaps.clone();
+    assert!(gaps.iter().flatten().all(|&x| x <= gaps[worst].unwrap()));
+    h.get_by_label_contains(&format!("#{worst} seat")).click();
+    h.run();
+    assert_eq!(h.state().cursor, worst);
+    h.snapshot("sanma_replay");
+
+    // the tile planes of the decision: the count of set cells is the logged one
+    scrub_to(&mut h, policy_step);
+    h.state_mut().tab = Tab::Planes;
+    h.run();
+    let planes =
+        meowlab::sanma::planes::Planes::from_bytes(d.observation.as_ref().unwrap()).unwrap();
+    h.get_by_label(&format!("{} cells set", planes.count_ones()));
+    h.get_by_role_and_label(Role::Canvas, "Tile planes heatmap");
+    h.snapshot("tile_planes");
+
+    // one seat's view hides the other hands
+    h.state_mut().tab = Tab::Replay;
+    h.state_mut().seat_view = Some(0);
+    h.run();
+    assert!(h
+        .query_by_label(&format!("seat 1 hand {}", seen[policy_step].hands[1]))
+        .is_none());
+    h.get_by_label(&format!("seat 0 hand {}", seen[policy_step].hands[0]));
+    let _ = std::fs::remove_dir_all(root);
+}
+
+#[test]
+fn broken_input_becomes_messages_not_panics() {
+    let root = fresh_dir("broken");
+    let (dir, _) = sanma_run(&root);
+    // a corrupt decisions shard and a missing folder
+    let shard = std::fs::read_dir(dir.join("decisions"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .unwrap();
+    std::fs::write(&shard, b"PAR1 not really parquet").unwrap();
+    let mut wb = Workbench::default();
+    wb.open(&root.join("no-such-run"));
+    assert!(
+        wb.messages[0].contains("no meowlab runs"),
+        "{:?}",
+        wb.messages
+    );
+    wb.open(&dir);
+    let mut h = harness(wb);
+    h.run();
+    h.get_by_label("Game 1").click();
+    h.run();
+    let wb = h.state();
+    let g = wb.game.as_ref().unwrap();
+    assert_eq!(g.steps(), 0, "no decisions readable");
+    assert!(
+        wb.messages
+            .iter()
+            .any(|m| m.contains(&shard.display().to_string())),
+        "{:?}",
+        wb.messages
+    );
+    h.get_by_label_contains("problems");
+    let _ = std::fs::remove_dir_all(root);
+}
+
+/// A short CartPole DQN run logged by the library, as `meowlab run` does.
+fn control_runs(root: &Path) -> Vec<PathBuf> {
+    let config_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../experiments/cartpole-dqn.toml");
+    let mut config =
+        meowlab::learn::control::experiment::ExperimentConfig::load(&config_path).unwrap();
+    config.total_timesteps = 600;
+    config.eval.every = 300;
+    config.eval.episodes = 2;
+    [1u64, 2]
+        .iter()
+        .map(|&seed| {
+            let s = meowlab::learn::control::experiment::run_seed(&config, seed, root, &mut |_| {})
+                .unwrap();
+            let _ = s;
+            root.join(config.run_id(seed))
+        })
+        .collect()
+}
+
+#[test]
+fn control_replay_shows_the_logged_observation_and_curves() {
+    let root = fresh_dir("control");
+    let dirs = control_runs(&root);
+    let mut wb = Workbench::default();
+    wb.open(&root);
+    assert_eq!(wb.runs.len(), 2, "{:?}", wb.messages);
+    wb.selected_run = Some(0);
+    let mut h = harness(wb);
+    h.run();
+    // the filter box narrows the episode table to the evaluation episodes
+    let filter = h.get_by_role_and_label(Role::TextInput, "Filter");
+    filter.focus();
+    filter.type_text("eval");
+    h.run();
+    assert!(h.query_by_label_contains("train episode").is_none());
+    let first_eval = meowlab::store::browse::episodes(&dirs[0])
+        .unwrap()
+        .rows
+        .into_iter()
+        .find(|e| e.phase == "eval")
+        .unwrap();
+    h.get_by_label(&format!("eval episode {}", first_eval.episode_id))
+        .click();
+    h.run();
+    let steps = meowlab::store::browse::episode_steps(
+        &dirs[0],
+        meowlab::store::control::Phase::Eval,
+        first_eval.episode_id,
+    )
+    .unwrap()
+    .rows;
+    assert!(steps.len() > 5);
+    let t = steps.len() / 2;
+    scrub_to(&mut h, t);
+    let obs = &steps[t].observation;
+    h.get_by_label(&format!("cart position = {:.4}", obs[0]));
+    h.get_by_label(&format!("pole angle = {:.4}", obs[2]));
+    h.get_by_label(&format!("return = {:.4}", (t + 1) as f64));
+    h.get_by_role_and_label(Role::Canvas, "System drawing");
+    h.snapshot("control_episode");
+
+    h.state_mut().tab = Tab::Curves;
+    h.run();
+    // both seeds make one curve of the experiment
+    let curves = meowlab_workbench::panels::curves::curves(h.state(), "eval/return_mean");
+    assert_eq!(curves.len(), 1);
+    assert_eq!(curves[0].seeds, 2);
+    h.get_by_label_contains("(2 seeds)");
+    h.snapshot("learning_curves");
+    let _ = std::fs::remove_dir_all(root);
+}
