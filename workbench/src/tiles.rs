@@ -3,9 +3,7 @@
 //! red five) and a coloured suit letter; winds show E/S/W/N, dragons a white frame
 //! (haku), a green F (hatsu) and a red C (chun).
 
-use egui::{
-    Color32, CornerRadius, FontId, Pos2, Rect, Response, Sense, Stroke, StrokeKind, Ui, Vec2,
-};
+use egui::{Color32, CornerRadius, FontId, Rect, Response, Sense, Stroke, StrokeKind, Ui, Vec2};
 use meowlab::hand::{Suit, Tile};
 
 /// How a tile is shown.
