@@ -274,7 +274,7 @@ impl Workbench {
         if self.game.is_some() || self.episode.is_some() {
             egui::Panel::bottom("timeline").show(ui, |ui| panels::timeline::show(ui, self));
         }
-        if self.game.is_some() && matches!(self.tab, Tab::Replay | Tab::Planes | Tab::Shapley) {
+        if self.game.is_some() && self.tab == Tab::Replay {
             egui::Panel::right("decision")
                 .resizable(true)
                 .default_size(330.0)
@@ -300,12 +300,12 @@ impl Workbench {
         if ui.ctx().memory(|m| m.focused().is_some()) {
             return; // typing in a text field
         }
-        let (left, right, up, down) = ui.input(|i| {
+        let (left, right, previous, next) = ui.input(|i| {
             (
                 i.key_pressed(Key::ArrowLeft),
                 i.key_pressed(Key::ArrowRight),
-                i.key_pressed(Key::ArrowUp),
-                i.key_pressed(Key::ArrowDown),
+                i.key_pressed(Key::P) || i.key_pressed(Key::PageUp),
+                i.key_pressed(Key::N) || i.key_pressed(Key::PageDown),
             )
         });
         if left {
@@ -314,10 +314,10 @@ impl Workbench {
         if right {
             self.step_by(1);
         }
-        if up {
+        if previous {
             self.jump_flagged(false);
         }
-        if down {
+        if next {
             self.jump_flagged(true);
         }
     }

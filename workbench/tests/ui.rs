@@ -192,10 +192,25 @@ fn sanma_replay_shows_the_logged_scores_hands_and_policy() {
     h.run();
     assert_eq!(h.state().cursor, policy_step);
 
+    // N jumps to the next flagged decision (gap at or above the threshold)
+    let threshold = h.state().gap_threshold;
+    let gaps = h.state().game.as_ref().unwrap().gaps.clone();
+    let flagged: Vec<usize> = (0..gaps.len())
+        .filter(|&i| gaps[i].is_some_and(|g| g >= threshold))
+        .collect();
+    assert!(flagged.len() >= 2, "the fixture has flagged decisions");
+    scrub_to(&mut h, 0);
+    h.key_press(egui::Key::N);
+    h.run();
+    let first = flagged.iter().copied().find(|&i| i > 0).unwrap();
+    assert_eq!(h.state().cursor, first);
+    h.key_press(egui::Key::P);
+    h.run();
+    assert_eq!(h.state().cursor, flagged[0].min(first));
+
     // worst decisions first: clicking the top entry jumps to the largest gap
     let g = h.state().game.as_ref().unwrap();
     let worst = g.worst_first()[0];
-    let gaps = g.gaps.clone();
     assert!(gaps.iter().flatten().all(|&x| x <= gaps[worst].unwrap()));
     h.get_by_label_contains(&format!("#{worst} seat")).click();
     h.run();
@@ -220,6 +235,30 @@ fn sanma_replay_shows_the_logged_scores_hands_and_policy() {
         .query_by_label(&format!("seat 1 hand {}", seen[policy_step].hands[1]))
         .is_none());
     h.get_by_label(&format!("seat 0 hand {}", seen[policy_step].hands[0]));
+    let _ = std::fs::remove_dir_all(root);
+}
+
+#[test]
+fn a_run_still_being_written_opens_with_what_is_finished() {
+    let root = fresh_dir("live");
+    let (dir, _) = sanma_run(&root);
+    // as a live `play --log` leaves it: run.json not finished, a shard being written
+    let meta_path = dir.join("run.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    meta["finished_at"] = serde_json::Value::Null;
+    meta["status"] = "running".into();
+    std::fs::write(&meta_path, meta.to_string()).unwrap();
+    std::fs::write(dir.join("games/.part-00009.parquet.tmp"), b"half a shard").unwrap();
+    let mut wb = Workbench::default();
+    wb.open(&dir);
+    assert!(wb.messages.is_empty(), "{:?}", wb.messages);
+    let mut h = harness(wb);
+    h.run();
+    h.get_by_label_contains("(sanma) | in progress");
+    h.get_by_label("Game 2").click();
+    h.run();
+    assert!(h.state().game.as_ref().unwrap().replay.error.is_none());
     let _ = std::fs::remove_dir_all(root);
 }
 

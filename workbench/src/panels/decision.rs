@@ -88,7 +88,7 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
                         let gap = g.gaps[i].unwrap_or(0.0);
                         let d = &g.decisions[i];
                         let text = RichText::new(format!(
-                            "#{i} seat {} {} (gap {:.1})",
+                            "#{i} seat {} {} (gap {:.1} pts)",
                             d.seat,
                             d.action_text,
                             gap * 100.0

@@ -1,6 +1,7 @@
 //! The timeline: a scrubber over the decisions of the open game (or the steps of the open
 //! episode), step buttons, jumps to flagged decisions, and play/pause for episodes.
-//! Arrow keys do the same (←/→ step, ↑/↓ previous/next flagged decision).
+//! Keys do the same: ← / → step, P / N (or Page Up / Page Down) previous / next flagged
+//! decision.
 
 use egui::{Color32, Sense, Stroke, Ui, Vec2};
 
@@ -23,10 +24,18 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
             wb.cursor = max;
         }
         if wb.game.is_some() {
-            if ui.button("Previous flagged").clicked() {
+            if ui
+                .button("Previous flagged")
+                .on_hover_text("P or Page Up")
+                .clicked()
+            {
                 wb.jump_flagged(false);
             }
-            if ui.button("Next flagged").clicked() {
+            if ui
+                .button("Next flagged")
+                .on_hover_text("N or Page Down")
+                .clicked()
+            {
                 wb.jump_flagged(true);
             }
             ui.add(
