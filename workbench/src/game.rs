@@ -147,15 +147,27 @@ impl OpenGame {
         idx
     }
 
-    /// The decision step whose events include event `e` (the last decision taken before
-    /// it happened).
-    pub fn step_of_event(&self, e: usize) -> usize {
+    /// The events that led to the board at cursor position `cursor`: from the previous
+    /// decision's action up to this decision (or the end of the game).
+    pub fn events_of(&self, cursor: usize) -> std::ops::Range<usize> {
         let d = &self.replay.decisions;
-        match d.partition_point(|x| x.events_before <= e) {
+        let from = match cursor {
             0 => 0,
-            n if n >= d.len() && e >= self.replay.events.len() => self.steps(),
-            n => n,
-        }
+            c => d.get(c - 1).map_or(0, |x| x.events_before),
+        };
+        let to = d
+            .get(cursor)
+            .map_or(self.replay.events.len(), |x| x.events_before);
+        from..to.max(from)
+    }
+
+    /// The cursor position whose board event `e` led to: the events between decision
+    /// `c − 1` and decision `c` belong to position `c` (those after the last decision to
+    /// the end of the game).
+    pub fn step_of_event(&self, e: usize) -> usize {
+        self.replay
+            .decisions
+            .partition_point(|x| x.events_before <= e)
     }
 }
 
@@ -181,6 +193,64 @@ mod tests {
             final_rank: 1,
             observation: None,
         }
+    }
+
+    #[test]
+    fn every_event_maps_back_to_the_position_that_lists_it() {
+        use meowlab::sanma::bots::{HeuristicAgent, RandomAgent};
+        use meowlab::sanma::{play_game_with, Action, Agent, IllegalAction};
+        let mut agents: Vec<Box<dyn Agent>> = vec![
+            Box::new(HeuristicAgent),
+            Box::new(RandomAgent::new(1)),
+            Box::new(HeuristicAgent),
+        ];
+        let mut logged = Vec::new();
+        play_game_with(Rules::default(), 4, &mut agents, |_, seat, a, _| {
+            logged.push(LoggedDecision {
+                seat,
+                action: a.index(),
+                tsumogiri: matches!(
+                    a,
+                    Action::Discard {
+                        tsumogiri: true,
+                        ..
+                    }
+                ),
+            });
+            Ok::<_, IllegalAction>(())
+        })
+        .unwrap();
+        let names = ["a".to_string(), "b".into(), "c".into()];
+        let replay = replay_decisions(Rules::default(), 4, names, &logged);
+        let game = OpenGame {
+            game: GameRow {
+                game_id: 4,
+                seed: 4,
+                rules: String::new(),
+                kyoku_count: 0,
+                decision_count: logged.len() as u32,
+                agents: Default::default(),
+                scores: [0; 3],
+                ranks: [1, 2, 3],
+            },
+            kyoku: vec![],
+            decisions: vec![],
+            gaps: vec![None; logged.len()],
+            replay,
+            problems: vec![],
+        };
+        let mut covered = 0;
+        for c in 0..=game.steps() {
+            for e in game.events_of(c) {
+                assert_eq!(game.step_of_event(e), c, "event {e}");
+                covered += 1;
+            }
+        }
+        assert_eq!(
+            covered,
+            game.replay.events.len(),
+            "every event is listed once"
+        );
     }
 
     #[test]

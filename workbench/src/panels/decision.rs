@@ -104,7 +104,10 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
         .default_open(true)
         .show(ui, |ui| {
             let events = &g.replay.events;
-            let (from, to) = event_range(g, wb.cursor);
+            let std::ops::Range {
+                start: from,
+                end: to,
+            } = g.events_of(wb.cursor);
             let row_height = 16.0;
             let mut area = egui::ScrollArea::vertical().id_salt("events");
             if wb.events_follow != Some(wb.cursor) {
@@ -138,20 +141,6 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
         wb.cursor = i;
         wb.events_follow = Some(i); // clicked in the list: it is already in view
     }
-}
-
-/// The events that led to the current board: from the previous decision's action up to
-/// the current decision (or the end of the game).
-fn event_range(g: &crate::game::OpenGame, cursor: usize) -> (usize, usize) {
-    let d = &g.replay.decisions;
-    let from = match cursor {
-        0 => 0,
-        c => d.get(c - 1).map_or(0, |x| x.events_before),
-    };
-    let to = d
-        .get(cursor)
-        .map_or(g.replay.events.len(), |x| x.events_before);
-    (from, to.max(from))
 }
 
 /// One mjai event as a compact line: its type, then `key=value` for the other fields.
