@@ -90,6 +90,8 @@ pub struct Workbench {
     pub browser: BrowserState,
     /// Gap at which a decision counts as flagged (for "next flagged").
     pub gap_threshold: f32,
+    /// The worst-decisions list shows only flagged decisions.
+    pub worst_flagged_only: bool,
     /// Learning curves.
     pub curves: CurvesState,
     /// Errors and warnings to show.
@@ -122,6 +124,7 @@ impl Default for Workbench {
                 descending: false,
             },
             gap_threshold: 0.2,
+            worst_flagged_only: false,
             curves: CurvesState {
                 metric: "eval/return_mean".into(),
                 baseline: None,

@@ -217,6 +217,14 @@ fn sanma_replay_shows_the_logged_scores_hands_and_policy() {
     assert_eq!(h.state().cursor, worst);
     h.snapshot("sanma_replay");
 
+    // the worst-decisions list can be cut to the flagged ones
+    let judged = gaps.iter().flatten().count();
+    let flagged_count = gaps.iter().flatten().filter(|&&x| x >= threshold).count();
+    h.get_by_label(&format!("{judged} of {judged} judged decisions"));
+    h.get_by_label_contains("only gaps of 20 pts or more").click();
+    h.run();
+    h.get_by_label(&format!("{flagged_count} of {judged} judged decisions"));
+
     // the tile planes of the decision: the count of set cells is the logged one
     scrub_to(&mut h, policy_step);
     h.state_mut().tab = Tab::Planes;

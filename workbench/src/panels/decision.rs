@@ -13,6 +13,7 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
     let Some(g) = &wb.game else { return };
     let mut jump = None;
     let mut follow = None;
+    let mut set_flagged_only = None;
     ui.heading("Decision");
     if wb.cursor >= g.steps() {
         ui.label("Game over.");
@@ -76,9 +77,25 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
     egui::CollapsingHeader::new("Worst decisions")
         .default_open(true)
         .show(ui, |ui| {
-            let worst = g.worst_first();
-            if worst.is_empty() {
+            let all = g.worst_first();
+            let mut only_flagged = wb.worst_flagged_only;
+            ui.checkbox(
+                &mut only_flagged,
+                format!("only gaps of {:.0} pts or more", wb.gap_threshold * 100.0),
+            );
+            set_flagged_only = Some(only_flagged);
+            let worst: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&i| !only_flagged || g.gaps[i].is_some_and(|x| x >= wb.gap_threshold))
+                .collect();
+            if all.is_empty() {
                 ui.label(RichText::new("No decisions with a logged policy and a choice.").weak());
+            } else {
+                ui.label(
+                    RichText::new(format!("{} of {} judged decisions", worst.len(), all.len()))
+                        .weak(),
+                );
             }
             egui::ScrollArea::vertical()
                 .id_salt("worst")
@@ -134,6 +151,9 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
                 }
             });
         });
+    if let Some(v) = set_flagged_only {
+        wb.worst_flagged_only = v;
+    }
     if follow.is_some() {
         wb.events_follow = follow;
     }
