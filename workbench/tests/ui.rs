@@ -221,7 +221,8 @@ fn sanma_replay_shows_the_logged_scores_hands_and_policy() {
     let judged = gaps.iter().flatten().count();
     let flagged_count = gaps.iter().flatten().filter(|&&x| x >= threshold).count();
     h.get_by_label(&format!("{judged} of {judged} judged decisions"));
-    h.get_by_label_contains("only gaps of 20 pts or more").click();
+    h.get_by_label_contains("only gaps of 20 pts or more")
+        .click();
     h.run();
     h.get_by_label(&format!("{flagged_count} of {judged} judged decisions"));
 

@@ -88,6 +88,9 @@ fn ours(args: &SlArgs, preset: &Preset) -> Figures {
         let infer_batch = rate(args.seconds, b, || {
             trainer.eval_batch(planes.clone(), &labels);
         });
+        // one decision at a time, as the playing agent does (it keeps a host copy of
+        // the dense weights: `prepare_inference`)
+        trainer.net.prepare_inference();
         let infer_single = rate(args.seconds, 1, || {
             trainer.eval_batch(planes[..PLANE_FLOATS].to_vec(), &labels[..1]);
         });

@@ -88,7 +88,8 @@ impl ModelAgent {
                     })
                 }
             };
-            let net = MeowjongNet::load(dev, &folder.join("model"))?;
+            let mut net = MeowjongNet::load(dev, &folder.join("model"))?;
+            net.prepare_inference();
             if net.card.kind != kind {
                 return Err(NnError::Format {
                     path: folder.join("model.json").display().to_string(),

@@ -812,3 +812,43 @@ pub(crate) fn batch_norm_eval_backward(
     let f = |v: Vec<f64>| v.into_iter().map(|s| s as f32).collect();
     (dx, f(dgamma), f(dbeta))
 }
+
+/// Rows of k for each partial sum of [`dense_few_rows`]: fixed, so the result does not
+/// depend on the thread count.
+const GEMV_CHUNK: usize = 2048;
+
+/// `y[s, o] = bias[o] + Σ_k x[s, k] w[k, o]` for a few rows `s` (inference): streams the
+/// `(k, n)` weights once without packing them (an sgemm packs all of `w` first, which for
+/// one row costs more than the product), in parallel over fixed chunks of `k` whose
+/// partial sums are added in chunk order.
+pub(crate) fn dense_few_rows(x: &[f32], rows: usize, w: &[f32], bias: &[f32]) -> Vec<f32> {
+    let n = bias.len();
+    let k = w.len() / n;
+    debug_assert_eq!(x.len(), rows * k);
+    let partials: Vec<Vec<f32>> = (0..k.div_ceil(GEMV_CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let (lo, hi) = (c * GEMV_CHUNK, ((c + 1) * GEMV_CHUNK).min(k));
+            let mut acc = vec![0f32; rows * n];
+            for kk in lo..hi {
+                let wrow = &w[kk * n..(kk + 1) * n];
+                for (s, out) in acc.chunks_exact_mut(n).enumerate() {
+                    let xv = x[s * k + kk];
+                    if xv != 0.0 {
+                        for (a, &wv) in out.iter_mut().zip(wrow) {
+                            *a += xv * wv;
+                        }
+                    }
+                }
+            }
+            acc
+        })
+        .collect();
+    let mut y: Vec<f32> = (0..rows).flat_map(|_| bias.iter().copied()).collect();
+    for p in &partials {
+        for (a, b) in y.iter_mut().zip(p) {
+            *a += b;
+        }
+    }
+    y
+}

@@ -205,7 +205,13 @@ pub struct MeowjongNet {
     dense_norm: BatchNorm,
     out: Dense,
     dropout: Dropout,
+    /// A host copy of the dense layer's weights for small-batch inference
+    /// ([`MeowjongNet::prepare_inference`]); dropped when training starts.
+    inference_dense: Option<std::sync::Arc<Vec<f32>>>,
 }
+
+/// Batches up to this size take the unpacked dense path in eval mode.
+const FEW_ROWS: usize = 8;
 
 impl MeowjongNet {
     /// A freshly initialised network.
@@ -224,6 +230,7 @@ impl MeowjongNet {
             dense_norm: BatchNorm::new(dev, preset.dense),
             out: Dense::new(dev, preset.dense, kind.classes(), rng),
             dropout: Dropout::new(preset.dropout),
+            inference_dense: None,
             convs,
             conv_norms,
             card: ModelCard {
@@ -261,7 +268,18 @@ impl MeowjongNet {
         }
         let (b, h, w, c) = *x.shape();
         let flat = x.reshape_like(&(b, h * w * c));
-        let hidden = self.dense.forward(flat);
+        let hidden = match &self.inference_dense {
+            Some(weights) if mode == Mode::Eval && !T::OWNS_TAPE && b <= FEW_ROWS => {
+                let (flat, tape) = flat.split_tape();
+                let bias = crate::nn::to_vec(&self.dense.b);
+                let y =
+                    crate::kernels::dense_few_rows(&crate::nn::to_vec(&flat), b, weights, &bias);
+                let dev = flat.device().clone();
+                let y: Matrix = dev.tensor_from_vec(y, (b, bias.len()));
+                y.put_tape(tape)
+            }
+            _ => self.dense.forward(flat),
+        };
         let hidden = self
             .dense_norm
             .forward_fused(hidden, mode, &self.dropout, rng);
@@ -271,9 +289,21 @@ impl MeowjongNet {
     /// [`MeowjongNet::forward`] in train mode on an untracked input: the tape starts at
     /// the first convolution's parameters (no gradient is computed for the planes).
     pub fn forward_train(&mut self, x: Image, rng: &mut ChaCha8Rng) -> Matrix<Taped> {
+        self.inference_dense = None; // the weights are about to change
         let x = self.convs[0].forward_leaf(x);
         let x = self.conv_norms[0].forward_image_fused(x, Mode::Train, &self.dropout, rng);
         self.head(x, 1, Mode::Train, rng)
+    }
+
+    /// Keeps a host copy of the dense weights so eval-mode batches of up to 8 (a playing
+    /// agent's decisions) multiply them directly instead of through a packed sgemm: on
+    /// the CPU the dense layer of one decision is a matrix–vector product bound by
+    /// memory, and packing the whole matrix first costs more than the product. Training
+    /// drops the copy; call again after changing the weights by other means.
+    pub fn prepare_inference(&mut self) {
+        if cfg!(not(feature = "cuda")) {
+            self.inference_dense = Some(std::sync::Arc::new(crate::nn::to_vec(&self.dense.w)));
+        }
     }
 
     /// Class probabilities for a batch of dense planes (`B × 34 × 366` floats), in eval
@@ -405,6 +435,28 @@ mod tests {
         assert!((63_000_000..64_000_000).contains(&n), "{n}");
         assert_eq!(p.output_size(ModelKind::Kan), (30, 358));
         assert_eq!(p.output_size(ModelKind::Kita), (26, 362));
+    }
+
+    #[test]
+    fn prepared_inference_gives_the_same_probabilities_until_training() {
+        let dev = Dev::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let mut net = MeowjongNet::new(&dev, ModelKind::Discard, Preset::small(), &mut rng);
+        let planes: Vec<f32> = (0..3 * ROWS * COLS)
+            .map(|i| ((i * 11) % 13 == 0) as u8 as f32)
+            .collect();
+        let sgemm = net.predict(&planes, &mut rng);
+        net.prepare_inference();
+        assert!(net.inference_dense.is_some());
+        for rows in [1, 3] {
+            let few = net.predict(&planes[..rows * ROWS * COLS], &mut rng);
+            for (a, b) in few.iter().zip(&sgemm) {
+                assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+            }
+        }
+        let x: Image = dev.tensor_from_vec(planes, (3, ROWS, COLS, 1));
+        let _ = net.forward_train(x, &mut rng);
+        assert!(net.inference_dense.is_none(), "training drops the copy");
     }
 
     #[test]
