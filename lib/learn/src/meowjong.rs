@@ -211,6 +211,7 @@ pub struct MeowjongNet {
 }
 
 /// Batches up to this size take the unpacked dense path in eval mode.
+#[cfg(not(feature = "cuda"))]
 const FEW_ROWS: usize = 8;
 
 impl MeowjongNet {
@@ -268,22 +269,34 @@ impl MeowjongNet {
         }
         let (b, h, w, c) = *x.shape();
         let flat = x.reshape_like(&(b, h * w * c));
-        let hidden = match &self.inference_dense {
-            Some(weights) if mode == Mode::Eval && !T::OWNS_TAPE && b <= FEW_ROWS => {
-                let (flat, tape) = flat.split_tape();
-                let bias = crate::nn::to_vec(&self.dense.b);
-                let y =
-                    crate::kernels::dense_few_rows(&crate::nn::to_vec(&flat), b, weights, &bias);
-                let dev = flat.device().clone();
-                let y: Matrix = dev.tensor_from_vec(y, (b, bias.len()));
-                y.put_tape(tape)
-            }
-            _ => self.dense.forward(flat),
-        };
+        let hidden = self.dense_forward(flat, mode);
         let hidden = self
             .dense_norm
             .forward_fused(hidden, mode, &self.dropout, rng);
         self.out.forward(hidden)
+    }
+
+    /// The dense layer; eval-mode batches of up to [`FEW_ROWS`] on the CPU use the host
+    /// copy of the weights when [`MeowjongNet::prepare_inference`] made one.
+    fn dense_forward<T: Tape<f32, Dev> + Merge<T> + Default>(
+        &self,
+        flat: Matrix<T>,
+        mode: Mode,
+    ) -> Matrix<T> {
+        #[cfg(not(feature = "cuda"))]
+        if let Some(weights) = &self.inference_dense {
+            let b = flat.shape().0;
+            if mode == Mode::Eval && !T::OWNS_TAPE && b <= FEW_ROWS {
+                let (flat, tape) = flat.split_tape();
+                let bias = crate::nn::to_vec(&self.dense.b);
+                let x = crate::nn::to_vec(&flat);
+                let y = crate::kernels::dense_few_rows(&x, b, weights, &bias);
+                let y: Matrix = flat.device().tensor_from_vec(y, (b, bias.len()));
+                return y.put_tape(tape);
+            }
+        }
+        let _ = mode;
+        self.dense.forward(flat)
     }
 
     /// [`MeowjongNet::forward`] in train mode on an untracked input: the tape starts at
@@ -301,7 +314,8 @@ impl MeowjongNet {
     /// memory, and packing the whole matrix first costs more than the product. Training
     /// drops the copy; call again after changing the weights by other means.
     pub fn prepare_inference(&mut self) {
-        if cfg!(not(feature = "cuda")) {
+        #[cfg(not(feature = "cuda"))]
+        {
             self.inference_dense = Some(std::sync::Arc::new(crate::nn::to_vec(&self.dense.w)));
         }
     }
@@ -437,6 +451,7 @@ mod tests {
         assert_eq!(p.output_size(ModelKind::Kita), (26, 362));
     }
 
+    #[cfg(not(feature = "cuda"))]
     #[test]
     fn prepared_inference_gives_the_same_probabilities_until_training() {
         let dev = Dev::default();
