@@ -28,16 +28,10 @@ impl OpenEpisode {
         } else {
             Phase::Train
         };
-        let steps = match browse::episode_steps(dir, phase, row.episode_id) {
-            Ok(l) => {
-                problems.extend(l.problems.iter().map(|e| e.to_string()));
-                l.rows
-            }
-            Err(e) => {
-                problems.push(e.to_string());
-                Vec::new()
-            }
-        };
+        let steps = crate::runs::read_or_note(
+            browse::episode_steps(dir, phase, row.episode_id),
+            &mut problems,
+        );
         if steps.is_empty() && problems.is_empty() {
             problems.push(format!(
                 "episode {} ({}) has no logged steps",

@@ -87,16 +87,8 @@ impl OpenGame {
     /// Loads game `game.game_id` of the run at `dir` and replays it.
     pub fn load(dir: &Path, game: &GameRow, kyoku: Vec<KyokuRow>) -> OpenGame {
         let mut problems = Vec::new();
-        let decisions = match browse::decisions(dir, game.game_id) {
-            Ok(l) => {
-                problems.extend(l.problems.iter().map(|e| e.to_string()));
-                l.rows
-            }
-            Err(e) => {
-                problems.push(e.to_string());
-                Vec::new()
-            }
-        };
+        let decisions =
+            crate::runs::read_or_note(browse::decisions(dir, game.game_id), &mut problems);
         let rules: Rules = serde_json::from_str(&game.rules).unwrap_or_else(|e| {
             problems.push(format!(
                 "game {}: rules column is not valid ({e}); replaying with Tenhou defaults",

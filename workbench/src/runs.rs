@@ -81,9 +81,9 @@ fn keep<T>(loaded: Loaded<T>, problems: &mut Vec<String>) -> Vec<T> {
     loaded.rows
 }
 
-/// The rows of a table that may be missing (a run still starting): an error becomes a
-/// message and no rows.
-fn read_or_note<T>(
+/// The rows of a read that may fail (a table missing from a run still starting, a
+/// foreign file): the error and any unreadable shards become messages.
+pub(crate) fn read_or_note<T>(
     loaded: meowlab::store::Result<Loaded<T>>,
     problems: &mut Vec<String>,
 ) -> Vec<T> {
