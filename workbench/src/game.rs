@@ -190,28 +190,14 @@ mod tests {
     #[test]
     fn every_event_maps_back_to_the_position_that_lists_it() {
         use meowlab::sanma::bots::{HeuristicAgent, RandomAgent};
-        use meowlab::sanma::{play_game_with, Action, Agent, IllegalAction};
+        use meowlab::sanma::{play_game, Agent};
         let mut agents: Vec<Box<dyn Agent>> = vec![
             Box::new(HeuristicAgent),
             Box::new(RandomAgent::new(1)),
             Box::new(HeuristicAgent),
         ];
-        let mut logged = Vec::new();
-        play_game_with(Rules::default(), 4, &mut agents, |_, seat, a, _| {
-            logged.push(LoggedDecision {
-                seat,
-                action: a.index(),
-                tsumogiri: matches!(
-                    a,
-                    Action::Discard {
-                        tsumogiri: true,
-                        ..
-                    }
-                ),
-            });
-            Ok::<_, IllegalAction>(())
-        })
-        .unwrap();
+        let played = play_game(Rules::default(), 4, &mut agents).unwrap();
+        let logged: Vec<LoggedDecision> = played.history().iter().map(|&d| d.into()).collect();
         let names = ["a".to_string(), "b".into(), "c".into()];
         let replay = replay_decisions(Rules::default(), 4, names, &logged);
         let game = OpenGame {

@@ -122,6 +122,23 @@ pub struct LoggedDecision {
     pub tsumogiri: bool,
 }
 
+impl From<(Seat, Action)> for LoggedDecision {
+    /// A decision of [`Game::history`], as a log records it.
+    fn from((seat, action): (Seat, Action)) -> Self {
+        LoggedDecision {
+            seat,
+            action: action.index(),
+            tsumogiri: matches!(
+                action,
+                Action::Discard {
+                    tsumogiri: true,
+                    ..
+                }
+            ),
+        }
+    }
+}
+
 /// One decision of a replayed game.
 #[derive(Clone, Debug)]
 pub struct ReplayedDecision {
@@ -215,8 +232,7 @@ pub fn replay_decisions(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::IllegalAction;
-    use crate::bots::{play_game_with, Agent, HeuristicAgent, RandomAgent};
+    use crate::bots::{play_game, Agent, HeuristicAgent, RandomAgent};
 
     fn logged_game() -> (Game, Vec<LoggedDecision>) {
         let mut agents: Vec<Box<dyn Agent>> = vec![
@@ -224,22 +240,8 @@ mod tests {
             Box::new(RandomAgent::new(5)),
             Box::new(HeuristicAgent),
         ];
-        let mut log = Vec::new();
-        let game = play_game_with(Rules::default(), 11, &mut agents, |_, seat, a, _| {
-            log.push(LoggedDecision {
-                seat,
-                action: a.index(),
-                tsumogiri: matches!(
-                    a,
-                    Action::Discard {
-                        tsumogiri: true,
-                        ..
-                    }
-                ),
-            });
-            Ok::<_, IllegalAction>(())
-        })
-        .unwrap();
+        let game = play_game(Rules::default(), 11, &mut agents).unwrap();
+        let log = game.history().iter().map(|&d| d.into()).collect();
         (game, log)
     }
 
