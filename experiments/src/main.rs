@@ -36,6 +36,9 @@ enum Command {
     TrainSl(commands::train_sl::Args),
     /// The Meowjong training samples of a logged run: counts per split and class balance.
     Dataset(commands::train_sl::DatasetArgs),
+    /// Figures for papers (SVG or PNG): learning curves, ranks, per-round outcomes, tile
+    /// planes, policies, Shapley values.
+    Plot(commands::plot::Args),
     /// Benchmarks that print figures (never timed assertions).
     #[command(subcommand)]
     Bench(commands::bench::Bench),
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args),
         Command::TrainSl(args) => commands::train_sl::run(args),
         Command::Dataset(args) => commands::train_sl::dataset(args),
+        Command::Plot(args) => commands::plot::run(args),
         Command::Bench(bench) => commands::bench::run(bench),
     };
     match result {

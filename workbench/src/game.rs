@@ -5,9 +5,8 @@
 use std::path::Path;
 
 use egui::Color32;
-use meowlab::sanma::board::{replay_decisions, GameReplay, LoggedDecision};
-use meowlab::sanma::Rules;
-use meowlab::store::browse::{self, DecisionRow, GameRow, KyokuRow};
+use meowlab::sanma::board::GameReplay;
+use meowlab::store::browse::{DecisionRow, GameRow, KyokuRow, LoggedGame};
 
 /// How bad a choice looks next to the logged policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -86,28 +85,12 @@ pub struct OpenGame {
 impl OpenGame {
     /// Loads game `game.game_id` of the run at `dir` and replays it.
     pub fn load(dir: &Path, game: &GameRow, kyoku: Vec<KyokuRow>) -> OpenGame {
-        let mut problems = Vec::new();
-        let decisions =
-            crate::runs::read_or_note(browse::decisions(dir, game.game_id), &mut problems);
-        let rules: Rules = serde_json::from_str(&game.rules).unwrap_or_else(|e| {
-            problems.push(format!(
-                "game {}: rules column is not valid ({e}); replaying with Tenhou defaults",
-                game.game_id
-            ));
-            Rules::default()
-        });
-        let logged: Vec<LoggedDecision> = decisions
-            .iter()
-            .map(|d| LoggedDecision {
-                seat: d.seat,
-                action: d.action,
-                tsumogiri: d.tsumogiri,
-            })
-            .collect();
-        let replay = replay_decisions(rules, game.seed, game.agents.clone(), &logged);
-        if let Some(e) = &replay.error {
-            problems.push(format!("game {}: replay stopped: {e}", game.game_id));
-        }
+        let LoggedGame {
+            decisions,
+            replay,
+            problems,
+            ..
+        } = LoggedGame::load(dir, game);
         let gaps = decisions.iter().map(gap).collect();
         OpenGame {
             game: game.clone(),
@@ -189,8 +172,9 @@ mod tests {
 
     #[test]
     fn every_event_maps_back_to_the_position_that_lists_it() {
+        use meowlab::sanma::board::{replay_decisions, LoggedDecision};
         use meowlab::sanma::bots::{HeuristicAgent, RandomAgent};
-        use meowlab::sanma::{play_game, Agent};
+        use meowlab::sanma::{play_game, Agent, Rules};
         let mut agents: Vec<Box<dyn Agent>> = vec![
             Box::new(HeuristicAgent),
             Box::new(RandomAgent::new(1)),

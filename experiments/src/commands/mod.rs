@@ -4,6 +4,7 @@ pub mod bench;
 pub mod bench_sl;
 pub mod demo;
 pub mod play;
+pub mod plot;
 pub mod run;
 pub mod sample;
 pub mod score;

@@ -16,6 +16,8 @@ pub use meowlab_control as control;
 pub use meowlab_hand as hand;
 /// Networks and learning algorithms over dfdx (crate `meowlab-learn`).
 pub use meowlab_learn as learn;
+/// Figures for papers and notebook display (crate `meowlab-plot`).
+pub use meowlab_plot as plot;
 /// The Sanma game engine, events and bots (crate `meowlab-sanma`).
 pub use meowlab_sanma as sanma;
 /// The Parquet trajectory store (crate `meowlab-store`).

@@ -81,6 +81,34 @@ impl Action {
     }
 }
 
+/// A readable name of an action index (see [`Action::index`]): "discard 0p", "riichi 9s",
+/// "ankan E", "pon (red five)", "pass"; `None` outside the action space. For plots and
+/// tables of logged policies, where only indices are stored.
+pub fn index_name(index: u16) -> Option<String> {
+    let tile = |raw: u16| match raw {
+        0..=33 => Tile::from_index(raw as usize),
+        34 => Tile::red_five(meowlab_hand::Suit::Man),
+        35 => Tile::red_five(meowlab_hand::Suit::Pin),
+        36 => Tile::red_five(meowlab_hand::Suit::Sou),
+        _ => None,
+    };
+    Some(match index {
+        0..=36 => format!("discard {}", tile(index)?),
+        37..=73 => format!("riichi {}", tile(index - 37)?),
+        74 => "tsumo".into(),
+        75 => "ron".into(),
+        76 => "kita".into(),
+        77..=110 => format!("ankan {}", tile(index - 77)?),
+        111..=144 => format!("kakan {}", tile(index - 111)?),
+        145 => "pon".into(),
+        146 => "pon (red five)".into(),
+        147 => "daiminkan".into(),
+        148 => "kyuushu".into(),
+        149 => "pass".into(),
+        _ => return None,
+    })
+}
+
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -128,3 +156,30 @@ impl fmt::Display for IllegalAction {
 }
 
 impl std::error::Error for IllegalAction {}
+
+#[cfg(test)]
+mod index_name_tests {
+    use super::*;
+
+    #[test]
+    fn every_index_is_named_like_its_action() {
+        let five_pin = Tile::red_five(meowlab_hand::Suit::Pin).unwrap();
+        let discard = Action::Discard {
+            tile: five_pin,
+            tsumogiri: false,
+        };
+        assert_eq!(index_name(discard.index()).unwrap(), discard.to_string());
+        let riichi = Action::Riichi {
+            tile: Tile::NORTH,
+            tsumogiri: true,
+        };
+        assert_eq!(index_name(riichi.index()).unwrap(), riichi.to_string());
+        assert_eq!(
+            index_name(Action::Ankan { tile: Tile::EAST }.index()).unwrap(),
+            "ankan 1z"
+        );
+        assert_eq!(index_name(Action::Pass.index()).unwrap(), "pass");
+        assert!((0..ACTION_SPACE as u16).all(|i| index_name(i).is_some()));
+        assert_eq!(index_name(ACTION_SPACE as u16), None);
+    }
+}

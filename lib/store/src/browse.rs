@@ -334,6 +334,82 @@ pub fn decisions(run: &Path, game_id: u64) -> Result<Loaded<DecisionRow>> {
     Ok(loaded)
 }
 
+/// One logged game read back and replayed: its row, its decisions and the boards
+/// replayed from them (seed, rules and the decisions' action indices), so readers can
+/// show the table at every decision without engine code of their own.
+#[derive(Clone, Debug)]
+pub struct LoggedGame {
+    /// The `games` row.
+    pub game: GameRow,
+    /// Its decisions, in order.
+    pub decisions: Vec<DecisionRow>,
+    /// One board per decision that replayed (all of them unless the log is broken).
+    pub replay: meowlab_sanma::board::GameReplay,
+    /// What went wrong while reading or replaying (each names the file or decision).
+    pub problems: Vec<String>,
+}
+
+impl LoggedGame {
+    /// Reads and replays `game` of the run at `run`. Lenient like the rest of this
+    /// module: unreadable shards, invalid rules (replayed with Tenhou defaults) and a
+    /// decision that does not fit (the replay stops there) become `problems`.
+    pub fn load(run: &Path, game: &GameRow) -> LoggedGame {
+        use meowlab_sanma::board::{replay_decisions, LoggedDecision};
+        let mut problems = Vec::new();
+        let decisions = match decisions(run, game.game_id) {
+            Ok(l) => {
+                problems.extend(l.problems.iter().map(|e| e.to_string()));
+                l.rows
+            }
+            Err(e) => {
+                problems.push(e.to_string());
+                Vec::new()
+            }
+        };
+        let rules = serde_json::from_str(&game.rules).unwrap_or_else(|e| {
+            problems.push(format!(
+                "game {}: rules column is not valid ({e}); replaying with Tenhou defaults",
+                game.game_id
+            ));
+            meowlab_sanma::Rules::default()
+        });
+        let logged: Vec<LoggedDecision> = decisions
+            .iter()
+            .map(|d| LoggedDecision {
+                seat: d.seat,
+                action: d.action,
+                tsumogiri: d.tsumogiri,
+            })
+            .collect();
+        let replay = replay_decisions(rules, game.seed, game.agents.clone(), &logged);
+        if let Some(e) = &replay.error {
+            problems.push(format!("game {}: replay stopped: {e}", game.game_id));
+        }
+        LoggedGame {
+            game: game.clone(),
+            decisions,
+            replay,
+            problems,
+        }
+    }
+
+    /// Game `game_id` of the run at `run` (an error names the run when it has no such
+    /// game).
+    pub fn find(run: &Path, game_id: u64) -> Result<LoggedGame> {
+        let games = games(run)?;
+        match games.rows.iter().find(|g| g.game_id == game_id) {
+            Some(g) => Ok(LoggedGame::load(run, g)),
+            None => Err(StoreError::NoRow {
+                path: run.join("games"),
+                reason: format!(
+                    "no game {game_id} (the run has {} finished games)",
+                    games.rows.len()
+                ),
+            }),
+        }
+    }
+}
+
 /// The `episodes` table of a control run, in the order they finished.
 pub fn episodes(run: &Path) -> Result<Loaded<EpisodeRow>> {
     let mut loaded = load(

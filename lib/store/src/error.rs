@@ -54,6 +54,13 @@ pub enum StoreError {
         /// The table asked for.
         table: String,
     },
+    /// The table has no such row (e.g. a game id the run never logged).
+    NoRow {
+        /// The table folder.
+        path: PathBuf,
+        /// What was asked for and what there is.
+        reason: String,
+    },
 }
 
 impl StoreError {
@@ -73,7 +80,8 @@ impl StoreError {
             | StoreError::Corrupt { path, .. }
             | StoreError::SchemaMismatch { path, .. }
             | StoreError::Write { path, .. }
-            | StoreError::NoTable { path, .. } => path,
+            | StoreError::NoTable { path, .. }
+            | StoreError::NoRow { path, .. } => path,
         }
     }
 }
@@ -102,6 +110,7 @@ impl fmt::Display for StoreError {
             StoreError::NoTable { path, table } => {
                 write!(f, "{}: the run has no table {table:?}", path.display())
             }
+            StoreError::NoRow { path, reason } => write!(f, "{}: {reason}", path.display()),
         }
     }
 }

@@ -1,0 +1,310 @@
+//! Bar charts of one decision: the policy over actions, and Shapley values (sorted bars
+//! with standard errors, or a waterfall from v(∅) to v(F)).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::curves::short_number;
+use crate::error::PlotError;
+use crate::style::{local, Scale, GRID, INK, PALETTE};
+
+/// Probabilities of a decision's actions, the chosen one highlighted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionBars {
+    /// Action names (e.g. "discard 5p", "pon").
+    pub labels: Vec<String>,
+    /// Their probabilities.
+    pub probs: Vec<f64>,
+    /// The action taken.
+    pub chosen: Option<usize>,
+}
+
+impl ActionBars {
+    /// Bars for `labels` with `probs` (same length).
+    pub fn new(labels: Vec<String>, probs: Vec<f64>) -> ActionBars {
+        ActionBars {
+            labels,
+            probs,
+            chosen: None,
+        }
+    }
+
+    /// Highlights action `i`.
+    pub fn chosen(mut self, i: usize) -> ActionBars {
+        self.chosen = Some(i);
+        self
+    }
+
+    pub(crate) fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        s: &Scale,
+    ) -> Result<(), PlotError> {
+        let n = self.labels.len();
+        if n == 0 {
+            return Err(PlotError::Empty("no actions".into()));
+        }
+        if self.probs.len() != n || self.probs.iter().any(|p| !p.is_finite() || *p < 0.0) {
+            return Err(PlotError::Invalid(format!(
+                "{} labels but {} probabilities (each finite and ≥ 0)",
+                n,
+                self.probs.len()
+            )));
+        }
+        if let Some(c) = self.chosen.filter(|&c| c >= n) {
+            return Err(PlotError::Invalid(format!("chosen action {c} of {n}")));
+        }
+        let top = (self.probs.iter().fold(0.0f64, |m, &p| m.max(p)) * 1.15).clamp(0.05, 1.0);
+        let longest = self
+            .labels
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(1);
+        let rotate = n > 8 || longest * n > 60;
+        // rotated labels need room for the longest (about 0.6 em per character)
+        let label_pt = if rotate {
+            6.0 + 0.6 * (s.font_pt - 1.0) * longest as f64
+        } else {
+            14.0
+        };
+        let mut chart = ChartBuilder::on(area)
+            .margin(s.u(5.0))
+            .x_label_area_size(s.u(label_pt))
+            .y_label_area_size(s.u(28.0))
+            .build_cartesian_2d(0.0..n as f64, 0.0..top)
+            .map_err(PlotError::draw)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(GRID.stroke_width(s.u(0.4) as u32))
+            .axis_style(INK.stroke_width(s.u(0.6) as u32))
+            .x_labels(0)
+            .y_labels(5)
+            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+            .label_style(s.text(-1.0, INK))
+            .axis_desc_style(s.text(0.0, INK))
+            .y_desc("probability")
+            .draw()
+            .map_err(PlotError::draw)?;
+        for (i, (label, &p)) in self.labels.iter().zip(&self.probs).enumerate() {
+            let chosen = self.chosen == Some(i);
+            let color = if chosen { PALETTE[5] } else { PALETTE[0] };
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(i as f64 + 0.15, 0.0), (i as f64 + 0.85, p)],
+                    color.filled(),
+                )))
+                .map_err(PlotError::draw)?;
+            let at = local(area, chart.backend_coord(&(i as f64 + 0.5, 0.0)));
+            let mut style = s.text(-1.0, INK);
+            style = if rotate {
+                style
+                    .transform(FontTransform::Rotate270)
+                    .pos(Pos::new(HPos::Right, VPos::Center))
+            } else {
+                style.pos(Pos::new(HPos::Center, VPos::Top))
+            };
+            let text = if chosen {
+                format!("{label}*")
+            } else {
+                label.clone()
+            };
+            area.draw(&Text::new(text, (at.0, at.1 + s.u(3.0)), style))
+                .map_err(PlotError::draw)?;
+        }
+        Ok(())
+    }
+}
+
+/// How Shapley values are drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShapleyStyle {
+    /// Horizontal bars sorted by |φ|, with ±1 standard error when known.
+    Bars,
+    /// From v(∅) through each φ (largest |φ| first) to v(F).
+    Waterfall,
+}
+
+/// Shapley values of named players (features or feature blocks).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShapleyChart {
+    /// Player names.
+    pub players: Vec<String>,
+    /// φ per player.
+    pub values: Vec<f64>,
+    /// Standard error per player (sampled estimates).
+    pub stderr: Option<Vec<f64>>,
+    /// v(∅), the value with no player present (the waterfall's start).
+    pub base: f64,
+    /// Bars or waterfall.
+    pub style: ShapleyStyle,
+    /// Show the `top` largest |φ| and pool the rest as "N others" (0 = all).
+    pub top: usize,
+    /// What was explained and how (e.g. "policy p(5p), on-manifold"); the x-axis label.
+    pub what: String,
+}
+
+impl ShapleyChart {
+    /// Bars of `values` for `players`, v(∅) = 0.
+    pub fn new(players: Vec<String>, values: Vec<f64>) -> ShapleyChart {
+        ShapleyChart {
+            players,
+            values,
+            stderr: None,
+            base: 0.0,
+            style: ShapleyStyle::Bars,
+            top: 12,
+            what: "Shapley value".into(),
+        }
+    }
+
+    /// The rows to draw: (name, φ, stderr), sorted by |φ|, the tail pooled.
+    fn rows(&self) -> Vec<(String, f64, Option<f64>)> {
+        let mut idx: Vec<usize> = (0..self.values.len()).collect();
+        idx.sort_by(|&a, &b| self.values[b].abs().total_cmp(&self.values[a].abs()));
+        let se = |i: usize| self.stderr.as_ref().map(|s| s[i]);
+        let keep = if self.top == 0 || self.top >= idx.len() {
+            idx.len()
+        } else {
+            self.top
+        };
+        let mut rows: Vec<_> = idx[..keep]
+            .iter()
+            .map(|&i| (self.players[i].clone(), self.values[i], se(i)))
+            .collect();
+        if keep < idx.len() {
+            let rest = &idx[keep..];
+            let sum: f64 = rest.iter().map(|&i| self.values[i]).sum();
+            // independent errors add in quadrature
+            let err = self
+                .stderr
+                .as_ref()
+                .map(|s| rest.iter().map(|&i| s[i] * s[i]).sum::<f64>().sqrt());
+            rows.push((format!("{} others", rest.len()), sum, err));
+        }
+        rows
+    }
+
+    pub(crate) fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        s: &Scale,
+    ) -> Result<(), PlotError> {
+        let n = self.players.len();
+        if n == 0 {
+            return Err(PlotError::Empty("no players".into()));
+        }
+        let bad_len = self.values.len() != n
+            || self.stderr.as_ref().is_some_and(|e| e.len() != n)
+            || self.values.iter().any(|v| !v.is_finite())
+            || !self.base.is_finite();
+        if bad_len {
+            return Err(PlotError::Invalid(format!(
+                "{n} players but {} values (and standard errors, if given, one per player; all finite)",
+                self.values.len()
+            )));
+        }
+        let rows = self.rows();
+        let k = rows.len();
+        // the x range covers the bars (with errors) or every waterfall step
+        let start = match self.style {
+            ShapleyStyle::Bars => 0.0,
+            ShapleyStyle::Waterfall => self.base,
+        };
+        let (mut lo, mut hi) = (start, start);
+        let mut spans = Vec::with_capacity(k);
+        let mut at = self.base;
+        for (_, v, e) in &rows {
+            let (a, b) = match self.style {
+                ShapleyStyle::Bars => (0.0, *v),
+                ShapleyStyle::Waterfall => (at, at + v),
+            };
+            at += v;
+            let e = e.unwrap_or(0.0);
+            lo = lo.min(a.min(b) - e);
+            hi = hi.max(a.max(b) + e);
+            spans.push((a, b));
+        }
+        let pad = ((hi - lo) * 0.08).max(1e-9);
+        let plot = match self.style {
+            ShapleyStyle::Bars => area.clone(),
+            ShapleyStyle::Waterfall => {
+                let (top, rest) = area.split_vertically(s.u(11.0));
+                let text = format!(
+                    "v(∅) = {}  →  v(F) = {}",
+                    short_number(self.base),
+                    short_number(at)
+                );
+                let style = s.text(-1.0, INK).pos(Pos::new(HPos::Right, VPos::Center));
+                let (w, h) = top.dim_in_pixel();
+                top.draw(&Text::new(text, (w as i32 - s.u(6.0), h as i32 / 2), style))
+                    .map_err(PlotError::draw)?;
+                rest
+            }
+        };
+        let area = &plot;
+        let mut chart = ChartBuilder::on(area)
+            .margin(s.u(5.0))
+            .x_label_area_size(s.u(22.0))
+            .y_label_area_size(s.u(78.0))
+            .build_cartesian_2d((lo - pad)..(hi + pad), 0.0..k as f64)
+            .map_err(PlotError::draw)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(GRID.stroke_width(s.u(0.4) as u32))
+            .axis_style(INK.stroke_width(s.u(0.6) as u32))
+            .x_labels(5)
+            .y_labels(0)
+            .x_label_formatter(&|v| short_number(*v))
+            .label_style(s.text(-1.0, INK))
+            .axis_desc_style(s.text(0.0, INK))
+            .x_desc(self.what.as_str())
+            .draw()
+            .map_err(PlotError::draw)?;
+        let zero = if self.style == ShapleyStyle::Waterfall {
+            self.base
+        } else {
+            0.0
+        };
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(zero, 0.0), (zero, k as f64)],
+                INK.stroke_width(s.u(0.5) as u32),
+            )))
+            .map_err(PlotError::draw)?;
+        for (r, ((name, v, e), (a, b))) in rows.iter().zip(&spans).enumerate() {
+            let y = (k - 1 - r) as f64;
+            let color = if *v >= 0.0 { PALETTE[5] } else { PALETTE[0] };
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(a.min(*b), y + 0.18), (a.max(*b), y + 0.82)],
+                    color.filled(),
+                )))
+                .map_err(PlotError::draw)?;
+            if let Some(e) = e.filter(|e| *e > 0.0) {
+                let stroke = INK.stroke_width(s.u(0.6) as u32);
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(b - e, y + 0.5), (b + e, y + 0.5)],
+                        stroke,
+                    )))
+                    .map_err(PlotError::draw)?;
+            }
+            let left = local(area, chart.backend_coord(&(lo - pad, y + 0.5)));
+            let style = s.text(-1.0, INK).pos(Pos::new(HPos::Right, VPos::Center));
+            let label = format!(
+                "{name}  {}{}",
+                if *v >= 0.0 { "+" } else { "" },
+                short_number(*v)
+            );
+            area.draw(&Text::new(label, (left.0 - s.u(3.0), left.1), style))
+                .map_err(PlotError::draw)?;
+        }
+        Ok(())
+    }
+}
