@@ -95,6 +95,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let eval_games = args.eval_games.to_string();
     let eval_seed = (args.seed + 1_000_000).to_string();
     let seats = format!("model:{},heuristic,heuristic", models.display());
+    // the models were just retrained, so their games are played afresh
+    let eval_id = format!("demo-eval-seed{eval_seed}");
+    let eval_run = args.runs_dir.join(&eval_id);
+    if eval_run.exists() {
+        std::fs::remove_dir_all(&eval_run)
+            .with_context(|| format!("cannot replace {}", eval_run.display()))?;
+    }
     step(&s(&[
         "play",
         "--games",
@@ -106,10 +113,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "--log",
         "--runs-dir",
         &runs,
+        "--run-id",
+        &eval_id,
+    ]))?;
+    let eval_dir = eval_run.display().to_string();
+    let figures = args.runs_dir.join("demo-figures");
+    let fig = |name: &str| figures.join(name).display().to_string();
+    step(&s(&[
+        "plot",
+        "ranks",
+        &eval_dir,
+        "-o",
+        &fig("ranks.png"),
+        "--title",
+        "Model agent vs two heuristic bots",
+    ]))?;
+    step(&s(&[
+        "plot",
+        "outcomes",
+        &eval_dir,
+        "-o",
+        &fig("outcomes.svg"),
     ]))?;
     println!(
-        "\nDone: teacher games and models in {run_dir}, the model agent's games in {runs}/play-model-heuristic-heuristic-seed{eval_seed}*.\n\
-         The full recipe (2,000 games, more samples) and its results: experiments/RESULTS.md."
+        "\nDone: teacher games and models in {run_dir}, the model agent's games in {eval_dir}, figures in {}.\n\
+         The full recipe (2,000 games, more samples) and its results: experiments/RESULTS.md.",
+        figures.display()
     );
     Ok(ExitCode::SUCCESS)
 }

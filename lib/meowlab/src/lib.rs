@@ -14,7 +14,9 @@
 pub use meowlab_control as control;
 /// Tiles, shanten, waits and scoring (crate `meowlab-hand`).
 pub use meowlab_hand as hand;
-/// Networks and learning algorithms over dfdx (crate `meowlab-learn`).
+/// Networks and learning algorithms over dfdx (crate `meowlab-learn`; feature `learn`,
+/// on by default).
+#[cfg(feature = "learn")]
 pub use meowlab_learn as learn;
 /// Figures for papers and notebook display (crate `meowlab-plot`).
 pub use meowlab_plot as plot;

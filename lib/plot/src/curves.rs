@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use meowlab_store::browse::StepRow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -58,6 +59,8 @@ pub struct Curves {
     pub x_label: String,
     /// Smoothing weight in [0, 1): 0 = raw, 0.9 = heavy (applied per seed).
     pub smoothing: f64,
+    /// Whether legend labels say how many seeds each curve has.
+    pub seed_counts: bool,
 }
 
 /// Two-sided 95% quantile of Student's t with `df` degrees of freedom.
@@ -239,8 +242,59 @@ impl Curves {
             metric: metric.to_string(),
             x_label: "environment steps".into(),
             smoothing: 0.0,
+            seed_counts: true,
         };
         Ok((curves, problems))
+    }
+
+    /// Plain lines (no seeds, no band): one per `(label, xs, ys)`, e.g. the observation
+    /// dimensions of one episode over its steps.
+    pub fn lines(x_label: &str, y_label: &str, lines: Vec<(String, Vec<f64>, Vec<f64>)>) -> Curves {
+        Curves {
+            groups: lines
+                .into_iter()
+                .map(|(label, steps, values)| CurveGroup {
+                    seeds: vec![SeedSeries {
+                        label: label.clone(),
+                        steps,
+                        values,
+                    }],
+                    label,
+                })
+                .collect(),
+            metric: y_label.into(),
+            x_label: x_label.into(),
+            smoothing: 0.0,
+            seed_counts: false,
+        }
+    }
+
+    /// One control episode's observation over its steps, a line per dimension named by
+    /// `names` (e.g. `meowlab_control::observation_names`), `obs[i]` otherwise.
+    pub fn episode(steps: &[StepRow], names: &[&str]) -> Result<Curves, PlotError> {
+        let dims = steps.first().map_or(0, |s| s.observation.len());
+        if dims == 0 {
+            return Err(PlotError::Empty("an episode without steps".into()));
+        }
+        if let Some(s) = steps.iter().find(|s| s.observation.len() != dims) {
+            return Err(PlotError::Invalid(format!(
+                "episode {} step {}: {} observation values, the first step has {dims}",
+                s.episode_id,
+                s.step,
+                s.observation.len()
+            )));
+        }
+        let xs: Vec<f64> = steps.iter().map(|s| s.step as f64).collect();
+        let lines = (0..dims)
+            .map(|d| {
+                let name = names
+                    .get(d)
+                    .map_or_else(|| format!("obs[{d}]"), |n| n.to_string());
+                let ys = steps.iter().map(|s| s.observation[d] as f64).collect();
+                (name, xs.clone(), ys)
+            })
+            .collect();
+        Ok(Curves::lines("step", "observation", lines))
     }
 
     /// With per-seed smoothing (weight in [0, 1)).
@@ -285,7 +339,10 @@ impl Curves {
         let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
         let labels: Vec<String> = aggs
             .iter()
-            .map(|(g, _)| format!("{} (n={})", g.label, g.seeds.len()))
+            .map(|(g, _)| match self.seed_counts {
+                true => format!("{} (n={})", g.label, g.seeds.len()),
+                false => g.label.clone(),
+            })
             .collect();
         let area = legend_rows(area, s, &labels)?;
         let mut chart = ChartBuilder::on(&area)

@@ -10,9 +10,10 @@ use meowlab_plot::{
     ShapleyChart, ShapleyStyle,
 };
 use meowlab_sanma::bots::{HeuristicAgent, RandomAgent};
-use meowlab_sanma::{play_game_with, Agent, Rules};
+use meowlab_sanma::{Agent, Rules};
+use meowlab_store::browse::StepRow;
 use meowlab_store::browse::{self, LoggedGame};
-use meowlab_store::{AgentOutput, MetricsLogger, Run, SanmaLogger, WriterOptions};
+use meowlab_store::{MetricsLogger, Run, SanmaLogger, WriterOptions};
 
 fn fresh_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("meowlab-plot-{}-{name}", std::process::id()));
@@ -31,17 +32,8 @@ fn sanma_run(root: &Path) -> PathBuf {
             Box::new(HeuristicAgent),
             Box::new(HeuristicAgent),
         ];
-        let game = play_game_with(
-            Rules::default(),
-            game_id,
-            &mut agents,
-            |game, seat, action, _| {
-                log.record_decision(game, seat, action, AgentOutput::default(), None);
-                Ok::<_, meowlab_sanma::IllegalAction>(())
-            },
-        )
-        .unwrap();
-        log.finish_game(&game, game_id).unwrap();
+        log.play_game(Rules::default(), game_id, game_id, &mut agents)
+            .unwrap();
     }
     log.close().unwrap();
     run.finish(true).unwrap();
@@ -104,6 +96,34 @@ fn learning_curves_group_seeds_by_experiment() {
     );
     let not_a_run = Curves::from_runs(&[root.join("nothing")], "x").unwrap_err();
     assert!(not_a_run.to_string().contains("nothing"), "{not_a_run}");
+}
+
+#[test]
+fn an_episode_is_one_line_per_observation_dimension() {
+    let step = |i: u32, obs: Vec<f32>| StepRow {
+        episode_id: 7,
+        step: i,
+        observation: obs,
+        action: vec![0.0],
+        reward: 1.0,
+        terminated: false,
+        truncated: false,
+        log_prob: None,
+        value: None,
+    };
+    let steps: Vec<StepRow> = (0..4)
+        .map(|i| step(i, vec![i as f32, -(i as f32)]))
+        .collect();
+    let c = Curves::episode(&steps, &["cart position"]).unwrap();
+    let labels: Vec<&str> = c.groups.iter().map(|g| g.label.as_str()).collect();
+    assert_eq!(labels, ["cart position", "obs[1]"]);
+    assert_eq!(c.groups[1].seeds[0].values, vec![0.0, -1.0, -2.0, -3.0]);
+    let svg = Figure::new(c).svg().unwrap();
+    assert!(svg.contains("cart position") && !svg.contains("(n=1)"));
+    let mut ragged = steps.clone();
+    ragged[2].observation.pop();
+    let e = Curves::episode(&ragged, &[]).unwrap_err().to_string();
+    assert!(e.contains("step 2"), "{e}");
 }
 
 #[test]

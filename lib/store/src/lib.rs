@@ -29,5 +29,5 @@ pub use control::ControlLogger;
 pub use error::{Result, StoreError};
 pub use metrics::MetricsLogger;
 pub use run::{Run, RunMeta, SCHEMA_VERSION};
-pub use sanma::{AgentOutput, SanmaLogger};
+pub use sanma::{AgentOutput, PlayError, SanmaLogger};
 pub use table::{TableReader, TableWriter, WriterOptions};

@@ -273,6 +273,52 @@ impl SanmaLogger {
         self.flush()
     }
 
+    /// Plays one game with `agents` (seed `seed`) and logs it as `game_id`: every
+    /// decision with the agent's policy, then the game — what `meowlab play --log` does
+    /// per game, for notebooks and scripts.
+    pub fn play_game(
+        &mut self,
+        rules: meowlab_sanma::Rules,
+        seed: u64,
+        game_id: u64,
+        agents: &mut [Box<dyn meowlab_sanma::Agent>],
+    ) -> std::result::Result<Game, PlayError> {
+        let game =
+            meowlab_sanma::play_game_with(rules, seed, agents, |game, seat, action, agent| {
+                let output = AgentOutput {
+                    policy: agent.last_policy(),
+                    value: None,
+                };
+                self.record_decision(game, seat, action, output, None);
+                Ok::<_, meowlab_sanma::IllegalAction>(())
+            })
+            .map_err(PlayError::Illegal)?;
+        self.finish_game(&game, game_id).map_err(PlayError::Store)?;
+        Ok(game)
+    }
+}
+
+/// Why [`SanmaLogger::play_game`] stopped.
+#[derive(Debug)]
+pub enum PlayError {
+    /// An agent chose an illegal action (the game cannot go on).
+    Illegal(meowlab_sanma::IllegalAction),
+    /// Writing the game failed.
+    Store(crate::StoreError),
+}
+
+impl std::fmt::Display for PlayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlayError::Illegal(e) => write!(f, "illegal action: {e}"),
+            PlayError::Store(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for PlayError {}
+
+impl SanmaLogger {
     fn write_games(
         &mut self,
         game: &Game,

@@ -10,25 +10,9 @@ use crate::episode::OpenEpisode;
 
 /// Names of the observation dimensions of the envs we know.
 pub fn observation_names(env: Option<&str>, n: usize) -> Vec<String> {
-    let known: &[&str] = match env {
-        Some("CartPole-v1") => &[
-            "cart position",
-            "cart velocity",
-            "pole angle",
-            "pole angular velocity",
-        ],
-        Some("Pendulum-v1") => &["cos theta", "sin theta", "angular velocity"],
-        Some("MountainCarContinuous-v0") => &["position", "velocity"],
-        Some("Acrobot-v1") => &[
-            "cos theta1",
-            "sin theta1",
-            "cos theta2",
-            "sin theta2",
-            "theta1 velocity",
-            "theta2 velocity",
-        ],
-        _ => &[],
-    };
+    let known = env
+        .and_then(meowlab::control::observation_names)
+        .unwrap_or(&[]);
     (0..n)
         .map(|i| {
             known
