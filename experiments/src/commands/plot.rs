@@ -93,9 +93,10 @@ struct DecisionAt {
     /// The game id (default: the run's first game).
     #[arg(long)]
     game: Option<u64>,
-    /// The decision's position in the game (0 = first), among those with a tile plane.
-    #[arg(long, default_value_t = 0)]
-    decision: usize,
+    /// The decision's position in the game (0 = first); default: the first decision
+    /// that has what the figure shows (a tile plane, a logged policy).
+    #[arg(long)]
+    decision: Option<usize>,
 }
 
 /// Where the figure goes and how it looks.
@@ -167,7 +168,11 @@ fn games_of(run: &Path) -> Result<Vec<browse::GameRow>> {
     Ok(loaded.rows)
 }
 
-fn decision_of(at: &DecisionAt) -> Result<browse::DecisionRow> {
+fn decision_of(
+    at: &DecisionAt,
+    what: &str,
+    has: impl Fn(&browse::DecisionRow) -> bool,
+) -> Result<browse::DecisionRow> {
     let game = match at.game {
         Some(g) => g,
         None => games_of(&at.run)?
@@ -183,7 +188,16 @@ fn decision_of(at: &DecisionAt) -> Result<browse::DecisionRow> {
         bail!("{}: game {game} has no logged decisions", at.run.display());
     }
     let count = loaded.rows.len();
-    loaded.rows.into_iter().nth(at.decision).with_context(|| {
+    let index = match at.decision {
+        Some(i) => i,
+        None => loaded.rows.iter().position(has).with_context(|| {
+            format!(
+                "{}: no decision of game {game} has {what}",
+                at.run.display()
+            )
+        })?,
+    };
+    loaded.rows.into_iter().nth(index).with_context(|| {
         format!(
             "{}: game {game} has {count} decisions (--decision 0..{})",
             at.run.display(),
@@ -234,13 +248,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             out.save(Figure::new(OutcomeBars::from_kyoku(&kyoku.rows, &games)?))
         }
         Kind::Planes { at, overlay, out } => {
-            let d = decision_of(&at)?;
+            let d = decision_of(&at, "a tile plane", |d| d.observation.is_some())?;
             let Some(obs) = &d.observation else {
                 bail!(
-                    "{}: game {} decision {} has no tile plane (a response decision?)",
+                    "{}: game {} step {} has no tile plane (logged without observations)",
                     at.run.display(),
                     d.game_id,
-                    at.decision
+                    d.step
                 );
             };
             let mut chart = PlaneHeatmap::from_packed(obs)?;
@@ -257,13 +271,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
             out.save(Figure::new(chart))
         }
         Kind::Policy { at, out } => {
-            let d = decision_of(&at)?;
+            let d = decision_of(&at, "a logged policy over 2+ actions", |d| {
+                d.policy.is_some() && d.legal.len() > 1
+            })?;
             let Some(policy) = &d.policy else {
                 bail!(
-                    "{}: game {} decision {} has no logged policy (the agent logged none)",
+                    "{}: game {} step {} has no logged policy (seat {}'s agent logged none)",
                     at.run.display(),
                     d.game_id,
-                    at.decision
+                    d.step,
+                    d.seat
                 );
             };
             let mut labels = Vec::new();

@@ -326,6 +326,30 @@ fn continuous<'a>(
     }
 }
 
+/// Names of the observation dimensions of env `id` (gymnasium's documentation order);
+/// `None` for an env this crate does not know.
+pub fn observation_names(id: &str) -> Option<&'static [&'static str]> {
+    Some(match id {
+        "CartPole-v1" => &[
+            "cart position",
+            "cart velocity",
+            "pole angle",
+            "pole angular velocity",
+        ],
+        "Pendulum-v1" => &["cos theta", "sin theta", "angular velocity"],
+        "MountainCarContinuous-v0" => &["position", "velocity"],
+        "Acrobot-v1" => &[
+            "cos theta1",
+            "sin theta1",
+            "cos theta2",
+            "sin theta2",
+            "theta1 velocity",
+            "theta2 velocity",
+        ],
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,28 +385,4 @@ mod tests {
         // where libm's pow is correctly rounded this is 0 and the test proves little
         eprintln!("pow(x, 2) != x * x for {libm_differs} of {n}");
     }
-}
-
-/// Names of the observation dimensions of env `id` (gymnasium's documentation order);
-/// `None` for an env this crate does not know.
-pub fn observation_names(id: &str) -> Option<&'static [&'static str]> {
-    Some(match id {
-        "CartPole-v1" => &[
-            "cart position",
-            "cart velocity",
-            "pole angle",
-            "pole angular velocity",
-        ],
-        "Pendulum-v1" => &["cos theta", "sin theta", "angular velocity"],
-        "MountainCarContinuous-v0" => &["position", "velocity"],
-        "Acrobot-v1" => &[
-            "cos theta1",
-            "sin theta1",
-            "cos theta2",
-            "sin theta2",
-            "theta1 velocity",
-            "theta2 velocity",
-        ],
-        _ => return None,
-    })
 }

@@ -168,7 +168,7 @@ impl OutcomeBars {
             .margin(s.u(4.0))
             .margin_right(s.u(10.0))
             .x_label_area_size(s.u(20.0))
-            .y_label_area_size(s.u(90.0))
+            .y_label_area_size(s.u(100.0))
             .build_cartesian_2d(0.0..100.0, 0.0..n as f64)
             .map_err(PlotError::draw)?;
         chart
