@@ -39,6 +39,9 @@ enum Command {
     /// Figures for papers (SVG or PNG): learning curves, ranks, per-round outcomes, tile
     /// planes, policies, Shapley values.
     Plot(commands::plot::Args),
+    /// Exact Shapley values of a set function given as a JSON table of its 2^n coalition
+    /// values; prints them as a JSON array.
+    Shapley(commands::shapley::Args),
     /// Benchmarks that print figures (never timed assertions).
     #[command(subcommand)]
     Bench(commands::bench::Bench),
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::TrainSl(args) => commands::train_sl::run(args),
         Command::Dataset(args) => commands::train_sl::dataset(args),
         Command::Plot(args) => commands::plot::run(args),
+        Command::Shapley(args) => commands::shapley::run(args),
         Command::Bench(bench) => commands::bench::run(bench),
     };
     match result {

@@ -9,4 +9,5 @@ pub mod run;
 pub mod sample;
 pub mod score;
 pub mod shanten;
+pub mod shapley;
 pub mod train_sl;

@@ -12,6 +12,8 @@
 
 /// Classic-control environments with gymnasium's dynamics (crate `meowlab-control`).
 pub use meowlab_control as control;
+/// Shapley-value explanations (crate `meowlab-explain`).
+pub use meowlab_explain as explain;
 /// Tiles, shanten, waits and scoring (crate `meowlab-hand`).
 pub use meowlab_hand as hand;
 /// Networks and learning algorithms over dfdx (crate `meowlab-learn`; feature `learn`,
