@@ -128,17 +128,19 @@ pub fn exact_vector(
 ) -> Result<Vec<Vec<f64>>, ShapleyError> {
     check_players(n, "exact", MAX_EXACT_PLAYERS)?;
     let rows: Vec<Vec<f64>> = (0..1u64 << n).map(&mut v).collect();
-    let mut phi = vec![vec![0.0; outputs]; n];
-    for k in 0..outputs {
-        let table: Vec<f64> = rows
-            .iter()
-            .map(|r| r.get(k).copied().unwrap_or(f64::NAN))
-            .collect();
-        for (i, p) in exact_from_table(&table)?.into_iter().enumerate() {
-            phi[i][k] = p;
-        }
-    }
-    Ok(phi)
+    // one exact computation per output, then transposed to player-major
+    let per_output = (0..outputs)
+        .map(|k| {
+            let table: Vec<f64> = rows
+                .iter()
+                .map(|r| r.get(k).copied().unwrap_or(f64::NAN))
+                .collect();
+            exact_from_table(&table)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((0..n)
+        .map(|i| per_output.iter().map(|phi| phi[i]).collect())
+        .collect())
 }
 
 /// A sampled estimate.
