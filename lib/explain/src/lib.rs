@@ -8,8 +8,12 @@
 //! explains values, policies and performance.
 #![deny(missing_docs)]
 
+pub mod characteristic;
 pub mod shapley;
 
+pub use characteristic::{
+    interventional, on_manifold_exact, on_manifold_kernel, Conditioning, Players,
+};
 pub use shapley::{
     exact, exact_from_table, exact_vector, sampled, Coalition, Estimate, ShapleyError,
 };

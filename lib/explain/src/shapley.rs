@@ -51,6 +51,17 @@ pub enum ShapleyError {
         /// The value.
         value: f64,
     },
+    /// A player names a feature that does not exist.
+    #[error("feature {index} of a player is out of range ({dims} features)")]
+    Feature {
+        /// The feature index.
+        index: usize,
+        /// Features there are.
+        dims: usize,
+    },
+    /// States, outputs or a background set do not fit together.
+    #[error("{0}")]
+    Shape(String),
     /// Sampling needs at least two antithetic pairs for a standard error.
     #[error("{0} antithetic pairs: at least 2 are needed for a standard error")]
     TooFewSamples(usize),
