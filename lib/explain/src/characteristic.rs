@@ -236,7 +236,7 @@ pub fn interventional(
 ) -> Result<Vec<f64>, ShapleyError> {
     let dims = x.len();
     players.check(dims)?;
-    if background.is_empty() || background.len() % dims != 0 {
+    if background.is_empty() || !background.len().is_multiple_of(dims) {
         return Err(ShapleyError::Shape(format!(
             "{} background values is not a whole number of {dims}-feature rows",
             background.len()
