@@ -119,16 +119,30 @@ pub fn on_manifold_exact(
     let dims = x.len();
     players.check(dims)?;
     check_states(dims, states, outputs)?;
-    let n = players.len();
-    let (mut sum, mut count) = (vec![0.0; 1 << n], vec![0.0; 1 << n]);
-    // each state counts towards the coalitions its agreement mask covers
-    for (s, &out) in states.chunks_exact(dims).zip(outputs) {
+    let masks = states.chunks_exact(dims).zip(outputs).map(|(s, &out)| {
         let mut agree: Coalition = 0;
         for (p, feats) in players.features.iter().enumerate() {
             if feats.iter().all(|&j| s[j] == x[j]) {
                 agree |= 1 << p;
             }
         }
+        (agree, out)
+    });
+    Ok(on_manifold_from_masks(players.len(), masks, fx))
+}
+
+/// On-manifold v(C) for every coalition from each logged state's *agreement mask* (the
+/// players on which it agrees with x) and output: v(C) is the mean output of the states
+/// whose mask contains C (`fx` where none does, and for C = F). Callers with their own
+/// fast comparison (e.g. bit-packed tile planes) use this directly; `n` ≤
+/// [`MAX_EXACT_PLAYERS`].
+pub fn on_manifold_from_masks(
+    n: usize,
+    masks: impl IntoIterator<Item = (Coalition, f64)>,
+    fx: f64,
+) -> Vec<f64> {
+    let (mut sum, mut count) = (vec![0.0; 1 << n], vec![0.0; 1 << n]);
+    for (agree, out) in masks {
         sum[agree as usize] += out;
         count[agree as usize] += 1.0;
     }
@@ -140,7 +154,7 @@ pub fn on_manifold_exact(
         .map(|(&s, &c)| if c > 0.0 { s / c } else { fx })
         .collect();
     v[full(n) as usize] = fx;
-    Ok(v)
+    v
 }
 
 fn check_states(dims: usize, states: &[f32], outputs: &[f64]) -> Result<(), ShapleyError> {

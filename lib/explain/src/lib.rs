@@ -9,10 +9,12 @@
 #![deny(missing_docs)]
 
 pub mod characteristic;
+pub mod sanma;
 pub mod shapley;
 
 pub use characteristic::{
-    interventional, on_manifold_exact, on_manifold_kernel, Conditioning, Players,
+    interventional, on_manifold_exact, on_manifold_from_masks, on_manifold_kernel, Conditioning,
+    Players,
 };
 pub use shapley::{
     exact, exact_from_table, exact_vector, sampled, Coalition, Estimate, ShapleyError,
