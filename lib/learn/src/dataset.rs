@@ -10,7 +10,9 @@
 
 use std::path::Path;
 
-use meowlab_store::arrow::{Array, FixedSizeBinaryArray, ListArray, UInt16Array, UInt64Array};
+use meowlab_store::arrow::{
+    Array, FixedSizeBinaryArray, ListArray, UInt16Array, UInt32Array, UInt64Array,
+};
 use meowlab_store::sanma::decisions_schema;
 use meowlab_store::{StoreError, TableReader};
 
@@ -97,6 +99,8 @@ pub struct Samples {
     pub labels: Vec<u8>,
     /// Game of each sample.
     pub games: Vec<u64>,
+    /// The decision's step in its game (`decisions.step`), to find it again.
+    pub steps: Vec<u32>,
 }
 
 impl Samples {
@@ -126,13 +130,15 @@ pub fn extract(run_dir: &Path, kind: ModelKind) -> Result<Samples, DatasetError>
         reason,
     };
     let mut out = Samples::default();
-    for batch in reader.read(Some(&["game_id", "legal", "action", "observation"]))? {
+    for batch in reader.read(Some(&["game_id", "legal", "action", "observation", "step"]))? {
         let col = |i: usize| batch.column(i).as_any();
         let games = col(0).downcast_ref::<UInt64Array>();
         let legal = col(1).downcast_ref::<ListArray>();
         let actions = col(2).downcast_ref::<UInt16Array>();
         let obs = col(3).downcast_ref::<FixedSizeBinaryArray>();
-        let (Some(games), Some(legal), Some(actions), Some(obs)) = (games, legal, actions, obs)
+        let steps = col(4).downcast_ref::<UInt32Array>();
+        let (Some(games), Some(legal), Some(actions), Some(obs), Some(steps)) =
+            (games, legal, actions, obs, steps)
         else {
             return Err(bad("decisions columns have unexpected types".into()));
         };
@@ -154,6 +160,7 @@ pub fn extract(run_dir: &Path, kind: ModelKind) -> Result<Samples, DatasetError>
             out.observations.push(obs.value(row).to_vec());
             out.labels.push(y);
             out.games.push(games.value(row));
+            out.steps.push(steps.value(row));
         }
     }
     Ok(out)

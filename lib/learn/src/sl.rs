@@ -620,6 +620,7 @@ mod tests {
                 samples.observations.push(bytes);
                 samples.labels.push(label as u8);
                 samples.games.push(game);
+                samples.steps.push(samples.steps.len() as u32);
             }
         }
         let preset = Preset {
@@ -691,6 +692,7 @@ mod tests {
             observations: samples.observations[..8].to_vec(),
             labels: samples.labels[..8].to_vec(),
             games: samples.games[..8].to_vec(),
+            steps: samples.steps[..8].to_vec(),
         };
         let err = fit(&Dev::default(), &few, &config, &mut |_| {}).unwrap_err();
         assert!(err.to_string().contains("pon model"), "{err}");

@@ -476,3 +476,57 @@ pub fn metrics(table_dir: &Path) -> Result<Loaded<MetricRow>> {
     loaded.rows.sort_by_key(|m| m.global_step);
     Ok(loaded)
 }
+
+/// The `explanations` table of a run, one [`crate::Explanation`] per explained decision or
+/// state (its per-player rows gathered back), in id order.
+pub fn explanations(run: &Path) -> Result<Loaded<crate::Explanation>> {
+    use crate::explanations::explanations_schema;
+    let rows = load(
+        &run.join("explanations"),
+        Some(explanations_schema()),
+        None,
+        |c, r| {
+            let text = |name: &str| -> Result<String> {
+                Ok(c.get::<StringArray>(name)?.value(r).to_string())
+            };
+            let game = c.get::<UInt64Array>("game_id")?;
+            let step = c.get::<UInt32Array>("step")?;
+            let episode = c.get::<UInt64Array>("episode_id")?;
+            let stderr = c.get::<Float64Array>("stderr")?;
+            Ok(crate::Explanation {
+                explanation_id: c.get::<UInt64Array>("explanation_id")?.value(r),
+                kind: text("kind")?,
+                target: text("target")?,
+                conditioning: text("conditioning")?,
+                method: text("method")?,
+                game_id: opt(game.is_valid(r), || game.value(r)),
+                step: opt(step.is_valid(r), || step.value(r)),
+                episode_id: opt(episode.is_valid(r), || episode.value(r)),
+                players: vec![text("player")?],
+                values: vec![c.get::<Float64Array>("value")?.value(r)],
+                stderr: opt(stderr.is_valid(r), || vec![stderr.value(r)]),
+                base: c.get::<Float64Array>("base")?.value(r),
+                full: c.get::<Float64Array>("full")?.value(r),
+            })
+        },
+    )?;
+    // one row per player → one explanation per id (rows of an id are written together)
+    let mut out: Vec<crate::Explanation> = Vec::new();
+    for row in rows.rows {
+        match out.last_mut() {
+            Some(e) if e.explanation_id == row.explanation_id => {
+                e.players.extend(row.players);
+                e.values.extend(row.values);
+                if let (Some(s), Some(more)) = (e.stderr.as_mut(), row.stderr) {
+                    s.extend(more);
+                }
+            }
+            _ => out.push(row),
+        }
+    }
+    out.sort_by_key(|e| e.explanation_id);
+    Ok(Loaded {
+        rows: out,
+        problems: rows.problems,
+    })
+}

@@ -14,6 +14,7 @@
 pub mod browse;
 pub mod control;
 pub mod error;
+pub mod explanations;
 pub mod metrics;
 pub mod run;
 pub mod sanma;
@@ -27,6 +28,7 @@ pub mod arrow {
 
 pub use control::ControlLogger;
 pub use error::{Result, StoreError};
+pub use explanations::{Explanation, ExplanationLogger};
 pub use metrics::MetricsLogger;
 pub use run::{Run, RunMeta, SCHEMA_VERSION};
 pub use sanma::{AgentOutput, PlayError, SanmaLogger};
