@@ -36,6 +36,9 @@ enum Command {
     TrainSl(commands::train_sl::Args),
     /// The Meowjong training samples of a logged run: counts per split and class balance.
     Dataset(commands::train_sl::DatasetArgs),
+    /// Shapley-value explanations of an agent's logged decisions (SVERL), written to the
+    /// run's `explanations` table.
+    Explain(commands::explain::Args),
     /// Figures for papers (SVG or PNG): learning curves, ranks, per-round outcomes, tile
     /// planes, policies, Shapley values.
     Plot(commands::plot::Args),
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args),
         Command::TrainSl(args) => commands::train_sl::run(args),
         Command::Dataset(args) => commands::train_sl::dataset(args),
+        Command::Explain(args) => commands::explain::run(args),
         Command::Plot(args) => commands::plot::run(args),
         Command::Shapley(args) => commands::shapley::run(args),
         Command::Bench(bench) => commands::bench::run(bench),

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bench_sl;
 pub mod demo;
+pub mod explain;
 pub mod play;
 pub mod plot;
 pub mod run;

@@ -131,12 +131,13 @@ pub fn extract(run_dir: &Path, kind: ModelKind) -> Result<Samples, DatasetError>
     };
     let mut out = Samples::default();
     for batch in reader.read(Some(&["game_id", "legal", "action", "observation", "step"]))? {
-        let col = |i: usize| batch.column(i).as_any();
-        let games = col(0).downcast_ref::<UInt64Array>();
-        let legal = col(1).downcast_ref::<ListArray>();
-        let actions = col(2).downcast_ref::<UInt16Array>();
-        let obs = col(3).downcast_ref::<FixedSizeBinaryArray>();
-        let steps = col(4).downcast_ref::<UInt32Array>();
+        // by name: a projection keeps the table's column order
+        let col = |name: &str| batch.column_by_name(name).map(|c| c.as_any());
+        let games = col("game_id").and_then(|c| c.downcast_ref::<UInt64Array>());
+        let legal = col("legal").and_then(|c| c.downcast_ref::<ListArray>());
+        let actions = col("action").and_then(|c| c.downcast_ref::<UInt16Array>());
+        let obs = col("observation").and_then(|c| c.downcast_ref::<FixedSizeBinaryArray>());
+        let steps = col("step").and_then(|c| c.downcast_ref::<UInt32Array>());
         let (Some(games), Some(legal), Some(actions), Some(obs), Some(steps)) =
             (games, legal, actions, obs, steps)
         else {
