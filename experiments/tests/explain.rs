@@ -1,0 +1,135 @@
+//! `meowlab explain` on a logged run with a freshly trained discard model: every
+//! explanation has the 20 block players, satisfies efficiency (Σφ = v(F) − v(∅)), points
+//! at a logged decision, and a second call appends new ids; bad requests are errors.
+
+use std::path::Path;
+use std::process::Command;
+
+use meowlab::store::browse;
+
+fn meowlab(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_meowlab"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str], dir: &Path) -> String {
+    let out = meowlab(args, dir);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn explanations_of_discard_decisions_are_efficient_and_point_at_logged_decisions() {
+    let dir = std::env::temp_dir().join(format!("meowlab-explain-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    ok(
+        &[
+            "play",
+            "--games",
+            "30",
+            "--seats",
+            "heuristic,heuristic,heuristic",
+            "--log",
+            "--quiet",
+            "--runs-dir",
+            "runs",
+            "--run-id",
+            "t",
+        ],
+        &dir,
+    );
+    ok(
+        &[
+            "train-sl",
+            "--run",
+            "runs/t",
+            "--model",
+            "discard",
+            "--epochs",
+            "1",
+            "--max-train-samples",
+            "300",
+            "--max-val-samples",
+            "100",
+            "--quiet",
+        ],
+        &dir,
+    );
+    let args = [
+        "explain",
+        "--run",
+        "runs/t",
+        "--agent",
+        "runs/t/models/discard-small",
+        "--states",
+        "4",
+        "--background",
+        "500",
+        "--quiet",
+    ];
+    let printed = ok(&args, &dir);
+    assert!(
+        printed.contains("explained 4 discard decisions"),
+        "{printed}"
+    );
+    ok(&args, &dir); // appends
+
+    let run = dir.join("runs/t");
+    let loaded = browse::explanations(&run).unwrap();
+    assert!(loaded.problems.is_empty());
+    let ids: Vec<u64> = loaded.rows.iter().map(|e| e.explanation_id).collect();
+    assert_eq!(ids, (0..8).collect::<Vec<_>>());
+    for e in &loaded.rows {
+        assert_eq!(e.players.len(), 20);
+        assert!(e.players.contains(&"own_hand".to_string()));
+        let sum: f64 = e.values.iter().sum();
+        assert!(
+            (sum - (e.full - e.base)).abs() < 1e-9,
+            "efficiency: {sum} vs {}",
+            e.full - e.base
+        );
+        assert!((0.0..=1.0).contains(&e.full) && e.target.starts_with("p("));
+        assert_eq!(e.conditioning, "on-manifold (exact matching)");
+        let decisions = browse::decisions(&run, e.game_id.unwrap()).unwrap().rows;
+        let d = decisions
+            .iter()
+            .find(|d| d.step == e.step.unwrap())
+            .expect("a logged decision");
+        assert!(d.observation.is_some() && d.legal.iter().any(|&a| a < 74));
+    }
+
+    let out = meowlab(
+        &[
+            "explain",
+            "--run",
+            "runs/t",
+            "--agent",
+            "runs/t/models/discard-small",
+            "--kind",
+            "value",
+        ],
+        &dir,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--kind policy"));
+    let out = meowlab(
+        &[
+            "explain",
+            "--run",
+            "runs/t",
+            "--agent",
+            "runs/t/models/nothing",
+        ],
+        &dir,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("models/nothing"));
+}
