@@ -6,7 +6,8 @@ use std::path::Path;
 
 use egui::Color32;
 use meowlab::sanma::board::GameReplay;
-use meowlab::store::browse::{DecisionRow, GameRow, KyokuRow, LoggedGame};
+use meowlab::store::browse::{self, DecisionRow, GameRow, KyokuRow, LoggedGame};
+use meowlab::store::Explanation;
 
 /// How bad a choice looks next to the logged policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -80,6 +81,8 @@ pub struct OpenGame {
     pub gaps: Vec<Option<f32>>,
     /// Anything that went wrong while loading or replaying.
     pub problems: Vec<String>,
+    /// Shapley explanations of this game's decisions (from the run's `explanations`).
+    pub explanations: Vec<Explanation>,
 }
 
 impl OpenGame {
@@ -88,10 +91,18 @@ impl OpenGame {
         let LoggedGame {
             decisions,
             replay,
-            problems,
+            mut problems,
             ..
         } = LoggedGame::load(dir, game);
         let gaps = decisions.iter().map(gap).collect();
+        let explanations = if dir.join("explanations").is_dir() {
+            let all = crate::runs::read_or_note(browse::explanations(dir), &mut problems);
+            all.into_iter()
+                .filter(|e| e.game_id == Some(game.game_id))
+                .collect()
+        } else {
+            Vec::new()
+        };
         OpenGame {
             game: game.clone(),
             kyoku,
@@ -99,6 +110,7 @@ impl OpenGame {
             replay,
             gaps,
             problems,
+            explanations,
         }
     }
 
@@ -106,6 +118,24 @@ impl OpenGame {
     /// being the end of the game).
     pub fn steps(&self) -> usize {
         self.replay.decisions.len()
+    }
+
+    /// The explanations of decision `index` (matched by its logged step).
+    pub fn explanations_at(&self, index: usize) -> Vec<&Explanation> {
+        let Some(step) = self.decisions.get(index).map(|d| d.step) else {
+            return Vec::new();
+        };
+        self.explanations
+            .iter()
+            .filter(|e| e.step == Some(step))
+            .collect()
+    }
+
+    /// Decision indices that have an explanation, in order.
+    pub fn explained_decisions(&self) -> Vec<usize> {
+        (0..self.decisions.len())
+            .filter(|&i| !self.explanations_at(i).is_empty())
+            .collect()
     }
 
     /// Indices of decisions with a gap, worst first.
@@ -200,6 +230,7 @@ mod tests {
             gaps: vec![None; logged.len()],
             replay,
             problems: vec![],
+            explanations: vec![],
         };
         let mut covered = 0;
         for c in 0..=game.steps() {

@@ -381,3 +381,51 @@ fn control_replay_shows_the_logged_observation_and_curves() {
     h.snapshot("learning_curves");
     let _ = std::fs::remove_dir_all(root);
 }
+
+#[test]
+fn shapley_tab_shows_the_explanation_of_the_current_decision() {
+    use meowlab::store::{Explanation, ExplanationLogger};
+    let root = fresh_dir("shapley");
+    let (dir, _) = sanma_run(&root);
+    let decisions = meowlab::store::browse::decisions(&dir, 1).unwrap().rows;
+    let explained = decisions.iter().position(|d| d.kind == "turn").unwrap() + 3;
+    let run = Run::open(&dir).unwrap();
+    let mut log = ExplanationLogger::create(&run, WriterOptions::default()).unwrap();
+    log.record(Explanation {
+        explanation_id: 0,
+        kind: "policy".into(),
+        target: "p(5p)".into(),
+        conditioning: "on-manifold (exact matching)".into(),
+        method: "exact".into(),
+        game_id: Some(1),
+        step: Some(decisions[explained].step),
+        episode_id: None,
+        players: vec!["own_hand".into(), "dora_indicators".into()],
+        values: vec![0.25, -0.0625],
+        stderr: None,
+        base: 0.1,
+        full: 0.2875,
+    });
+    log.flush().unwrap();
+
+    let mut wb = Workbench::default();
+    wb.open(&dir);
+    let mut h = harness(wb);
+    h.run();
+    h.get_by_label("Game 1").click();
+    h.run();
+    h.state_mut().tab = Tab::Shapley;
+    h.run();
+    // the explained decision is listed; clicking it moves the cursor there
+    h.get_by_label(&format!("#{explained}")).click();
+    h.run();
+    assert_eq!(h.state().cursor, explained);
+    h.get_by_label("policy — p(5p)");
+    h.get_by_label("on-manifold (exact matching) · exact");
+    h.get_by_label("+0.2500");
+    h.get_by_label("-0.0625");
+    h.get_by_role_and_label(Role::Canvas, "Tile planes heatmap");
+    // a decision without an explanation says so
+    scrub_to(&mut h, explained - 1);
+    h.get_by_label("This decision has no explanation.");
+}

@@ -1,48 +1,126 @@
-//! The Shapley panel (filled by the explanations issue): per-feature-block attribution
-//! bars on the left and the tile planes with the same attributions as a column overlay on
-//! the right, for the current decision. Until a run carries an `explanations` table the
-//! panel says so and shows the layout with the block names.
+//! The Shapley panel: for the current decision, the attributions of each feature block
+//! (players) as sorted bars with what was explained and how it was conditioned, and the
+//! tile planes with the same attributions as a column overlay (positive red, negative
+//! blue); the game's explained decisions are listed so that they are one click away
+//! (explanations usually cover a sample of decisions).
 
-use egui::{RichText, Ui};
-use meowlab::sanma::planes;
+use egui::{Color32, RichText, Ui};
+use meowlab::sanma::planes::{self, Planes, COLS};
+use meowlab::store::Explanation;
 
 use crate::app::Workbench;
 
+const POSITIVE: Color32 = Color32::from_rgb(213, 94, 0);
+const NEGATIVE: Color32 = Color32::from_rgb(0, 114, 178);
+
 /// Draws the tab.
 pub fn show(ui: &mut Ui, wb: &mut Workbench) {
-    let has_table = wb
-        .selected_run
-        .and_then(|i| wb.runs.get(i))
-        .is_some_and(|r| r.dir.join("explanations").is_dir());
     ui.heading("Shapley attributions");
-    if has_table {
-        ui.label("This run has an explanations table; this workbench version cannot read it yet.");
-    } else {
+    let Some(g) = wb.game.as_ref() else {
         ui.label(
             RichText::new(
-                "No explanations in this run. Attributions per feature block will appear here \
-                 (bars on the left, an overlay on the tile planes on the right) once the run \
-                 has an `explanations` table.",
+                "Open a Sanma game. Runs explained with `meowlab explain` show attributions per \
+                 feature block here.",
             )
             .weak(),
         );
+        return;
+    };
+    let explained = g.explained_decisions();
+    if explained.is_empty() {
+        ui.label(
+            RichText::new(
+                "No explanations for this game (`meowlab explain --run RUN --agent MODEL` \
+                 explains a sample of a run's decisions).",
+            )
+            .weak(),
+        );
+    } else {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!(
+                "Explained decisions in this game ({}):",
+                explained.len()
+            ));
+            for &i in &explained {
+                if ui
+                    .selectable_label(wb.cursor == i, format!("#{i}"))
+                    .clicked()
+                {
+                    wb.cursor = i;
+                }
+            }
+        });
     }
+    let Some(g) = wb.game.as_ref() else { return };
+    let here: Vec<Explanation> = g.explanations_at(wb.cursor).into_iter().cloned().collect();
+    let planes = current_planes(wb);
     ui.columns(2, |cols| {
-        cols[0].label(RichText::new("Feature blocks (players)").strong());
-        for (_, name, range) in planes::blocks() {
-            cols[0].label(format!("{name}  [{}..{})", range.start, range.end));
+        match here.first() {
+            Some(e) => bars(&mut cols[0], e),
+            None => {
+                cols[0].label(RichText::new("This decision has no explanation.").weak());
+            }
         }
         cols[1].label(RichText::new("Tile planes of the current decision").strong());
-        if let Some(p) = current_planes(wb) {
-            super::planes::heatmap(&mut cols[1], &p, None);
-        } else {
-            cols[1].label("Open a Sanma game and pick a decision with logged planes.");
+        match &planes {
+            Some(p) => {
+                let overlay = here.first().map(column_overlay);
+                super::planes::heatmap(&mut cols[1], p, overlay.as_deref());
+            }
+            None => {
+                cols[1].label("Pick a decision with logged planes.");
+            }
         }
     });
 }
 
-fn current_planes(wb: &Workbench) -> Option<planes::Planes> {
+/// The attributions as horizontal bars, largest |φ| first.
+fn bars(ui: &mut Ui, e: &Explanation) {
+    ui.label(RichText::new(format!("{} — {}", e.kind, e.target)).strong());
+    ui.label(format!("{} · {}", e.conditioning, e.method));
+    ui.label(format!(
+        "v(empty) = {:.4}, v(all) = {:.4}, sum of values = {:.4}",
+        e.base,
+        e.full,
+        e.values.iter().sum::<f64>()
+    ));
+    let mut order: Vec<usize> = (0..e.values.len()).collect();
+    order.sort_by(|&a, &b| e.values[b].abs().total_cmp(&e.values[a].abs()));
+    let max = e.values.iter().fold(1e-12f64, |m, v| m.max(v.abs()));
+    let width = ui.available_width().max(120.0) * 0.45;
+    for i in order {
+        let v = e.values[i];
+        ui.horizontal(|ui| {
+            ui.add_sized([150.0, 16.0], egui::Label::new(e.players[i].as_str()));
+            let w = (v.abs() / max) as f32 * width;
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 12.0), egui::Sense::hover());
+            let color = if v >= 0.0 { POSITIVE } else { NEGATIVE };
+            let bar = egui::Rect::from_min_size(rect.min, egui::vec2(w.max(1.0), 12.0));
+            ui.painter().rect_filled(bar, 1.0, color);
+            let se = e
+                .stderr
+                .as_ref()
+                .map(|s| format!(" ± {:.4}", s[i]))
+                .unwrap_or_default();
+            ui.label(format!("{v:+.4}{se}"));
+        });
+    }
+}
+
+/// One value per column: each block's φ on all of its columns (a block's columns act
+/// together as one player).
+fn column_overlay(e: &Explanation) -> Vec<f32> {
+    let mut out = vec![0.0f32; COLS];
+    for (name, v) in e.players.iter().zip(&e.values) {
+        if let Some((_, _, cols)) = planes::blocks().into_iter().find(|(_, n, _)| n == name) {
+            out[cols].iter_mut().for_each(|c| *c = *v as f32);
+        }
+    }
+    out
+}
+
+fn current_planes(wb: &Workbench) -> Option<Planes> {
     let g = wb.game.as_ref()?;
     let bytes = g.decisions.get(wb.cursor)?.observation.as_ref()?;
-    planes::Planes::from_bytes(bytes).ok()
+    Planes::from_bytes(bytes).ok()
 }
