@@ -69,11 +69,15 @@ enum Kind {
         #[command(flatten)]
         out: Output,
     },
-    /// Shapley values from a JSON file {"players": [names], "values": [φ], "stderr":
-    /// [..]?, "base": v(∅)?, "what": "..."?}.
+    /// Shapley values: of one explanation in a run's `explanations` table (--explanation),
+    /// their mean |φ| over every explanation of the run, or from a JSON file
+    /// {"players": [names], "values": [φ], "stderr": [..]?, "base": v(∅)?, "what": "..."?}.
     Shapley {
-        /// The values file.
+        /// A run explained by `meowlab explain`, or a values file.
         file: PathBuf,
+        /// The explanation id to plot (runs only; default: mean |φ| over all of them).
+        #[arg(long)]
+        explanation: Option<u64>,
         /// A waterfall from v(∅) to v(F) instead of sorted bars.
         #[arg(long)]
         waterfall: bool,
@@ -206,6 +210,72 @@ fn decision_of(
     })
 }
 
+/// One explanation of a run as a chart, or the mean |φ| per player over all of them
+/// (SVERL's global summary of local explanations).
+fn shapley_of_run(run: &Path, id: Option<u64>) -> Result<ShapleyChart> {
+    let loaded = browse::explanations(run)
+        .with_context(|| format!("cannot read the explanations of {}", run.display()))?;
+    report_problems(&loaded.problems);
+    let all = loaded.rows;
+    if all.is_empty() {
+        bail!(
+            "{}: no explanations (run `meowlab explain` first)",
+            run.display()
+        );
+    }
+    if let Some(id) = id {
+        let e = all
+            .iter()
+            .find(|e| e.explanation_id == id)
+            .with_context(|| {
+                format!(
+                    "{}: no explanation {id} (ids 0..{})",
+                    run.display(),
+                    all.len() - 1
+                )
+            })?;
+        let mut chart = ShapleyChart::new(e.players.clone(), e.values.clone());
+        chart.stderr = e.stderr.clone();
+        chart.base = e.base;
+        let at = match (e.game_id, e.step, e.episode_id) {
+            (Some(g), Some(s), _) => format!(", game {g} step {s}"),
+            (_, Some(s), Some(ep)) => format!(", episode {ep} step {s}"),
+            _ => String::new(),
+        };
+        chart.what = format!(
+            "φ of {}{at}, {}",
+            e.target,
+            short_conditioning(&e.conditioning)
+        );
+        return Ok(chart);
+    }
+    let players = all[0].players.clone();
+    if let Some(other) = all.iter().find(|e| e.players != players) {
+        bail!(
+            "{}: explanation {} has other players than explanation {}; plot one with --explanation",
+            run.display(),
+            other.explanation_id,
+            all[0].explanation_id
+        );
+    }
+    let n = all.len() as f64;
+    let mean_abs = (0..players.len())
+        .map(|i| all.iter().map(|e| e.values[i].abs()).sum::<f64>() / n)
+        .collect();
+    let mut chart = ShapleyChart::new(players, mean_abs);
+    chart.what = format!(
+        "mean |φ| of {}, {}",
+        all.len(),
+        short_conditioning(&all[0].conditioning)
+    );
+    Ok(chart)
+}
+
+/// "on-manifold" or "interventional" (the axis label keeps only the kind).
+fn short_conditioning(c: &str) -> &str {
+    c.split(" (").next().unwrap_or(c)
+}
+
 #[derive(serde::Deserialize)]
 struct ShapleyFile {
     players: Vec<String>,
@@ -315,10 +385,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         Kind::Shapley {
             file,
+            explanation,
             waterfall,
             top,
             out,
         } => {
+            if file.is_dir() {
+                let mut chart = shapley_of_run(&file, explanation)?;
+                chart.top = top;
+                if waterfall {
+                    if explanation.is_none() {
+                        bail!("--waterfall needs one explanation (--explanation ID)");
+                    }
+                    chart.style = ShapleyStyle::Waterfall;
+                }
+                return out.save(Figure::new(chart));
+            }
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let f: ShapleyFile = serde_json::from_str(&text)

@@ -229,6 +229,13 @@ impl ShapleyChart {
             spans.push((a, b));
         }
         let pad = ((hi - lo) * 0.08).max(1e-9);
+        // room for the longest "name  +value" label (about 0.55 em per character)
+        let longest = rows
+            .iter()
+            .map(|(name, v, _)| name.chars().count() + short_number(*v).len() + 3)
+            .max()
+            .unwrap_or(10);
+        let label_pt = 8.0 + 0.55 * (s.font_pt - 1.0) * longest as f64;
         let plot = match self.style {
             ShapleyStyle::Bars => area.clone(),
             ShapleyStyle::Waterfall => {
@@ -249,7 +256,7 @@ impl ShapleyChart {
         let mut chart = ChartBuilder::on(area)
             .margin(s.u(5.0))
             .x_label_area_size(s.u(22.0))
-            .y_label_area_size(s.u(78.0))
+            .y_label_area_size(s.u(label_pt))
             .build_cartesian_2d((lo - pad)..(hi + pad), 0.0..k as f64)
             .map_err(PlotError::draw)?;
         chart

@@ -418,8 +418,10 @@ pub(crate) fn short_number(v: f64) -> String {
         format!("{v:.0}")
     } else if a >= 1.0 {
         trim(format!("{v:.2}"))
-    } else {
+    } else if a >= 0.01 {
         trim(format!("{v:.3}"))
+    } else {
+        format!("{v:.1e}")
     }
 }
 
@@ -478,5 +480,6 @@ mod tests {
         assert_eq!(short_number(1_500_000.0), "1.5M");
         assert_eq!(short_number(0.25), "0.25");
         assert_eq!(short_number(500.0), "500");
+        assert_eq!(short_number(0.00042), "4.2e-4");
     }
 }
