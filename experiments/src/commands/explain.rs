@@ -12,16 +12,12 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use meowlab::explain::sanma::BlockIndex;
-use meowlab::explain::{exact_from_table, Conditioning};
+use meowlab::explain::Conditioning;
 use meowlab::learn::dataset;
-use meowlab::learn::meowjong::{MeowjongNet, ModelKind, COLS, ROWS};
+use meowlab::learn::explain::{explain_discards, ExplainConfig, ExplainProgress};
+use meowlab::learn::meowjong::{MeowjongNet, ModelKind};
 use meowlab::learn::nn::Dev;
-use meowlab::sanma::planes::Planes;
-use meowlab::store::{browse, Explanation, ExplanationLogger, Run, WriterOptions};
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use meowlab::store::{browse, ExplanationLogger, Run, WriterOptions};
 
 /// What is explained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -108,38 +104,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
 
-    // the reference set (the agent's logged state distribution) and the explained decisions
-    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
-    let mut reference: Vec<usize> = (0..samples.labels.len()).collect();
-    reference.shuffle(&mut rng);
-    reference.truncate(args.background.unwrap_or(usize::MAX).max(args.states));
-    let explained = args.states.min(reference.len());
-    let planes: Vec<Planes> = reference
-        .iter()
-        .map(|&i| Planes::from_bytes(&samples.observations[i]))
-        .collect::<Result<_, _>>()
-        .map_err(|e| {
-            anyhow::anyhow!("{}: a logged observation: {}", args.run.display(), e.reason)
-        })?;
-
-    let start = Instant::now();
-    let progress = bar(planes.len(), "model", args.quiet);
-    let mut probs: Vec<Vec<f32>> = Vec::with_capacity(planes.len());
-    let mut dense = vec![0.0f32; 64 * ROWS * COLS];
-    for chunk in planes.chunks(64) {
-        for (p, out) in chunk.iter().zip(dense.chunks_mut(ROWS * COLS)) {
-            p.write_f32(out);
-        }
-        let out = net.predict(&dense[..chunk.len() * ROWS * COLS], &mut rng);
-        probs.extend(out.chunks(34).map(<[f32]>::to_vec));
-        progress.inc(chunk.len() as u64);
-    }
-    progress.finish_and_clear();
-    let model_seconds = start.elapsed().as_secs_f64();
-
-    let start = Instant::now();
-    let index = BlockIndex::build(&planes);
-    let names: Vec<String> = index.names.iter().map(|n| n.to_string()).collect();
     let first_id = browse::explanations(&args.run)
         .map(|l| {
             l.rows
@@ -149,49 +113,56 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 .unwrap_or(0)
         })
         .unwrap_or(0);
-    let mut log = ExplanationLogger::create(&run, WriterOptions::default())?;
-    let progress = bar(explained, "explain", args.quiet);
+    let config = ExplainConfig {
+        states: args.states,
+        background: args.background,
+        seed: args.seed,
+        first_id,
+    };
+    let (model_bar, explain_bar) = (bar(0, "model", args.quiet), bar(0, "explain", args.quiet));
+    let start = Instant::now();
+    let mut model_seconds = 0.0;
+    let explanations = explain_discards(&mut net, &samples, &config, &mut |p| match p {
+        ExplainProgress::Model { done, total } => {
+            model_bar.set_length(total as u64);
+            model_bar.set_position(done as u64);
+            model_seconds = start.elapsed().as_secs_f64();
+        }
+        ExplainProgress::Explained { done, total } => {
+            model_bar.finish_and_clear();
+            explain_bar.set_length(total as u64);
+            explain_bar.set_position(done as u64);
+        }
+    })?;
+    explain_bar.finish_and_clear();
+    let explain_seconds = start.elapsed().as_secs_f64() - model_seconds;
+    let explained = explanations.len();
+    let names = explanations[0].players.clone();
     let mut mean_abs = vec![0.0f64; names.len()];
     let mut worst_gap = 0.0f64;
-    for x in 0..explained {
-        let p = &probs[x];
-        let top = (0..34).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
-        let outputs: Vec<f64> = probs.iter().map(|q| q[top] as f64).collect();
-        let table = index.on_manifold_table(x, &outputs);
-        let phi = exact_from_table(&table)?;
-        let (base, full) = (table[0], table[table.len() - 1]);
-        worst_gap = worst_gap.max((phi.iter().sum::<f64>() - (full - base)).abs());
-        for (m, v) in mean_abs.iter_mut().zip(&phi) {
+    for e in &explanations {
+        worst_gap = worst_gap.max((e.values.iter().sum::<f64>() - (e.full - e.base)).abs());
+        for (m, v) in mean_abs.iter_mut().zip(&e.values) {
             *m += v.abs() / explained as f64;
         }
-        let i = reference[x];
-        log.record(Explanation {
-            explanation_id: first_id + x as u64,
-            kind: "policy".into(),
-            target: format!("p({})", meowlab::sanma::planes::row_name(top)),
-            conditioning: Conditioning::OnManifoldExact.name().into(),
-            method: "exact".into(),
-            game_id: Some(samples.games[i]),
-            step: Some(samples.steps[i]),
-            episode_id: None,
-            players: names.clone(),
-            values: phi,
-            stderr: None,
-            base,
-            full,
-        });
-        progress.inc(1);
+    }
+    let background = args
+        .background
+        .unwrap_or(usize::MAX)
+        .max(args.states)
+        .min(samples.labels.len());
+    let mut log = ExplanationLogger::create(&run, WriterOptions::default())?;
+    for e in explanations {
+        log.record(e);
     }
     log.flush()?;
-    progress.finish_and_clear();
-    let explain_seconds = start.elapsed().as_secs_f64();
 
     println!(
         "explained {explained} discard decisions of {} against {} logged decisions \
          ({} players, exact, {}): model {model_seconds:.1} s, Shapley {explain_seconds:.1} s \
          ({:.1} ms per decision); efficiency holds to {worst_gap:.1e}",
         args.run.display(),
-        planes.len(),
+        background,
         names.len(),
         Conditioning::OnManifoldExact.name(),
         1000.0 * explain_seconds / explained as f64

@@ -16,6 +16,7 @@ pub mod agent;
 pub mod control;
 pub mod conv;
 pub mod dataset;
+pub mod explain;
 #[cfg(not(feature = "cuda"))]
 mod kernels;
 pub mod meowjong;
