@@ -223,57 +223,22 @@ fn shapley_of_run(run: &Path, id: Option<u64>) -> Result<ShapleyChart> {
             run.display()
         );
     }
-    if let Some(id) = id {
-        let e = all
-            .iter()
-            .find(|e| e.explanation_id == id)
-            .with_context(|| {
-                format!(
-                    "{}: no explanation {id} (ids 0..{})",
-                    run.display(),
-                    all.len() - 1
-                )
-            })?;
-        let mut chart = ShapleyChart::new(e.players.clone(), e.values.clone());
-        chart.stderr = e.stderr.clone();
-        chart.base = e.base;
-        let at = match (e.game_id, e.step, e.episode_id) {
-            (Some(g), Some(s), _) => format!(", game {g} step {s}"),
-            (_, Some(s), Some(ep)) => format!(", episode {ep} step {s}"),
-            _ => String::new(),
-        };
-        chart.what = format!(
-            "φ of {}{at}, {}",
-            e.target,
-            short_conditioning(&e.conditioning)
-        );
-        return Ok(chart);
+    match id {
+        Some(id) => {
+            let e = all
+                .iter()
+                .find(|e| e.explanation_id == id)
+                .with_context(|| {
+                    format!(
+                        "{}: no explanation {id} (ids 0..{})",
+                        run.display(),
+                        all.len() - 1
+                    )
+                })?;
+            Ok(ShapleyChart::from_explanation(e))
+        }
+        None => Ok(ShapleyChart::mean_abs(&all).with_context(|| run.display().to_string())?),
     }
-    let players = all[0].players.clone();
-    if let Some(other) = all.iter().find(|e| e.players != players) {
-        bail!(
-            "{}: explanation {} has other players than explanation {}; plot one with --explanation",
-            run.display(),
-            other.explanation_id,
-            all[0].explanation_id
-        );
-    }
-    let n = all.len() as f64;
-    let mean_abs = (0..players.len())
-        .map(|i| all.iter().map(|e| e.values[i].abs()).sum::<f64>() / n)
-        .collect();
-    let mut chart = ShapleyChart::new(players, mean_abs);
-    chart.what = format!(
-        "mean |φ| of {}, {}",
-        all.len(),
-        short_conditioning(&all[0].conditioning)
-    );
-    Ok(chart)
-}
-
-/// "on-manifold" or "interventional" (the axis label keeps only the kind).
-fn short_conditioning(c: &str) -> &str {
-    c.split(" (").next().unwrap_or(c)
 }
 
 #[derive(serde::Deserialize)]

@@ -161,6 +161,48 @@ impl ShapleyChart {
         }
     }
 
+    /// One stored explanation (bars; set `style` for a waterfall from its v(∅)).
+    pub fn from_explanation(e: &meowlab_store::Explanation) -> ShapleyChart {
+        let mut chart = ShapleyChart::new(e.players.clone(), e.values.clone());
+        chart.stderr = e.stderr.clone();
+        chart.base = e.base;
+        let at = match (e.game_id, e.step, e.episode_id) {
+            (Some(g), Some(s), _) => format!(", game {g} step {s}"),
+            (_, Some(s), Some(ep)) => format!(", episode {ep} step {s}"),
+            _ => String::new(),
+        };
+        chart.what = format!("φ of {}{at}", e.target);
+        chart
+    }
+
+    /// The mean |φ| per player over `explanations` (SVERL's global summary of local
+    /// explanations); they must share their players.
+    pub fn mean_abs(
+        explanations: &[meowlab_store::Explanation],
+    ) -> Result<ShapleyChart, PlotError> {
+        let first = explanations
+            .first()
+            .ok_or_else(|| PlotError::Empty("no explanations".into()))?;
+        if let Some(other) = explanations.iter().find(|e| e.players != first.players) {
+            return Err(PlotError::Invalid(format!(
+                "explanation {} has other players than explanation {}",
+                other.explanation_id, first.explanation_id
+            )));
+        }
+        let n = explanations.len() as f64;
+        let mean = (0..first.players.len())
+            .map(|i| explanations.iter().map(|e| e.values[i].abs()).sum::<f64>() / n)
+            .collect();
+        let mut chart = ShapleyChart::new(first.players.clone(), mean);
+        let kind = first
+            .conditioning
+            .split(" (")
+            .next()
+            .unwrap_or(&first.conditioning);
+        chart.what = format!("mean |φ| of {}, {kind}", explanations.len());
+        Ok(chart)
+    }
+
     /// The rows to draw: (name, φ, stderr), sorted by |φ|, the tail pooled.
     fn rows(&self) -> Vec<(String, f64, Option<f64>)> {
         let mut idx: Vec<usize> = (0..self.values.len()).collect();

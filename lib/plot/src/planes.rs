@@ -53,6 +53,27 @@ impl PlaneHeatmap {
         Ok(self)
     }
 
+    /// With the values of feature-block players (e.g. an explanation's φ) as the overlay:
+    /// every column of a block shows the block's value. Names that are not blocks are
+    /// an error.
+    pub fn with_block_values(
+        self,
+        names: &[String],
+        values: &[f64],
+    ) -> Result<PlaneHeatmap, PlotError> {
+        let blocks = planes::blocks();
+        let mut overlay = vec![0.0; COLS];
+        for (name, &v) in names.iter().zip(values) {
+            let (_, _, cols) = blocks.iter().find(|(_, n, _)| n == name).ok_or_else(|| {
+                PlotError::Invalid(format!(
+                    "{name:?} is not a feature block of the tile planes"
+                ))
+            })?;
+            overlay[cols.clone()].iter_mut().for_each(|c| *c = v);
+        }
+        self.with_overlay(overlay)
+    }
+
     pub(crate) fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,

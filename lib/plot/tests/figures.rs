@@ -249,3 +249,51 @@ fn shapley_bars_pool_the_tail_and_the_waterfall_ends_at_v_of_f() {
     chart.values.pop();
     assert!(Figure::new(chart).svg().is_err());
 }
+
+#[test]
+fn explanations_become_shapley_charts_and_plane_overlays() {
+    use meowlab_store::Explanation;
+    let e = |id: u64, v: f64| Explanation {
+        explanation_id: id,
+        kind: "policy".into(),
+        target: "p(5p)".into(),
+        conditioning: "on-manifold (exact matching)".into(),
+        method: "exact".into(),
+        game_id: Some(2),
+        step: Some(9),
+        episode_id: None,
+        players: vec!["own_hand".into(), "scores".into()],
+        values: vec![v, -0.1],
+        stderr: None,
+        base: 0.2,
+        full: 0.2 + v - 0.1,
+    };
+    let one = ShapleyChart::from_explanation(&e(0, 0.3));
+    assert_eq!((one.base, one.values.clone()), (0.2, vec![0.3, -0.1]));
+    assert!(one.what.contains("game 2 step 9"));
+    let mean = ShapleyChart::mean_abs(&[e(0, 0.3), e(1, -0.5)]).unwrap();
+    assert!((mean.values[0] - 0.4).abs() < 1e-12 && (mean.values[1] - 0.1).abs() < 1e-12);
+    let mut other = e(2, 0.1);
+    other.players[1] = "dora_indicators".into();
+    assert!(ShapleyChart::mean_abs(&[e(0, 0.3), other]).is_err());
+    assert!(ShapleyChart::mean_abs(&[]).is_err());
+
+    let heat = PlaneHeatmap::new(meowlab_sanma::planes::Planes::new())
+        .with_block_values(&one.players, &one.values)
+        .unwrap();
+    let overlay = heat.overlay.unwrap();
+    let hand = meowlab_sanma::planes::FeatureBlock::OwnHand.columns();
+    assert!(overlay[hand.clone()].iter().all(|&v| v == 0.3));
+    let untouched = overlay.iter().filter(|&&v| v == 0.0).count();
+    assert_eq!(untouched, 366 - hand.len() - count_cols("scores"));
+    let bad = PlaneHeatmap::new(meowlab_sanma::planes::Planes::new())
+        .with_block_values(&["nope".to_string()], &[1.0]);
+    assert!(bad.unwrap_err().to_string().contains("nope"));
+}
+
+fn count_cols(block: &str) -> usize {
+    meowlab_sanma::planes::blocks()
+        .into_iter()
+        .find(|(_, n, _)| *n == block)
+        .map_or(0, |(_, _, c)| c.len())
+}
