@@ -32,6 +32,9 @@ pub enum Bench {
     /// Meowjong CNN training samples/s and inference decisions/s (small and paper
     /// presets), and the same networks in PyTorch in the same run with `--python`.
     Sl(super::bench_sl::SlArgs),
+    /// Shapley values: exact time by player count, sampled error against evaluations,
+    /// and the time to explain Sanma decisions (with --run and --agent).
+    Explain(super::bench_explain::ExplainArgs),
 }
 
 /// Arguments of `meowlab bench control`.
@@ -126,6 +129,7 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
         Bench::Store(args) => store(args),
         Bench::Control(args) => control(args),
         Bench::Sl(args) => super::bench_sl::run(args),
+        Bench::Explain(args) => super::bench_explain::run(args),
     }
 }
 
