@@ -83,6 +83,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let run = Run::open(&args.run)
         .with_context(|| format!("cannot open the run {}", args.run.display()))?;
+    if !args.run.join("decisions").is_dir() && args.run.join("steps").is_dir() {
+        bail!(
+            "{}: a control run; `meowlab explain` explains Sanma runs (logged by \
+             `meowlab play --log`) so far — control agents are not supported yet",
+            args.run.display()
+        );
+    }
     let samples = dataset::extract(&args.run, ModelKind::Discard)
         .with_context(|| format!("cannot read the decisions of {}", args.run.display()))?;
     if samples.labels.is_empty() {
