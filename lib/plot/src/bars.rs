@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::curves::short_number;
 use crate::error::PlotError;
-use crate::style::{local, Scale, GRID, INK, PALETTE};
+use crate::style::{local, Scale, INK, PALETTE};
 
 /// Probabilities of a decision's actions, the chosen one highlighted.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,17 +75,11 @@ impl ActionBars {
             .y_label_area_size(s.u(28.0))
             .build_cartesian_2d(0.0..n as f64, 0.0..top)
             .map_err(PlotError::draw)?;
-        chart
-            .configure_mesh()
+        s.paper_mesh(&mut chart.configure_mesh())
             .disable_x_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(GRID.stroke_width(s.u(0.4) as u32))
-            .axis_style(INK.stroke_width(s.u(0.6) as u32))
             .x_labels(0)
             .y_labels(5)
             .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
-            .label_style(s.text(-1.0, INK))
-            .axis_desc_style(s.text(0.0, INK))
             .y_desc("probability")
             .draw()
             .map_err(PlotError::draw)?;
@@ -301,17 +295,11 @@ impl ShapleyChart {
             .y_label_area_size(s.u(label_pt))
             .build_cartesian_2d((lo - pad)..(hi + pad), 0.0..k as f64)
             .map_err(PlotError::draw)?;
-        chart
-            .configure_mesh()
+        s.paper_mesh(&mut chart.configure_mesh())
             .disable_y_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(GRID.stroke_width(s.u(0.4) as u32))
-            .axis_style(INK.stroke_width(s.u(0.6) as u32))
             .x_labels(5)
             .y_labels(0)
             .x_label_formatter(&|v| short_number(*v))
-            .label_style(s.text(-1.0, INK))
-            .axis_desc_style(s.text(0.0, INK))
             .x_desc(self.what.as_str())
             .draw()
             .map_err(PlotError::draw)?;

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 
 use crate::error::PlotError;
 use crate::legend::legend_rows;
-use crate::style::{series_color, Scale, GRID, INK};
+use crate::style::{series_color, Scale};
 
 /// One seed's logged values of a metric.
 #[derive(Clone, Debug, PartialEq)]
@@ -351,17 +351,11 @@ impl Curves {
             .y_label_area_size(s.u(34.0))
             .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
             .map_err(PlotError::draw)?;
-        chart
-            .configure_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(GRID.stroke_width(s.u(0.4) as u32))
-            .axis_style(INK.stroke_width(s.u(0.6) as u32))
+        s.paper_mesh(&mut chart.configure_mesh())
             .x_labels(5)
             .y_labels(5)
             .x_label_formatter(&|v| short_number(*v))
             .y_label_formatter(&|v| short_number(*v))
-            .label_style(s.text(-1.0, INK))
-            .axis_desc_style(s.text(0.0, INK))
             .x_desc(self.x_label.as_str())
             .y_desc(self.metric.as_str())
             .draw()

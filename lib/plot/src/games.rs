@@ -171,17 +171,11 @@ impl OutcomeBars {
             .y_label_area_size(s.u(100.0))
             .build_cartesian_2d(0.0..100.0, 0.0..n as f64)
             .map_err(PlotError::draw)?;
-        chart
-            .configure_mesh()
+        s.paper_mesh(&mut chart.configure_mesh())
             .disable_y_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(GRID.stroke_width(s.u(0.4) as u32))
-            .axis_style(INK.stroke_width(s.u(0.6) as u32))
             .x_labels(6)
             .y_labels(0)
             .x_label_formatter(&|v| format!("{v:.0}%"))
-            .label_style(s.text(-1.0, INK))
-            .axis_desc_style(s.text(0.0, INK))
             .x_desc("share of rounds")
             .draw()
             .map_err(PlotError::draw)?;
@@ -253,17 +247,11 @@ pub(crate) fn grouped_bars<DB: DrawingBackend>(
         .y_label_area_size(s.u(30.0))
         .build_cartesian_2d(0.0..categories.len() as f64, 0.0..top)
         .map_err(PlotError::draw)?;
-    chart
-        .configure_mesh()
+    s.paper_mesh(&mut chart.configure_mesh())
         .disable_x_mesh()
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(GRID.stroke_width(s.u(0.4) as u32))
-        .axis_style(INK.stroke_width(s.u(0.6) as u32))
         .x_labels(0)
         .y_labels(5)
         .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
-        .label_style(s.text(-1.0, INK))
-        .axis_desc_style(s.text(0.0, INK))
         .y_desc(y_desc)
         .draw()
         .map_err(PlotError::draw)?;

@@ -110,6 +110,25 @@ impl Scale {
         pt * self.per_pt
     }
 
+    /// The paper look of a chart's mesh: light grid at the major ticks only, thin dark
+    /// axes, tick labels a point smaller than the axis descriptions.
+    pub(crate) fn paper_mesh<'a, 'b, 'm, X, Y, DB>(
+        &self,
+        mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+    ) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>
+    where
+        X: plotters::coord::ranged1d::Ranged<ValueType: std::fmt::Debug>,
+        Y: plotters::coord::ranged1d::Ranged<ValueType: std::fmt::Debug>,
+        DB: plotters::prelude::DrawingBackend,
+    {
+        use plotters::style::Color;
+        mesh.light_line_style(plotters::style::WHITE.mix(0.0))
+            .bold_line_style(GRID.stroke_width(self.u(0.4) as u32))
+            .axis_style(INK.stroke_width(self.u(0.6) as u32))
+            .label_style(self.text(-1.0, INK))
+            .axis_desc_style(self.text(0.0, INK))
+    }
+
     /// Text at the body size plus `delta_pt` points, in `color`.
     pub fn text(&self, delta_pt: f64, color: RGBColor) -> TextStyle<'static> {
         let size = (self.font_pt + delta_pt) * self.per_pt;
