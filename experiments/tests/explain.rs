@@ -133,3 +133,130 @@ fn explanations_of_discard_decisions_are_efficient_and_point_at_logged_decisions
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("models/nothing"));
 }
+
+const PPO_CONFIG: &str = r#"
+name = "explain-ppo"
+env = "CartPole-v1"
+total_timesteps = 8_192
+seeds = [3]
+[eval]
+every = 4_096
+episodes = 3
+[ppo]
+num_envs = 4
+num_steps = 128
+hidden = [16, 16]
+"#;
+
+#[test]
+fn control_runs_are_explained_at_states_of_the_checkpoints_own_evaluation() {
+    let dir = std::env::temp_dir().join(format!("meowlab-explain-ctl-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ppo.toml"), PPO_CONFIG).unwrap();
+    ok(&["run", "ppo.toml", "--out", "runs", "--quiet"], &dir);
+    let run = dir.join("runs/explain-ppo__seed3");
+    let explain = |extra: &[&str]| {
+        let mut args = vec!["explain", "--run", "runs/explain-ppo__seed3", "--quiet"];
+        args.extend_from_slice(extra);
+        ok(&args, &dir)
+    };
+    let printed = explain(&["--kind", "policy", "--states", "12"]);
+    assert!(printed.contains("explained 12 states"), "{printed}");
+    explain(&[
+        "--kind",
+        "value",
+        "--states",
+        "5",
+        "--conditioning",
+        "interventional",
+    ]);
+    explain(&[
+        "--kind",
+        "performance-global",
+        "--states",
+        "2",
+        "--rollouts",
+        "2",
+        "--background",
+        "200",
+    ]);
+
+    // the checkpoint's own evaluation: the episodes logged at the final step
+    let final_step = browse::episodes(&run)
+        .unwrap()
+        .rows
+        .iter()
+        .filter(|e| e.phase == "eval")
+        .map(|e| e.global_step)
+        .max()
+        .unwrap();
+    let evaluated: Vec<(u64, u32)> = browse::episodes(&run)
+        .unwrap()
+        .rows
+        .iter()
+        .filter(|e| e.phase == "eval" && e.global_step == final_step)
+        .map(|e| (e.episode_id, e.length))
+        .collect();
+    let loaded = browse::explanations(&run).unwrap();
+    assert!(loaded.problems.is_empty());
+    assert_eq!(loaded.rows.len(), 12 + 5 + 2);
+    for (i, e) in loaded.rows.iter().enumerate() {
+        assert_eq!(e.explanation_id, i as u64);
+        assert_eq!(
+            e.players,
+            [
+                "cart position",
+                "cart velocity",
+                "pole angle",
+                "pole angular velocity"
+            ]
+        );
+        let (episode, step) = (e.episode_id.unwrap(), e.step.unwrap());
+        let length = evaluated
+            .iter()
+            .find(|(id, _)| *id == episode)
+            .map(|(_, len)| *len)
+            .expect("an episode of the final evaluation");
+        assert!(step < length && e.game_id.is_none());
+        let sum: f64 = e.values.iter().sum();
+        assert!((sum - (e.full - e.base)).abs() < 1e-9);
+    }
+    let kinds: Vec<&str> = loaded.rows.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds[0], "policy");
+    assert_eq!(kinds[12], "value");
+    assert_eq!(kinds[17], "performance_global");
+    assert_eq!(
+        loaded.rows[12].conditioning,
+        "interventional (off-manifold)"
+    );
+    assert_eq!(loaded.rows[0].conditioning, "on-manifold (kernel)");
+    assert_eq!(loaded.rows[17].stderr.as_ref().map(Vec::len), Some(4));
+
+    let out = meowlab(
+        &[
+            "explain",
+            "--run",
+            "runs/explain-ppo__seed3",
+            "--kind",
+            "performance",
+            "--rollouts",
+            "0",
+        ],
+        &dir,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least one rollout"));
+    let out = meowlab(
+        &[
+            "explain",
+            "--run",
+            "runs/explain-ppo__seed3",
+            "--agent",
+            "runs/explain-ppo__seed3/checkpoints/nothing",
+        ],
+        &dir,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("checkpoints/nothing"));
+}

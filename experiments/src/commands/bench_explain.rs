@@ -1,15 +1,20 @@
 //! `meowlab bench explain`: exact Shapley time by player count, the sampled estimate's
 //! error against evaluations (on the apex game, whose values are known in closed form),
-//! and, given a run and a discard model, the time to explain Sanma decisions.
+//! and, given runs, the time to explain Sanma decisions (a run and a discard model) and
+//! CartPole states (control runs with checkpoints).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use meowlab::explain::{exact_from_table, sampled};
+use meowlab::learn::control::experiment::load_trained;
 use meowlab::learn::dataset;
-use meowlab::learn::explain::{explain_discards, ExplainConfig};
+use meowlab::learn::explain::{
+    explain_control, explain_discards, ControlExplainConfig, ControlKind, ExplainConfig, Filling,
+    LoggedStates,
+};
 use meowlab::learn::meowjong::{MeowjongNet, ModelKind};
 use meowlab::learn::nn::Dev;
 use rand::{Rng, SeedableRng};
@@ -33,6 +38,13 @@ pub struct ExplainArgs {
     /// Logged decisions to condition on.
     #[arg(long, default_value_t = 10_000)]
     background: usize,
+    /// Control runs (`meowlab run`, discrete actions) to time explanations of their
+    /// latest checkpoint on; repeat the flag for several.
+    #[arg(long)]
+    control_run: Vec<PathBuf>,
+    /// States to explain per control run (global performance: a fiftieth of them).
+    #[arg(long, default_value_t = 1000)]
+    states: usize,
 }
 
 pub fn run(args: ExplainArgs) -> Result<ExitCode> {
@@ -117,7 +129,75 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
             seconds(total / out.len().max(1) as f64)
         );
     }
+    for run in &args.control_run {
+        bench_control(run, args.states)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Times every control explanation kind on the latest checkpoint of `run`.
+fn bench_control(run: &Path, states: usize) -> Result<()> {
+    let mut trained =
+        load_trained(run, None).with_context(|| format!("cannot load {}", run.display()))?;
+    let spec = trained.config.env_spec()?;
+    let logged = LoggedStates::evaluation(run, spec.obs_dim, Some(trained.global_step))?;
+    println!(
+        "{} ({}, step {}): {} logged evaluation states, {} features",
+        run.display(),
+        trained.config.algorithms().join("+"),
+        trained.global_step,
+        logged.len(),
+        spec.obs_dim
+    );
+    println!(
+        "  kind                  conditioning                   rollouts  states   time per state"
+    );
+    let on_manifold = Filling::OnManifold { bandwidth: 0.2 };
+    let cases = [
+        (ControlKind::Value, on_manifold, 0, states),
+        (ControlKind::Policy, on_manifold, 0, states),
+        (ControlKind::Policy, Filling::Interventional, 0, states),
+        (ControlKind::LocalPerformance, on_manifold, 1, states),
+        (
+            ControlKind::GlobalPerformance,
+            on_manifold,
+            1,
+            (states / 50).max(1),
+        ),
+    ];
+    for (kind, filling, rollouts, states) in cases {
+        let config = ControlExplainConfig {
+            kind,
+            filling,
+            states,
+            background: None,
+            rollouts: rollouts.max(1),
+            seed: 0,
+            first_id: 0,
+        };
+        let start = Instant::now();
+        let out = explain_control(
+            trained.agent.as_mut(),
+            spec.id,
+            &logged,
+            &config,
+            &mut |_| {},
+        )?;
+        let per = start.elapsed().as_secs_f64() / out.len().max(1) as f64;
+        println!(
+            "  {:<21} {:<30} {:>8}  {:>6}   {}",
+            kind.name(),
+            filling.conditioning().name(),
+            if rollouts == 0 {
+                "-".to_string()
+            } else {
+                rollouts.to_string()
+            },
+            out.len(),
+            seconds(per)
+        );
+    }
+    Ok(())
 }
 
 fn seconds(s: f64) -> String {

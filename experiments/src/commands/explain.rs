@@ -5,6 +5,11 @@
 //! number is the discard model's probability of its own top tile at each explained
 //! decision; coalitions are conditioned on-manifold by exact matching over the run's
 //! logged discard decisions (SVERL's policy characteristic); values are exact.
+//!
+//! Control runs (`meowlab run`): the players are the observation features; the agent is
+//! the run's checkpoint; value, policy, local or global performance (SVERL-P) at states
+//! of the evaluation episodes played by that checkpoint, conditioned on-manifold on those
+//! states (kernel) or interventionally.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,10 +18,16 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use meowlab::explain::Conditioning;
+use meowlab::learn::control::experiment::load_trained;
 use meowlab::learn::dataset;
-use meowlab::learn::explain::{explain_discards, ExplainConfig, ExplainProgress};
+use meowlab::learn::explain::control::{ControlExplainConfig, DEFAULT_INTERVENTIONAL_BACKGROUND};
+use meowlab::learn::explain::{
+    explain_control, explain_discards, ControlKind, ExplainConfig, ExplainProgress, Filling,
+    LoggedStates,
+};
 use meowlab::learn::meowjong::{MeowjongNet, ModelKind};
 use meowlab::learn::nn::Dev;
+use meowlab::store::Explanation;
 use meowlab::store::{browse, ExplanationLogger, Run, WriterOptions};
 
 /// What is explained.
@@ -26,19 +37,34 @@ enum Kind {
     Policy,
     /// A value estimate.
     Value,
-    /// Performance (SVERL-P): the return when the agent acts without the missing features.
+    /// Local performance (SVERL-P): the return when the agent acts without the missing
+    /// features at the explained state only.
     Performance,
+    /// Global performance (SVERL-P): the return when the agent acts without the missing
+    /// features in every state from the explained one on.
+    PerformanceGlobal,
+}
+
+/// How the missing features are filled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Fill {
+    /// From the agent's own logged states that match the present features (SVERL).
+    OnManifold,
+    /// From background states, independently of the present features (KernelSHAP).
+    Interventional,
 }
 
 /// Arguments of `meowlab explain`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A run logged by `meowlab play --log` (its discard decisions are explained).
+    /// A Sanma run logged by `meowlab play --log` (its discard decisions are explained),
+    /// or a control run of `meowlab run` (states of its evaluation episodes).
     #[arg(long)]
     run: PathBuf,
-    /// The discard model: its folder (e.g. <run>/models/discard-small) or `model` stem.
+    /// Sanma: the discard model's folder (e.g. <run>/models/discard-small) or `model`
+    /// stem. Control: a checkpoint folder of the run (default: its latest).
     #[arg(long)]
-    agent: PathBuf,
+    agent: Option<PathBuf>,
     /// What to explain.
     #[arg(long, value_enum, default_value = "policy")]
     kind: Kind,
@@ -49,9 +75,18 @@ pub struct Args {
     /// ones included); default: all of them.
     #[arg(long)]
     background: Option<usize>,
-    /// Seed of the samples.
+    /// Seed of the samples (and of the rollouts).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Control: how missing features are filled (Sanma: always on-manifold, exact).
+    #[arg(long, value_enum, default_value = "on-manifold")]
+    conditioning: Fill,
+    /// Control, on-manifold: kernel bandwidth in standard deviations of each feature.
+    #[arg(long, default_value_t = 0.2)]
+    bandwidth: f64,
+    /// Control, performance: rollouts per action (local) or per coalition (global).
+    #[arg(long, default_value_t = 4)]
+    rollouts: usize,
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,
@@ -71,6 +106,101 @@ fn bar(len: usize, what: &str, quiet: bool) -> ProgressBar {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if args.states == 0 {
+        bail!("--states must be at least 1");
+    }
+    let run = Run::open(&args.run)
+        .with_context(|| format!("cannot open the run {}", args.run.display()))?;
+    let first_id = browse::explanations(&args.run)
+        .map(|l| {
+            l.rows
+                .iter()
+                .map(|e| e.explanation_id + 1)
+                .max()
+                .unwrap_or(0)
+        })
+        .unwrap_or(0);
+    let control = !args.run.join("decisions").is_dir() && args.run.join("steps").is_dir();
+    let (explanations, summary) = if control {
+        explain_control_run(&args, first_id)?
+    } else {
+        explain_sanma_run(&args, first_id)?
+    };
+    let explained = explanations.len();
+    let names = explanations[0].players.clone();
+    let mut mean_abs = vec![0.0f64; names.len()];
+    let mut mean = vec![0.0f64; names.len()];
+    let mut worst_gap = 0.0f64;
+    for e in &explanations {
+        worst_gap = worst_gap.max((e.values.iter().sum::<f64>() - (e.full - e.base)).abs());
+        for ((m, a), v) in mean.iter_mut().zip(mean_abs.iter_mut()).zip(&e.values) {
+            *a += v.abs() / explained as f64;
+            *m += v / explained as f64;
+        }
+    }
+    let mut log = ExplanationLogger::create(&run, WriterOptions::default())?;
+    for e in explanations {
+        log.record(e);
+    }
+    log.flush()?;
+
+    println!("{summary}; efficiency holds to {worst_gap:.1e}");
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by(|&a, &b| mean_abs[b].total_cmp(&mean_abs[a]));
+    println!("mean |φ| and mean φ per player:");
+    for &b in order.iter().take(10) {
+        println!(
+            "  {:<22} {:>10.4} {:>+10.4}",
+            names[b], mean_abs[b], mean[b]
+        );
+    }
+    println!("written to {}", args.run.join("explanations").display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Progress bars for the model pass and the explanations; returns the seconds the
+/// model pass took once it is over.
+struct Bars {
+    model: ProgressBar,
+    explain: ProgressBar,
+    start: Instant,
+    model_seconds: f64,
+}
+
+impl Bars {
+    fn new(quiet: bool) -> Bars {
+        Bars {
+            model: bar(0, "model", quiet),
+            explain: bar(0, "explain", quiet),
+            start: Instant::now(),
+            model_seconds: 0.0,
+        }
+    }
+
+    fn update(&mut self, p: ExplainProgress) {
+        match p {
+            ExplainProgress::Model { done, total } => {
+                self.model.set_length(total as u64);
+                self.model.set_position(done as u64);
+                self.model_seconds = self.start.elapsed().as_secs_f64();
+            }
+            ExplainProgress::Explained { done, total } => {
+                self.model.finish_and_clear();
+                self.explain.set_length(total as u64);
+                self.explain.set_position(done as u64);
+            }
+        }
+    }
+
+    /// (model seconds, explanation seconds).
+    fn finish(self) -> (f64, f64) {
+        self.explain.finish_and_clear();
+        let total = self.start.elapsed().as_secs_f64();
+        (self.model_seconds, total - self.model_seconds)
+    }
+}
+
+fn explain_sanma_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, String)> {
     if args.kind != Kind::Policy {
         bail!(
             "--kind {:?}: the Meowjong models are policies without a value output, so a \
@@ -78,27 +208,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
             args.kind
         );
     }
-    if args.states == 0 {
-        bail!("--states must be at least 1");
+    if args.conditioning != Fill::OnManifold {
+        bail!("--conditioning: Sanma decisions are conditioned on-manifold (exact matching)");
     }
-    let run = Run::open(&args.run)
-        .with_context(|| format!("cannot open the run {}", args.run.display()))?;
-    if !args.run.join("decisions").is_dir() && args.run.join("steps").is_dir() {
-        bail!(
-            "{}: a control run; `meowlab explain` explains Sanma runs (logged by \
-             `meowlab play --log`) so far — control agents are not supported yet",
-            args.run.display()
-        );
-    }
+    let Some(agent) = &args.agent else {
+        bail!("--agent: give the discard model's folder (e.g. <run>/models/discard-small)");
+    };
     let samples = dataset::extract(&args.run, ModelKind::Discard)
         .with_context(|| format!("cannot read the decisions of {}", args.run.display()))?;
     if samples.labels.is_empty() {
         bail!("{}: no discard decisions to explain", args.run.display());
     }
-    let stem = if args.agent.is_dir() {
-        args.agent.join("model")
+    let stem = if agent.is_dir() {
+        agent.join("model")
     } else {
-        args.agent.clone()
+        agent.clone()
     };
     let dev = Dev::default();
     let mut net = MeowjongNet::load(&dev, &stem)
@@ -110,76 +234,107 @@ pub fn run(args: Args) -> Result<ExitCode> {
             net.card.kind.name()
         );
     }
-
-    let first_id = browse::explanations(&args.run)
-        .map(|l| {
-            l.rows
-                .iter()
-                .map(|e| e.explanation_id + 1)
-                .max()
-                .unwrap_or(0)
-        })
-        .unwrap_or(0);
     let config = ExplainConfig {
         states: args.states,
         background: args.background,
         seed: args.seed,
         first_id,
     };
-    let (model_bar, explain_bar) = (bar(0, "model", args.quiet), bar(0, "explain", args.quiet));
-    let start = Instant::now();
-    let mut model_seconds = 0.0;
-    let explanations = explain_discards(&mut net, &samples, &config, &mut |p| match p {
-        ExplainProgress::Model { done, total } => {
-            model_bar.set_length(total as u64);
-            model_bar.set_position(done as u64);
-            model_seconds = start.elapsed().as_secs_f64();
-        }
-        ExplainProgress::Explained { done, total } => {
-            model_bar.finish_and_clear();
-            explain_bar.set_length(total as u64);
-            explain_bar.set_position(done as u64);
-        }
-    })?;
-    explain_bar.finish_and_clear();
-    let explain_seconds = start.elapsed().as_secs_f64() - model_seconds;
-    let explained = explanations.len();
-    let names = explanations[0].players.clone();
-    let mut mean_abs = vec![0.0f64; names.len()];
-    let mut worst_gap = 0.0f64;
-    for e in &explanations {
-        worst_gap = worst_gap.max((e.values.iter().sum::<f64>() - (e.full - e.base)).abs());
-        for (m, v) in mean_abs.iter_mut().zip(&e.values) {
-            *m += v.abs() / explained as f64;
-        }
-    }
+    let mut bars = Bars::new(args.quiet);
+    let explanations = explain_discards(&mut net, &samples, &config, &mut |p| bars.update(p))?;
+    let (model_seconds, explain_seconds) = bars.finish();
     let background = args
         .background
         .unwrap_or(usize::MAX)
         .max(args.states)
         .min(samples.labels.len());
-    let mut log = ExplanationLogger::create(&run, WriterOptions::default())?;
-    for e in explanations {
-        log.record(e);
-    }
-    log.flush()?;
-
-    println!(
-        "explained {explained} discard decisions of {} against {} logged decisions \
-         ({} players, exact, {}): model {model_seconds:.1} s, Shapley {explain_seconds:.1} s \
-         ({:.1} ms per decision); efficiency holds to {worst_gap:.1e}",
+    let summary = format!(
+        "explained {} discard decisions of {} against {} logged decisions ({} players, \
+         exact, {}): model {model_seconds:.1} s, Shapley {explain_seconds:.1} s \
+         ({:.1} ms per decision)",
+        explanations.len(),
         args.run.display(),
         background,
-        names.len(),
+        explanations[0].players.len(),
         Conditioning::OnManifoldExact.name(),
-        1000.0 * explain_seconds / explained as f64
+        1000.0 * explain_seconds / explanations.len() as f64
     );
-    let mut order: Vec<usize> = (0..names.len()).collect();
-    order.sort_by(|&a, &b| mean_abs[b].total_cmp(&mean_abs[a]));
-    println!("mean |φ| per block (probability points):");
-    for &b in order.iter().take(10) {
-        println!("  {:<20} {:.4}", names[b], mean_abs[b]);
-    }
-    println!("written to {}", args.run.join("explanations").display());
-    Ok(ExitCode::SUCCESS)
+    Ok((explanations, summary))
+}
+
+fn explain_control_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, String)> {
+    let mut trained = load_trained(&args.run, args.agent.as_deref())
+        .with_context(|| format!("cannot load the agent of {}", args.run.display()))?;
+    let spec = trained.config.env_spec()?;
+    let logged = LoggedStates::evaluation(&args.run, spec.obs_dim, Some(trained.global_step))
+        .with_context(|| {
+            format!(
+                "cannot read the states of {} (checkpoint {})",
+                args.run.display(),
+                trained.checkpoint.display()
+            )
+        })?;
+    let kind = match args.kind {
+        Kind::Value => ControlKind::Value,
+        Kind::Policy => ControlKind::Policy,
+        Kind::Performance => ControlKind::LocalPerformance,
+        Kind::PerformanceGlobal => ControlKind::GlobalPerformance,
+    };
+    let filling = match args.conditioning {
+        Fill::OnManifold => Filling::OnManifold {
+            bandwidth: args.bandwidth,
+        },
+        Fill::Interventional => Filling::Interventional,
+    };
+    let config = ControlExplainConfig {
+        kind,
+        filling,
+        states: args.states,
+        background: args.background,
+        rollouts: args.rollouts,
+        seed: args.seed,
+        first_id,
+    };
+    let mut bars = Bars::new(args.quiet);
+    let explanations = explain_control(
+        trained.agent.as_mut(),
+        spec.id,
+        &logged,
+        &config,
+        &mut |p| bars.update(p),
+    )?;
+    let (model_seconds, explain_seconds) = bars.finish();
+    let e = &explanations[0];
+    let against = match filling {
+        Filling::OnManifold { .. } => format!(
+            "{} of its {} logged evaluation states",
+            args.background
+                .unwrap_or(usize::MAX)
+                .max(args.states)
+                .min(logged.len()),
+            logged.len()
+        ),
+        Filling::Interventional => format!(
+            "{} background states",
+            args.background
+                .unwrap_or(DEFAULT_INTERVENTIONAL_BACKGROUND)
+                .min(logged.len())
+        ),
+    };
+    let summary = format!(
+        "explained {} states of {} ({}, step {}) against {against}: {} \
+         \"{}\", {} players, {}, {}: model {model_seconds:.2} s, Shapley \
+         {explain_seconds:.2} s ({:.2} ms per state)",
+        explanations.len(),
+        args.run.display(),
+        trained.config.algorithms().join("+"),
+        trained.global_step,
+        e.kind,
+        e.target,
+        e.players.len(),
+        e.method,
+        e.conditioning,
+        1000.0 * explain_seconds / explanations.len() as f64
+    );
+    Ok((explanations, summary))
 }

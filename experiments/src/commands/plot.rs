@@ -70,14 +70,27 @@ enum Kind {
         out: Output,
     },
     /// Shapley values: of one explanation in a run's `explanations` table (--explanation),
-    /// their mean |φ| over every explanation of the run, or from a JSON file
+    /// a summary over the run's explanations of one kind (mean |φ|, or mean φ with
+    /// --signed, the default for global performance: SVERL's Φ), or from a JSON file
     /// {"players": [names], "values": [φ], "stderr": [..]?, "base": v(∅)?, "what": "..."?}.
     Shapley {
         /// A run explained by `meowlab explain`, or a values file.
         file: PathBuf,
-        /// The explanation id to plot (runs only; default: mean |φ| over all of them).
+        /// The explanation id to plot (runs only; default: a summary over all of them).
         #[arg(long)]
         explanation: Option<u64>,
+        /// Summarise only explanations of this kind (value, policy, performance_local,
+        /// performance_global); needed when the run has several.
+        #[arg(long = "kind")]
+        explained: Option<String>,
+        /// Summarise only explanations whose conditioning starts with this
+        /// (on-manifold, interventional); needed when the run has both.
+        #[arg(long)]
+        conditioning: Option<String>,
+        /// Summarise by the mean φ (with its standard error over states) instead of the
+        /// mean |φ|.
+        #[arg(long)]
+        signed: bool,
         /// A waterfall from v(∅) to v(F) instead of sorted bars.
         #[arg(long)]
         waterfall: bool,
@@ -210,9 +223,16 @@ fn decision_of(
     })
 }
 
-/// One explanation of a run as a chart, or the mean |φ| per player over all of them
-/// (SVERL's global summary of local explanations).
-fn shapley_of_run(run: &Path, id: Option<u64>) -> Result<ShapleyChart> {
+/// Which explanations of a run a Shapley figure summarises.
+struct Summary<'a> {
+    kind: Option<&'a str>,
+    conditioning: Option<&'a str>,
+    signed: bool,
+}
+
+/// One explanation of a run as a chart, or a summary per player over the run's
+/// explanations of one kind and conditioning.
+fn shapley_of_run(run: &Path, id: Option<u64>, summary: &Summary<'_>) -> Result<ShapleyChart> {
     let loaded = browse::explanations(run)
         .with_context(|| format!("cannot read the explanations of {}", run.display()))?;
     report_problems(&loaded.problems);
@@ -223,22 +243,62 @@ fn shapley_of_run(run: &Path, id: Option<u64>) -> Result<ShapleyChart> {
             run.display()
         );
     }
-    match id {
-        Some(id) => {
-            let e = all
-                .iter()
-                .find(|e| e.explanation_id == id)
-                .with_context(|| {
-                    format!(
-                        "{}: no explanation {id} (ids 0..{})",
-                        run.display(),
-                        all.len() - 1
-                    )
-                })?;
-            Ok(ShapleyChart::from_explanation(e))
-        }
-        None => Ok(ShapleyChart::mean_abs(&all).with_context(|| run.display().to_string())?),
+    if let Some(id) = id {
+        let e = all
+            .iter()
+            .find(|e| e.explanation_id == id)
+            .with_context(|| {
+                format!(
+                    "{}: no explanation {id} (ids 0..{})",
+                    run.display(),
+                    all.len() - 1
+                )
+            })?;
+        return Ok(ShapleyChart::from_explanation(e));
     }
+    let chosen: Vec<_> = all
+        .iter()
+        .filter(|e| summary.kind.is_none_or(|k| e.kind == k))
+        .filter(|e| {
+            summary
+                .conditioning
+                .is_none_or(|c| e.conditioning.starts_with(c))
+        })
+        .cloned()
+        .collect();
+    let mut groups = std::collections::BTreeMap::<(String, String), usize>::new();
+    for e in &chosen {
+        *groups
+            .entry((e.kind.clone(), e.conditioning.clone()))
+            .or_default() += 1;
+    }
+    let list = || {
+        groups
+            .iter()
+            .map(|((k, c), n)| format!("{n} × {k}, {c}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    match groups.len() {
+        0 => bail!(
+            "{}: no explanations match --kind/--conditioning",
+            run.display()
+        ),
+        1 => {}
+        _ => bail!(
+            "{}: the explanations are of several kinds ({}); choose with --kind and \
+             --conditioning",
+            run.display(),
+            list()
+        ),
+    }
+    let signed = summary.signed || chosen[0].kind == "performance_global";
+    let chart = if signed {
+        ShapleyChart::mean(&chosen)
+    } else {
+        ShapleyChart::mean_abs(&chosen)
+    };
+    chart.with_context(|| run.display().to_string())
 }
 
 #[derive(serde::Deserialize)]
@@ -351,12 +411,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Kind::Shapley {
             file,
             explanation,
+            explained,
+            conditioning,
+            signed,
             waterfall,
             top,
             out,
         } => {
             if file.is_dir() {
-                let mut chart = shapley_of_run(&file, explanation)?;
+                let summary = Summary {
+                    kind: explained.as_deref(),
+                    conditioning: conditioning.as_deref(),
+                    signed,
+                };
+                let mut chart = shapley_of_run(&file, explanation, &summary)?;
                 chart.top = top;
                 if waterfall {
                     if explanation.is_none() {

@@ -350,6 +350,16 @@ pub fn observation_names(id: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// Names of the actions of env `id` when its action space is discrete (figure labels,
+/// explanation targets); `None` for a continuous or unknown env.
+pub fn action_names(id: &str) -> Option<&'static [&'static str]> {
+    Some(match id {
+        "CartPole-v1" => &["push left", "push right"],
+        "Acrobot-v1" => &["torque -1", "torque 0", "torque +1"],
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,8 +18,9 @@
 //!   states the agent never visits.
 //!
 //! In all three, v(F) = f(x) (everything observed). The explained state should be one
-//! of the logged states (its occupancy is then counted once); a coalition that no logged
-//! state matches falls back to f(x), the one state known to agree.
+//! of the logged states (its occupancy is then counted once); with exact matching, a
+//! coalition that no logged state matches falls back to f(x), the one state known to
+//! agree.
 
 use crate::shapley::{Coalition, ShapleyError, MAX_EXACT_PLAYERS};
 
@@ -174,7 +175,7 @@ fn check_states(dims: usize, states: &[f32], outputs: &[f64]) -> Result<(), Shap
 /// On-manifold v(C) for every coalition by kernel weighting (continuous features):
 /// state s weighs exp(−‖(s − x)_C / σ‖² / 2h²) over the features of C, each scaled by
 /// its standard deviation σ over the states; `bandwidth` h is in standard deviations.
-/// v(∅) is the mean output, v(F) = `fx` (also where every weight underflows).
+/// v(∅) is the mean output, v(F) = `fx`. See [`KernelConditional`].
 pub fn on_manifold_kernel(
     players: &Players,
     x: &[f32],
@@ -183,61 +184,161 @@ pub fn on_manifold_kernel(
     outputs: &[f64],
     bandwidth: f64,
 ) -> Result<Vec<f64>, ShapleyError> {
-    let dims = x.len();
-    players.check(dims)?;
-    check_states(dims, states, outputs)?;
-    if !(bandwidth.is_finite() && bandwidth > 0.0) {
-        return Err(ShapleyError::Shape(format!(
-            "bandwidth {bandwidth} (must be > 0)"
-        )));
-    }
-    let n = players.len();
-    let rows = outputs.len() as f64;
-    let mut sd = vec![0.0f64; dims];
-    for (j, s) in sd.iter_mut().enumerate() {
-        let mean = states
-            .iter()
-            .skip(j)
-            .step_by(dims)
-            .map(|&v| v as f64)
-            .sum::<f64>()
-            / rows.max(1.0);
-        let var = states
-            .iter()
-            .skip(j)
-            .step_by(dims)
-            .map(|&v| (v as f64 - mean).powi(2))
-            .sum::<f64>()
-            / rows.max(1.0);
-        *s = if var > 0.0 { var.sqrt() } else { 1.0 };
-    }
-    // squared standardised distance to x per state and player
-    let sd = &sd;
-    let dist: Vec<f64> = states
-        .chunks_exact(dims)
-        .flat_map(|s| {
-            players.features.iter().map(move |feats| {
-                feats
-                    .iter()
-                    .map(|&j| ((s[j] - x[j]) as f64 / sd[j]).powi(2))
-                    .sum::<f64>()
-            })
-        })
-        .collect();
-    let inv = 1.0 / (2.0 * bandwidth * bandwidth);
-    let mut v = vec![0.0; 1 << n];
-    for (c, vc) in v.iter_mut().enumerate() {
-        let (mut num, mut den) = (0.0, 0.0);
-        for (d, &out) in dist.chunks_exact(n).zip(outputs) {
-            let d2: f64 = (0..n).filter(|p| c >> p & 1 == 1).map(|p| d[p]).sum();
-            let w = (-d2 * inv).exp();
-            num += w * out;
-            den += w;
+    check_states(x.len(), states, outputs)?;
+    let conditional = KernelConditional::new(players, states, x.len(), bandwidth)?;
+    conditional.table(x, fx, outputs)
+}
+
+/// A run's logged states prepared for on-manifold conditioning of continuous features:
+/// p(s' | s_C) ∝ exp(−‖(s' − s)_C / σ‖² / 2h²) over the logged s' (σ: each feature's
+/// standard deviation over the states; h: the bandwidth in standard deviations).
+///
+/// Weights are taken relative to the nearest logged state, so a coalition that no state
+/// matches closely falls back to its nearest neighbours instead of underflowing.
+#[derive(Clone, Debug)]
+pub struct KernelConditional {
+    players: Players,
+    dims: usize,
+    /// The states divided by their feature's σ (flat, rows of `dims`).
+    scaled: Vec<f32>,
+    inv_sd: Vec<f32>,
+    inv_two_h2: f64,
+}
+
+impl KernelConditional {
+    /// Prepares `states` (flat rows of `dims` features) with bandwidth `h`.
+    pub fn new(
+        players: &Players,
+        states: &[f32],
+        dims: usize,
+        bandwidth: f64,
+    ) -> Result<KernelConditional, ShapleyError> {
+        players.check(dims)?;
+        if states.is_empty() || !states.len().is_multiple_of(dims) {
+            return Err(ShapleyError::Shape(format!(
+                "{} state values is not a whole number of {dims}-feature rows",
+                states.len()
+            )));
         }
-        *vc = if den > 0.0 { num / den } else { fx };
+        if !(bandwidth.is_finite() && bandwidth > 0.0) {
+            return Err(ShapleyError::Shape(format!(
+                "bandwidth {bandwidth} (must be > 0)"
+            )));
+        }
+        let rows = (states.len() / dims) as f64;
+        let inv_sd: Vec<f32> = (0..dims)
+            .map(|j| {
+                let column = || states.iter().skip(j).step_by(dims).map(|&v| v as f64);
+                let mean = column().sum::<f64>() / rows;
+                let var = column().map(|v| (v - mean).powi(2)).sum::<f64>() / rows;
+                if var > 0.0 {
+                    (1.0 / var.sqrt()) as f32
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let scaled = states
+            .chunks_exact(dims)
+            .flat_map(|s| s.iter().zip(&inv_sd).map(|(v, k)| v * k))
+            .collect();
+        Ok(KernelConditional {
+            players: players.clone(),
+            dims,
+            scaled,
+            inv_sd,
+            inv_two_h2: 1.0 / (2.0 * bandwidth * bandwidth),
+        })
     }
-    v[full(n) as usize] = fx;
-    Ok(v)
+
+    /// Number of logged states.
+    pub fn len(&self) -> usize {
+        self.scaled.len() / self.dims
+    }
+
+    /// Whether there are none (never, once built).
+    pub fn is_empty(&self) -> bool {
+        self.scaled.is_empty()
+    }
+
+    /// Squared standardised distance from `x` to every state, per player (rows × n).
+    fn player_distances(&self, x: &[f32]) -> Vec<f64> {
+        let xs: Vec<f32> = x.iter().zip(&self.inv_sd).map(|(v, k)| v * k).collect();
+        let xs = &xs;
+        self.scaled
+            .chunks_exact(self.dims)
+            .flat_map(|s| {
+                self.players.features.iter().map(move |feats| {
+                    feats
+                        .iter()
+                        .map(|&j| ((s[j] - xs[j]) as f64).powi(2))
+                        .sum::<f64>()
+                })
+            })
+            .collect()
+    }
+
+    /// The kernel weights of every state given x on coalition C (largest weight 1).
+    fn weights(&self, distances: &[f64], coalition: Coalition, out: &mut Vec<f64>) {
+        let n = self.players.len();
+        out.clear();
+        out.extend(distances.chunks_exact(n).map(|d| {
+            (0..n)
+                .filter(|p| coalition >> p & 1 == 1)
+                .map(|p| d[p])
+                .sum::<f64>()
+        }));
+        let nearest = out.iter().copied().fold(f64::INFINITY, f64::min);
+        for d in out.iter_mut() {
+            *d = (-(*d - nearest) * self.inv_two_h2).exp();
+        }
+    }
+
+    /// v(C) for every coalition: the kernel-weighted mean of `outputs` (one per state),
+    /// v(F) = `fx`.
+    pub fn table(&self, x: &[f32], fx: f64, outputs: &[f64]) -> Result<Vec<f64>, ShapleyError> {
+        check_states(self.dims, &self.scaled, outputs)?;
+        if x.len() != self.dims {
+            return Err(ShapleyError::Shape(format!(
+                "a state of {} features, the logged ones have {}",
+                x.len(),
+                self.dims
+            )));
+        }
+        let n = self.players.len();
+        let distances = self.player_distances(x);
+        let mut w = Vec::with_capacity(outputs.len());
+        let mut v: Vec<f64> = (0..1u64 << n)
+            .map(|c| {
+                self.weights(&distances, c, &mut w);
+                let den: f64 = w.iter().sum();
+                w.iter().zip(outputs).map(|(w, o)| w * o).sum::<f64>() / den
+            })
+            .collect();
+        v[full(n) as usize] = fx;
+        Ok(v)
+    }
+
+    /// The conditional mean of vector outputs (`outputs`: one row of `out.len()` per
+    /// state) given x on coalition C, written into `out` (e.g. π_C(·|x) from the logged
+    /// states' policies).
+    pub fn mean_into(&self, x: &[f32], coalition: Coalition, outputs: &[f32], out: &mut [f64]) {
+        let width = out.len();
+        debug_assert_eq!(outputs.len(), self.len() * width);
+        let mut w = Vec::with_capacity(self.len());
+        self.weights(&self.player_distances(x), coalition, &mut w);
+        out.fill(0.0);
+        let mut den = 0.0;
+        for (w, row) in w.iter().zip(outputs.chunks_exact(width)) {
+            if *w > 1e-12 {
+                den += w;
+                for (o, r) in out.iter_mut().zip(row) {
+                    *o += w * *r as f64;
+                }
+            }
+        }
+        out.iter_mut().for_each(|o| *o /= den);
+    }
 }
 
 /// Interventional v(C) for every coalition: the mean over `background` rows (flat, of

@@ -14,7 +14,7 @@ pub mod shapley;
 
 pub use characteristic::{
     interventional, on_manifold_exact, on_manifold_from_masks, on_manifold_kernel, Conditioning,
-    Players,
+    KernelConditional, Players,
 };
 pub use shapley::{
     exact, exact_from_table, exact_vector, sampled, Coalition, Estimate, ShapleyError,

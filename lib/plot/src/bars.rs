@@ -169,10 +169,25 @@ impl ShapleyChart {
         chart
     }
 
-    /// The mean |φ| per player over `explanations` (SVERL's global summary of local
-    /// explanations); they must share their players.
+    /// The mean |φ| per player over `explanations` (how much each player matters,
+    /// whichever way); they must share their players, kind and conditioning.
     pub fn mean_abs(
         explanations: &[meowlab_store::Explanation],
+    ) -> Result<ShapleyChart, PlotError> {
+        ShapleyChart::summary(explanations, false)
+    }
+
+    /// The mean φ per player over `explanations`, with its standard error over them:
+    /// over states sampled from the agent's own distribution, SVERL's global summary
+    /// Φ_i = E_s[φ_i(s)] (e.g. of global performance). Same requirements as
+    /// [`ShapleyChart::mean_abs`].
+    pub fn mean(explanations: &[meowlab_store::Explanation]) -> Result<ShapleyChart, PlotError> {
+        ShapleyChart::summary(explanations, true)
+    }
+
+    fn summary(
+        explanations: &[meowlab_store::Explanation],
+        signed: bool,
     ) -> Result<ShapleyChart, PlotError> {
         let first = explanations
             .first()
@@ -183,17 +198,55 @@ impl ShapleyChart {
                 other.explanation_id, first.explanation_id
             )));
         }
+        if let Some(other) = explanations
+            .iter()
+            .find(|e| e.kind != first.kind || e.conditioning != first.conditioning)
+        {
+            return Err(PlotError::Invalid(format!(
+                "explanation {} ({}, {}) and explanation {} ({}, {}) explain different \
+                 things; summarise one kind and conditioning at a time",
+                first.explanation_id,
+                first.kind,
+                first.conditioning,
+                other.explanation_id,
+                other.kind,
+                other.conditioning
+            )));
+        }
         let n = explanations.len() as f64;
-        let mean = (0..first.players.len())
-            .map(|i| explanations.iter().map(|e| e.values[i].abs()).sum::<f64>() / n)
-            .collect();
-        let mut chart = ShapleyChart::new(first.players.clone(), mean);
-        let kind = first
+        let at = |i: usize| {
+            explanations.iter().map(move |e| {
+                if signed {
+                    e.values[i]
+                } else {
+                    e.values[i].abs()
+                }
+            })
+        };
+        let players = first.players.len();
+        let mean: Vec<f64> = (0..players).map(|i| at(i).sum::<f64>() / n).collect();
+        let mut chart = ShapleyChart::new(first.players.clone(), mean.clone());
+        if explanations.len() > 1 {
+            chart.stderr = Some(
+                (0..players)
+                    .map(|i| {
+                        let var = at(i).map(|v| (v - mean[i]).powi(2)).sum::<f64>() / (n - 1.0);
+                        (var / n).sqrt()
+                    })
+                    .collect(),
+            );
+        }
+        let conditioning = first
             .conditioning
             .split(" (")
             .next()
             .unwrap_or(&first.conditioning);
-        chart.what = format!("mean |φ| of {}, {kind}", explanations.len());
+        let stat = if signed { "mean φ" } else { "mean |φ|" };
+        chart.what = format!(
+            "{stat} of {}: {}, {conditioning}",
+            explanations.len(),
+            first.kind.replace('_', " ")
+        );
         Ok(chart)
     }
 
@@ -289,6 +342,17 @@ impl ShapleyChart {
             }
         };
         let area = &plot;
+        // the axis description is centred under the whole figure (it may reach under
+        // the player names), shortened to its width
+        let (area_w, area_h) = area.dim_in_pixel();
+        let fits = (area_w as f64 / s.uf(1.0) / (0.55 * s.font_pt) - 2.0).max(8.0) as usize;
+        let what = if self.what.chars().count() > fits {
+            let mut cut: String = self.what.chars().take(fits - 1).collect();
+            cut.push('…');
+            cut
+        } else {
+            self.what.clone()
+        };
         let mut chart = ChartBuilder::on(area)
             .margin(s.u(5.0))
             .x_label_area_size(s.u(22.0))
@@ -300,9 +364,15 @@ impl ShapleyChart {
             .x_labels(5)
             .y_labels(0)
             .x_label_formatter(&|v| short_number(*v))
-            .x_desc(self.what.as_str())
             .draw()
             .map_err(PlotError::draw)?;
+        let desc = s.text(0.0, INK).pos(Pos::new(HPos::Center, VPos::Bottom));
+        area.draw(&Text::new(
+            what,
+            (area_w as i32 / 2, area_h as i32 - s.u(2.0)),
+            desc,
+        ))
+        .map_err(PlotError::draw)?;
         let zero = if self.style == ShapleyStyle::Waterfall {
             self.base
         } else {

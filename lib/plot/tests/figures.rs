@@ -277,6 +277,18 @@ fn explanations_become_shapley_charts_and_plane_overlays() {
     other.players[1] = "dora_indicators".into();
     assert!(ShapleyChart::mean_abs(&[e(0, 0.3), other]).is_err());
     assert!(ShapleyChart::mean_abs(&[]).is_err());
+    // the signed mean (SVERL's Φ) with its standard error over the explanations
+    let signed = ShapleyChart::mean(&[e(0, 0.3), e(1, -0.5)]).unwrap();
+    assert!((signed.values[0] + 0.1).abs() < 1e-12 && (signed.values[1] + 0.1).abs() < 1e-12);
+    let se = signed.stderr.unwrap();
+    assert!((se[0] - 0.4).abs() < 1e-12 && se[1].abs() < 1e-12); // sd 0.566 / √2
+    // different kinds or conditionings are not pooled
+    let mut value = e(3, 0.1);
+    value.kind = "value".into();
+    assert!(ShapleyChart::mean_abs(&[e(0, 0.3), value]).is_err());
+    let mut off = e(4, 0.1);
+    off.conditioning = "interventional (off-manifold)".into();
+    assert!(ShapleyChart::mean(&[e(0, 0.3), off]).is_err());
 
     let heat = PlaneHeatmap::new(meowlab_sanma::planes::Planes::new())
         .with_block_values(&one.players, &one.values)

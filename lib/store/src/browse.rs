@@ -435,6 +435,20 @@ pub fn episodes(run: &Path) -> Result<Loaded<EpisodeRow>> {
 
 /// The steps of one episode of `phase`, in order.
 pub fn episode_steps(run: &Path, phase: Phase, episode_id: u64) -> Result<Loaded<StepRow>> {
+    let mut loaded = steps_where(run, phase, Some(("episode_id", episode_id)))?;
+    loaded.rows.sort_by_key(|s| s.step);
+    Ok(loaded)
+}
+
+/// Every step of `phase`, ordered by episode and step (e.g. the evaluation episodes
+/// whose states an explanation conditions on).
+pub fn phase_steps(run: &Path, phase: Phase) -> Result<Loaded<StepRow>> {
+    let mut loaded = steps_where(run, phase, None)?;
+    loaded.rows.sort_by_key(|s| (s.episode_id, s.step));
+    Ok(loaded)
+}
+
+fn steps_where(run: &Path, phase: Phase, filter: Option<(&str, u64)>) -> Result<Loaded<StepRow>> {
     let dir = run.join("steps").join(format!("phase={}", phase.as_str()));
     let floats = |a: &FixedSizeListArray, r: usize| {
         a.value(r)
@@ -443,7 +457,7 @@ pub fn episode_steps(run: &Path, phase: Phase, episode_id: u64) -> Result<Loaded
             .map(|v| v.values().to_vec())
             .unwrap_or_default()
     };
-    let mut loaded = load(&dir, None, Some(("episode_id", episode_id)), |c, r| {
+    load(&dir, None, filter, |c, r| {
         let log_prob = c.get::<Float32Array>("log_prob")?;
         let value = c.get::<Float32Array>("value")?;
         Ok(StepRow {
@@ -457,9 +471,7 @@ pub fn episode_steps(run: &Path, phase: Phase, episode_id: u64) -> Result<Loaded
             log_prob: opt(log_prob.is_valid(r), || log_prob.value(r)),
             value: opt(value.is_valid(r), || value.value(r)),
         })
-    })?;
-    loaded.rows.sort_by_key(|s| s.step);
-    Ok(loaded)
+    })
 }
 
 /// The `metrics` table of a run (or of any folder holding one, e.g. a trained model's

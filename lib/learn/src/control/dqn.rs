@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::replay::Minibatch;
 use super::{
-    argmax, linear_schedule, read_json, write_json, Agent, AgentError, Recorder, ReplayBuffer,
-    StepRecord,
+    argmax, linear_schedule, read_json, write_json, Agent, AgentError, PolicyView, Recorder,
+    ReplayBuffer, StepRecord,
 };
 use crate::nn::{
     batch, load_params, save_params, soft_update, Activation, Dense, Dev, Matrix, Mlp, Optimizer,
@@ -386,6 +386,29 @@ impl Agent for Dqn {
     fn act_deterministic(&mut self, obs: &[f32], action: &mut Vec<f32>) {
         action.clear();
         action.push(argmax(&self.q_values(obs)) as f32);
+    }
+
+    fn policy_view(&mut self, obs: &[f32]) -> Option<PolicyView> {
+        let d = self.obs.len();
+        let rows = obs.len() / d;
+        let q = self
+            .q
+            .forward(batch(&self.dev, rows, d, obs.to_vec()))
+            .as_vec();
+        let k = self.actions;
+        let mut probs = vec![0.0; rows * k];
+        let mut values = Vec::with_capacity(rows);
+        for (row, p) in q.chunks(k).zip(probs.chunks_mut(k)) {
+            let a = argmax(row);
+            p[a] = 1.0;
+            values.push(row[a]);
+        }
+        Some(PolicyView {
+            actions: k,
+            probs,
+            values,
+            action_values: Some(q),
+        })
     }
 
     fn save(&self, dir: &Path) -> Result<(), AgentError> {

@@ -400,6 +400,54 @@ fn latest_checkpoint(run_dir: &Path) -> Option<PathBuf> {
     dir.join("runner.json").exists().then_some(dir)
 }
 
+/// A trained agent restored from a run's checkpoint, with what it was trained under.
+pub struct TrainedAgent {
+    /// The agent, its networks as saved.
+    pub agent: Box<dyn Agent>,
+    /// The run's experiment config.
+    pub config: ExperimentConfig,
+    /// Training steps the checkpoint was taken at.
+    pub global_step: u64,
+    /// The checkpoint folder.
+    pub checkpoint: PathBuf,
+}
+
+/// Restores the agent of a control run (written by [`run_seed`]) from `checkpoint` (a
+/// `checkpoints/step-N` folder of the run), or from its latest checkpoint when `None`.
+pub fn load_trained(
+    run_dir: &Path,
+    checkpoint: Option<&Path>,
+) -> Result<TrainedAgent, ExperimentError> {
+    let run = Run::open(run_dir)?;
+    let config: ExperimentConfig =
+        serde_json::from_value(run.meta().config.clone()).map_err(|e| ExperimentError::Config {
+            path: run_dir.join("run.json").display().to_string(),
+            message: format!("not a control experiment's config: {e}"),
+        })?;
+    let checkpoint = match checkpoint {
+        Some(dir) => dir.to_path_buf(),
+        None => latest_checkpoint(run_dir).ok_or_else(|| ExperimentError::Config {
+            path: run_dir.join("checkpoints/LATEST").display().to_string(),
+            message: "the run has no checkpoint to load".into(),
+        })?,
+    };
+    if !checkpoint.join("runner.json").is_file() {
+        return Err(ExperimentError::Config {
+            path: checkpoint.display().to_string(),
+            message: "not a checkpoint folder (no runner.json)".into(),
+        });
+    }
+    let state: RunnerState = super::read_json(&checkpoint.join("runner.json"))?;
+    let mut agent = config.build_agent(run.meta().seed)?;
+    agent.load(&checkpoint)?;
+    Ok(TrainedAgent {
+        agent,
+        config,
+        global_step: state.global_step,
+        checkpoint,
+    })
+}
+
 /// Trains, evaluates, logs and checkpoints one seed of `config` under `out`, resuming
 /// from the run's latest checkpoint when one exists. A finished run is left alone and its
 /// summary returned.

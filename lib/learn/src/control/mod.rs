@@ -103,6 +103,26 @@ pub trait Agent {
     fn save(&self, dir: &Path) -> Result<(), AgentError>;
     /// Restores what [`Agent::save`] wrote (the agent must have the same config).
     fn load(&mut self, dir: &Path) -> Result<(), AgentError>;
+    /// What the agent's networks say about a batch of observations (rows of the env's
+    /// `obs_dim`, flat), for explanations; `None` for agents without a discrete policy.
+    fn policy_view(&mut self, _obs: &[f32]) -> Option<PolicyView> {
+        None
+    }
+}
+
+/// A discrete-action agent's outputs for a batch of observations: what SVERL's value,
+/// policy and performance characteristics are computed from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyView {
+    /// Number of actions.
+    pub actions: usize,
+    /// π(a|s), row-major (rows × actions): the greedy one-hot of a value-based agent,
+    /// the softmax of an actor.
+    pub probs: Vec<f32>,
+    /// The agent's value estimate V(s) per row (max_a Q(s, a), or the critic).
+    pub values: Vec<f32>,
+    /// Q(s, a) per row and action, for agents that learn it.
+    pub action_values: Option<Vec<f32>>,
 }
 
 /// The env seed after a resume: episodes in flight restart from resets seeded by the run's

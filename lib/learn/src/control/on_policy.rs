@@ -22,7 +22,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::{argmax, read_json, write_json, Agent, AgentError, Recorder, RunningNorm, StepRecord};
+use super::{
+    argmax, read_json, write_json, Agent, AgentError, PolicyView, Recorder, RunningNorm, StepRecord,
+};
 use crate::nn::{
     batch, load_params, save_params, Activation, Dev, Matrix, Mlp, Optimizer, OptimizerConfig,
     OptimizerKind, Params, Taped,
@@ -873,6 +875,29 @@ impl OnPolicy {
         Ok(())
     }
 
+    /// Softmax policy and critic values of a categorical agent (`None` otherwise).
+    fn policy_view(&self, obs: &[f32]) -> Option<PolicyView> {
+        let Head::Categorical(k) = self.head else {
+            return None;
+        };
+        let rows = obs.len() / self.envs.spec().obs_dim;
+        let x = batch(&self.dev, rows, obs.len() / rows.max(1), self.inputs(obs));
+        let logits = self.net.actor.forward(x).as_vec();
+        let mut probs = Vec::with_capacity(logits.len());
+        for row in logits.chunks(k) {
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let exp: Vec<f32> = row.iter().map(|l| (l - max).exp()).collect();
+            let sum: f32 = exp.iter().sum();
+            probs.extend(exp.iter().map(|e| e / sum));
+        }
+        Some(PolicyView {
+            actions: k,
+            probs,
+            values: self.values(obs, rows),
+            action_values: None,
+        })
+    }
+
     fn act_deterministic(&self, obs: &[f32], action: &mut Vec<f32>) {
         let x = batch(&self.dev, 1, obs.len(), self.inputs(obs));
         let out = self.net.actor.forward(x).as_vec();
@@ -1038,6 +1063,10 @@ macro_rules! impl_on_policy_agent {
 
             fn act_deterministic(&mut self, obs: &[f32], action: &mut Vec<f32>) {
                 self.core.act_deterministic(obs, action);
+            }
+
+            fn policy_view(&mut self, obs: &[f32]) -> Option<PolicyView> {
+                self.core.policy_view(obs)
             }
 
             fn save(&self, dir: &Path) -> Result<(), AgentError> {

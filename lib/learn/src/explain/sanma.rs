@@ -12,6 +12,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::ExplainProgress;
 use crate::dataset::Samples;
 use crate::meowjong::{MeowjongNet, COLS, ROWS};
 
@@ -27,25 +28,6 @@ pub struct ExplainConfig {
     pub seed: u64,
     /// Id of the first explanation (to append to a run's table).
     pub first_id: u64,
-}
-
-/// Progress of [`explain_discards`].
-#[derive(Clone, Copy, Debug)]
-pub enum ExplainProgress {
-    /// `done` of `total` logged decisions run through the model.
-    Model {
-        /// Done so far.
-        done: usize,
-        /// All of them.
-        total: usize,
-    },
-    /// `done` of `total` decisions explained.
-    Explained {
-        /// Done so far.
-        done: usize,
-        /// All of them.
-        total: usize,
-    },
 }
 
 /// Explains the discard model's choice at a seeded sample of `samples` (e.g.
