@@ -52,6 +52,12 @@ enum Command {
 
 fn main() -> ExitCode {
     meowlab::learn::keep_large_allocations();
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to the default at start-up, before any
+    // thread exists, is sound.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => commands::demo::run(args),

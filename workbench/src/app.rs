@@ -106,6 +106,8 @@ pub struct Workbench {
     pub play_clock: f64,
     /// The cursor the event list last scrolled to.
     pub events_follow: Option<usize>,
+    /// The kind of explanation the Shapley tab shows for a control episode.
+    pub shapley_kind: Option<String>,
 }
 
 impl Default for Workbench {
@@ -136,6 +138,7 @@ impl Default for Workbench {
             playing: false,
             play_clock: 0.0,
             events_follow: None,
+            shapley_kind: None,
         }
     }
 }

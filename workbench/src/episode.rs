@@ -1,9 +1,11 @@
-//! An open control episode: its logged steps and the running return.
+//! An open control episode: its logged steps, the running return, and the Shapley
+//! explanations of its states.
 
 use std::path::Path;
 
 use meowlab::store::browse::{self, EpisodeRow, StepRow};
 use meowlab::store::control::Phase;
+use meowlab::store::Explanation;
 
 /// A loaded episode.
 pub struct OpenEpisode {
@@ -15,6 +17,8 @@ pub struct OpenEpisode {
     pub steps: Vec<StepRow>,
     /// Return after each step.
     pub returns: Vec<f64>,
+    /// Explanations of this episode's states (from the run's `explanations`).
+    pub explanations: Vec<Explanation>,
     /// Anything that could not be read.
     pub problems: Vec<String>,
 }
@@ -45,13 +49,44 @@ impl OpenEpisode {
                 Some(*acc)
             })
             .collect();
+        let explanations = if dir.join("explanations").is_dir() {
+            let all = crate::runs::read_or_note(browse::explanations(dir), &mut problems);
+            all.into_iter()
+                .filter(|e| e.episode_id == Some(row.episode_id) && e.game_id.is_none())
+                .collect()
+        } else {
+            Vec::new()
+        };
         OpenEpisode {
             row: row.clone(),
             env,
             steps,
             returns,
+            explanations,
             problems,
         }
+    }
+
+    /// The kinds of explanation this episode has (value, policy, …), in first-seen order.
+    pub fn explanation_kinds(&self) -> Vec<String> {
+        let mut kinds: Vec<String> = Vec::new();
+        for e in &self.explanations {
+            if !kinds.contains(&e.kind) {
+                kinds.push(e.kind.clone());
+            }
+        }
+        kinds
+    }
+
+    /// The explanations of `kind`, ordered by step.
+    pub fn explanations_of(&self, kind: &str) -> Vec<&Explanation> {
+        let mut out: Vec<&Explanation> = self
+            .explanations
+            .iter()
+            .filter(|e| e.kind == kind)
+            .collect();
+        out.sort_by_key(|e| e.step);
+        out
     }
 
     /// Last valid cursor position.

@@ -429,3 +429,73 @@ fn shapley_tab_shows_the_explanation_of_the_current_decision() {
     scrub_to(&mut h, explained - 1);
     h.get_by_label("This decision has no explanation.");
 }
+
+#[test]
+fn shapley_tab_shows_the_explanations_of_a_control_episode() {
+    use meowlab::learn::control::experiment::load_trained;
+    use meowlab::learn::explain::{
+        explain_control, ControlExplainConfig, ControlKind, Filling, LoggedStates,
+    };
+    use meowlab::store::ExplanationLogger;
+    let root = fresh_dir("shapley-control");
+    let dirs = control_runs(&root);
+    let mut trained = load_trained(&dirs[0], None).unwrap();
+    let logged = LoggedStates::evaluation(&dirs[0], 4, Some(trained.global_step)).unwrap();
+    let mut explanations = Vec::new();
+    for (kind, first_id) in [(ControlKind::Policy, 0), (ControlKind::Value, 100)] {
+        let config = ControlExplainConfig {
+            kind,
+            filling: Filling::OnManifold { bandwidth: 0.3 },
+            states: 6,
+            background: None,
+            rollouts: 1,
+            seed: 2,
+            first_id,
+        };
+        explanations.extend(
+            explain_control(
+                trained.agent.as_mut(),
+                "CartPole-v1",
+                &logged,
+                &config,
+                &mut |_| {},
+            )
+            .unwrap(),
+        );
+    }
+    let run = Run::open(&dirs[0]).unwrap();
+    let mut log = ExplanationLogger::create(&run, WriterOptions::default()).unwrap();
+    for e in &explanations {
+        log.record(e.clone());
+    }
+    log.flush().unwrap();
+
+    let shown = &explanations[0];
+    let episode = shown.episode_id.unwrap();
+    let step = shown.step.unwrap() as usize;
+    let mut wb = Workbench::default();
+    wb.open(&dirs[0]);
+    wb.selected_run = Some(0);
+    wb.open_episode("eval", episode);
+    assert!(wb.messages.is_empty(), "{:?}", wb.messages);
+    let mut h = harness(wb);
+    h.state_mut().tab = Tab::Shapley;
+    h.run();
+    // both kinds are offered; policy is the first one explained
+    h.get_by_label("value");
+    h.get_by_label(&format!("t{step}")).click();
+    h.run();
+    assert_eq!(h.state().cursor, step);
+    h.get_by_label(&format!("policy — {}", shown.target));
+    h.get_by_label("on-manifold (kernel) · exact");
+    for v in &shown.values {
+        let label = format!("{v:+.4}");
+        assert!(h.query_all_by_label(&label).count() >= 1, "{label}");
+    }
+    h.snapshot("shapley_control");
+    // the value explanations of the same episode, one click away
+    h.get_by_label("value").click();
+    h.run();
+    assert_eq!(h.state().shapley_kind.as_deref(), Some("value"));
+    let _ = std::fs::remove_dir_all(root);
+}

@@ -99,10 +99,13 @@ fn full(n: usize) -> Coalition {
 fn superset_sums(a: &mut [f64], n: usize) {
     for i in 0..n {
         let bit = 1 << i;
-        for c in 0..a.len() {
-            if c & bit == 0 {
-                a[c] += a[c | bit];
-            }
+        // within each block of 2·bit, the lower half (bit clear) gains the upper half
+        for block in a.chunks_exact_mut(2 * bit) {
+            let (lower, upper) = block.split_at_mut(bit);
+            lower
+                .iter_mut()
+                .zip(upper.iter())
+                .for_each(|(l, u)| *l += u);
         }
     }
 }
@@ -478,5 +481,32 @@ mod tests {
         assert!(on_manifold_exact(&players, &x, 4.0, &states[1..], &outputs).is_err());
         let bad = Players::singletons(vec!["a".into(); 4]);
         assert!(on_manifold_exact(&bad, &x, 4.0, &states, &outputs).is_err());
+    }
+
+    #[test]
+    fn the_kernel_conditional_of_one_coalition_agrees_with_the_table() {
+        let players = Players::singletons(vec!["a".into(), "b".into()]);
+        // a line of states; outputs two-wide: (s₀, 1 − s₀)
+        let states: Vec<f32> = (0..50)
+            .flat_map(|i| [i as f32 / 10.0, (i % 7) as f32])
+            .collect();
+        let outputs: Vec<f32> = states.chunks(2).flat_map(|s| [s[0], 1.0 - s[0]]).collect();
+        let k = KernelConditional::new(&players, &states, 2, 0.3).unwrap();
+        assert_eq!(k.len(), 50);
+        let x = [2.0f32, 3.0];
+        let first: Vec<f64> = outputs.iter().step_by(2).map(|&o| o as f64).collect();
+        let table = k.table(&x, 99.0, &first).unwrap();
+        for c in 0..3u64 {
+            let mut out = [0.0; 2];
+            k.mean_into(&x, c, &outputs, &mut out);
+            assert!((out[0] - table[c as usize]).abs() < 1e-9, "C={c}");
+            assert!((out[0] + out[1] - 1.0).abs() < 1e-6);
+        }
+        assert_eq!(table[3], 99.0);
+        // far from every state, the nearest ones decide instead of nothing
+        let mut out = [0.0; 2];
+        k.mean_into(&[1e6, 3.0], 1, &outputs, &mut out);
+        assert!((out[0] - 4.9).abs() < 1e-6, "{out:?}");
+        assert!(KernelConditional::new(&players, &states[1..], 2, 0.3).is_err());
     }
 }

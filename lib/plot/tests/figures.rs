@@ -282,7 +282,7 @@ fn explanations_become_shapley_charts_and_plane_overlays() {
     assert!((signed.values[0] + 0.1).abs() < 1e-12 && (signed.values[1] + 0.1).abs() < 1e-12);
     let se = signed.stderr.unwrap();
     assert!((se[0] - 0.4).abs() < 1e-12 && se[1].abs() < 1e-12); // sd 0.566 / √2
-    // different kinds or conditionings are not pooled
+                                                                 // different kinds or conditionings are not pooled
     let mut value = e(3, 0.1);
     value.kind = "value".into();
     assert!(ShapleyChart::mean_abs(&[e(0, 0.3), value]).is_err());

@@ -1,10 +1,13 @@
-//! The Shapley panel: for the current decision, the attributions of each feature block
-//! (players) as sorted bars with what was explained and how it was conditioned, and the
-//! tile planes with the same attributions as a column overlay (positive red, negative
+//! The Shapley panel. Sanma: for the current decision, the attributions of each feature
+//! block (players) as sorted bars with what was explained and how it was conditioned, and
+//! the tile planes with the same attributions as a column overlay (positive red, negative
 //! blue); the game's explained decisions are listed so that they are one click away
-//! (explanations usually cover a sample of decisions).
+//! (explanations usually cover a sample of decisions). Control: the same bars per
+//! observation feature at the current step for one kind of explanation (value, policy,
+//! performance), and each feature's φ along the episode's explained steps.
 
 use egui::{Color32, RichText, Ui};
+use egui_plot::{Legend, Line, Plot, PlotPoints, Points, VLine};
 use meowlab::sanma::planes::{self, Planes, COLS};
 use meowlab::store::Explanation;
 
@@ -16,11 +19,15 @@ const NEGATIVE: Color32 = Color32::from_rgb(0, 114, 178);
 /// Draws the tab.
 pub fn show(ui: &mut Ui, wb: &mut Workbench) {
     ui.heading("Shapley attributions");
+    if wb.episode.is_some() {
+        episode_view(ui, wb);
+        return;
+    }
     let Some(g) = wb.game.as_ref() else {
         ui.label(
             RichText::new(
-                "Open a Sanma game. Runs explained with `meowlab explain` show attributions per \
-                 feature block here.",
+                "Open a Sanma game or a control episode. Runs explained with `meowlab \
+                 explain` show attributions per feature block or feature here.",
             )
             .weak(),
         );
@@ -72,6 +79,109 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
             }
         }
     });
+}
+
+/// A control episode: pick the kind, jump between explained steps, bars at the cursor,
+/// φ per feature along the episode.
+fn episode_view(ui: &mut Ui, wb: &mut Workbench) {
+    let Some(ep) = wb.episode.as_ref() else {
+        return;
+    };
+    let kinds = ep.explanation_kinds();
+    if kinds.is_empty() {
+        ui.label(
+            RichText::new(
+                "No explanations of this episode's states (`meowlab explain --run RUN --kind \
+                 value|policy|performance` explains a sample of the states of the run's final \
+                 evaluation episodes).",
+            )
+            .weak(),
+        );
+        return;
+    }
+    let kind = match &wb.shapley_kind {
+        Some(k) if kinds.contains(k) => k.clone(),
+        _ => kinds[0].clone(),
+    };
+    let mut chosen = kind.clone();
+    ui.horizontal(|ui| {
+        ui.label("Explained:");
+        for k in &kinds {
+            ui.selectable_value(&mut chosen, k.clone(), k.replace('_', " "));
+        }
+    });
+    wb.shapley_kind = Some(chosen.clone());
+    let Some(ep) = wb.episode.as_ref() else {
+        return;
+    };
+    let explained = ep.explanations_of(&chosen);
+    let steps: Vec<usize> = explained
+        .iter()
+        .filter_map(|e| e.step)
+        .map(|s| s as usize)
+        .collect();
+    let mut jump = None;
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!("Explained steps ({}):", steps.len()));
+        for &s in steps.iter().take(200) {
+            if ui
+                .selectable_label(wb.cursor == s, format!("t{s}"))
+                .clicked()
+            {
+                jump = Some(s);
+            }
+        }
+        if steps.len() > 200 {
+            ui.label(format!("… {} more", steps.len() - 200));
+        }
+    });
+    let here = explained
+        .iter()
+        .find(|e| e.step == Some(wb.cursor as u32))
+        .map(|e| (*e).clone());
+    let series: Vec<(String, Vec<[f64; 2]>)> = explained
+        .first()
+        .map(|first| {
+            first
+                .players
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    let points = explained
+                        .iter()
+                        .filter_map(|e| Some([e.step? as f64, *e.values.get(i)?]))
+                        .collect();
+                    (name.clone(), points)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let cursor = wb.cursor as f64;
+    ui.columns(2, |cols| {
+        match &here {
+            Some(e) => bars(&mut cols[0], e),
+            None => {
+                cols[0].label(RichText::new("This step has no explanation of this kind.").weak());
+            }
+        }
+        cols[1].label(RichText::new("φ per feature along the episode").strong());
+        Plot::new("shapley_along_episode")
+            .height(260.0)
+            .legend(Legend::default())
+            .show(&mut cols[1], |p| {
+                for (name, points) in &series {
+                    if points.len() > 1 {
+                        p.line(Line::new(name.as_str(), PlotPoints::from(points.clone())));
+                    } else {
+                        p.points(Points::new(name.as_str(), PlotPoints::from(points.clone())));
+                    }
+                }
+                p.vline(VLine::new("step", cursor));
+            });
+    });
+    if let Some(s) = jump {
+        wb.cursor = s.min(wb.max_cursor());
+    }
 }
 
 /// The attributions as horizontal bars, largest |φ| first.
