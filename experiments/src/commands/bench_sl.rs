@@ -85,12 +85,13 @@ fn ours(args: &SlArgs, preset: &Preset) -> Figures {
         let train = rate(args.seconds, b, || {
             trainer.train_batch(planes.clone(), &labels);
         });
+        // eval mode runs the folded inference network (BatchNorms folded into the next
+        // layer, built once after training changed the weights: `prepare_inference`)
+        trainer.net.prepare_inference();
         let infer_batch = rate(args.seconds, b, || {
             trainer.eval_batch(planes.clone(), &labels);
         });
-        // one decision at a time, as the playing agent does (it keeps a host copy of
-        // the dense weights: `prepare_inference`)
-        trainer.net.prepare_inference();
+        // one decision at a time, as the playing agent does
         let infer_single = rate(args.seconds, 1, || {
             trainer.eval_batch(planes[..PLANE_FLOATS].to_vec(), &labels[..1]);
         });

@@ -313,6 +313,21 @@ impl BatchNorm {
         self.gamma.shape().1
     }
 
+    /// Eval mode as an affine map per feature, `y = x·scale + shift` (scale =
+    /// γ/√(σ²_run + ε), shift = β − μ_run·scale): what inference folds into the next
+    /// layer's weights.
+    pub fn eval_affine(&self) -> (Vec<f32>, Vec<f32>) {
+        let (gamma, beta) = (self.gamma.as_vec(), self.beta.as_vec());
+        let (mean, var) = (self.running_mean.as_vec(), self.running_var.as_vec());
+        let scale: Vec<f32> = (0..gamma.len())
+            .map(|k| gamma[k] / (var[k] + self.eps).sqrt())
+            .collect();
+        let shift = (0..gamma.len())
+            .map(|k| beta[k] - mean[k] * scale[k])
+            .collect();
+        (scale, shift)
+    }
+
     /// Normalises each column of `(N, F)` (dense outputs); in train mode also updates the
     /// running statistics. The CPU kernel of [`crate::kernels`] on the CPU device,
     /// [`BatchNorm::forward_generic`] under `cuda`.

@@ -138,7 +138,7 @@ fn gemm(
 }
 
 /// Output rows per parallel work item of the direct forward kernel.
-const OUTPUT_ROWS_PER_ITEM: usize = 4;
+const OUTPUT_ROWS_PER_ITEM: usize = 2;
 
 /// Output channels up to which the direct kernels run (above, im2col + sgemm wins).
 const DIRECT_MAX_CHANNELS: usize = 16;
@@ -153,23 +153,25 @@ fn madd<const FMA: bool>(acc: f32, a: f32, b: f32) -> f32 {
     }
 }
 
-/// Direct convolution of one sample for `C_out = N`: output pixels go in blocks of
-/// neighbours along a row (8 for N ≤ 8, else 4: what fits the 16 vector registers), each
-/// with an `[f32; N]` accumulator, so every weight row loaded serves the whole block and
-/// the additions form independent chains.
+/// Direct convolution of one sample for `N` output channels: output pixels go in blocks
+/// of neighbours along a row (8 for N ≤ 8, else 4: what fits the 16 vector registers),
+/// each with an `[f32; N]` accumulator, so every weight row loaded serves the whole block
+/// and the additions form independent chains. `w` holds `N` weights per window row; the
+/// `N` outputs of a pixel go to `y[pixel·stride + offset..][..N]` (a group of the
+/// channels when `stride` > N).
 #[inline(always)]
 fn direct_forward<const N: usize, const FMA: bool>(
     g: &ConvGeometry,
     x: &[f32],
-    w: &[f32],
-    bias: &[f32],
+    (w, bias): (&[f32], &[f32]),
     y: &mut [f32],
     first_row: usize,
+    (stride, offset): (usize, usize),
 ) {
     if N <= 8 {
-        forward_rows::<N, 8, FMA>(g, x, w, bias, y, first_row)
+        forward_rows::<N, 8, FMA>(g, x, (w, bias), y, first_row, (stride, offset))
     } else {
-        forward_rows::<N, 4, FMA>(g, x, w, bias, y, first_row)
+        forward_rows::<N, 6, FMA>(g, x, (w, bias), y, first_row, (stride, offset))
     }
 }
 
@@ -177,22 +179,23 @@ fn direct_forward<const N: usize, const FMA: bool>(
 fn forward_rows<const N: usize, const P: usize, const FMA: bool>(
     g: &ConvGeometry,
     x: &[f32],
-    w: &[f32],
-    bias: &[f32],
+    (w, bias): (&[f32], &[f32]),
     y: &mut [f32],
     first_row: usize,
+    (stride, offset): (usize, usize),
 ) {
     let out_w = g.out_w();
-    for (r, row) in y.chunks_exact_mut(out_w * N).enumerate() {
+    for (r, row) in y.chunks_exact_mut(out_w * stride).enumerate() {
         let oy = first_row + r;
         let mut ox = 0;
         while ox + P <= out_w {
-            let out = &mut row[ox * N..(ox + P) * N];
-            pixel_block::<N, P, FMA>(g, x, w, bias, oy, ox, out);
+            let out = &mut row[ox * stride..(ox + P) * stride];
+            pixel_block::<N, P, FMA>(g, x, (w, bias), oy, ox, out, (stride, offset));
             ox += P;
         }
         for ox in ox..out_w {
-            pixel_block::<N, 1, FMA>(g, x, w, bias, oy, ox, &mut row[ox * N..(ox + 1) * N]);
+            let out = &mut row[ox * stride..(ox + 1) * stride];
+            pixel_block::<N, 1, FMA>(g, x, (w, bias), oy, ox, out, (stride, offset));
         }
     }
 }
@@ -202,13 +205,16 @@ fn forward_rows<const N: usize, const P: usize, const FMA: bool>(
 fn pixel_block<const N: usize, const P: usize, const FMA: bool>(
     g: &ConvGeometry,
     x: &[f32],
-    w: &[f32],
-    bias: &[f32],
+    (w, bias): (&[f32], &[f32]),
     oy: usize,
     ox: usize,
     out: &mut [f32],
+    (stride, offset): (usize, usize),
 ) {
     let run = g.kw * g.c_in;
+    // checked once here, so the stores below need no bounds checks (a possible panic
+    // after the accumulation would keep the accumulators out of registers)
+    assert!(offset + N <= stride && out.len() >= (P - 1) * stride + offset + N);
     let bias: &[f32; N] = bias.try_into().expect("N biases");
     let mut acc = [*bias; P];
     let c_in = g.c_in;
@@ -229,8 +235,11 @@ fn pixel_block<const N: usize, const P: usize, const FMA: bool>(
             }
         }
     }
-    for (dst, a) in out.chunks_exact_mut(N).zip(&acc) {
-        dst.copy_from_slice(a);
+    for (k, a) in acc.iter().enumerate() {
+        // SAFETY: k < P, and out.len() ≥ (P − 1)·stride + offset + N (asserted above).
+        unsafe {
+            std::ptr::copy_nonoverlapping(a.as_ptr(), out.as_mut_ptr().add(k * stride + offset), N);
+        }
     }
 }
 
@@ -308,12 +317,12 @@ mod avx2 {
     pub(super) unsafe fn forward<const N: usize>(
         g: &ConvGeometry,
         x: &[f32],
-        w: &[f32],
-        bias: &[f32],
+        weights: (&[f32], &[f32]),
         y: &mut [f32],
         first_row: usize,
+        slots: (usize, usize),
     ) {
-        super::direct_forward::<N, true>(g, x, w, bias, y, first_row)
+        super::direct_forward::<N, true>(g, x, weights, y, first_row, slots)
     }
 
     #[target_feature(enable = "avx2,fma")]
@@ -338,7 +347,8 @@ fn has_avx2() -> bool {
     }
 }
 
-/// [`direct_forward`], in its AVX2 + FMA build when the CPU has it.
+/// [`direct_forward`] over all `N` = C_out channels, in its AVX2 + FMA build when the
+/// CPU has it.
 fn direct_forward_dispatch<const N: usize>(
     g: &ConvGeometry,
     x: &[f32],
@@ -347,12 +357,25 @@ fn direct_forward_dispatch<const N: usize>(
     y: &mut [f32],
     first_row: usize,
 ) {
+    direct_group_dispatch::<N>(g, x, (w, bias), y, first_row, (N, 0))
+}
+
+/// [`direct_forward`] for one group of `N` channels, in its AVX2 + FMA build when the CPU
+/// has it.
+fn direct_group_dispatch<const N: usize>(
+    g: &ConvGeometry,
+    x: &[f32],
+    weights: (&[f32], &[f32]),
+    y: &mut [f32],
+    first_row: usize,
+    slots: (usize, usize),
+) {
     #[cfg(target_arch = "x86_64")]
     if has_avx2() {
         // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-        return unsafe { avx2::forward::<N>(g, x, w, bias, y, first_row) };
+        return unsafe { avx2::forward::<N>(g, x, weights, y, first_row, slots) };
     }
-    direct_forward::<N, false>(g, x, w, bias, y, first_row)
+    direct_forward::<N, false>(g, x, weights, y, first_row, slots)
 }
 
 /// [`weight_grad`], in its AVX2 + FMA build when the CPU has it.
@@ -386,13 +409,56 @@ fn direct(channels: usize) -> bool {
     channels <= DIRECT_MAX_CHANNELS && channels.is_power_of_two()
 }
 
+/// Channels per group when a wider layer runs the direct forward kernel group by group.
+const DIRECT_GROUP: usize = 16;
+
+/// Whether the forward pass runs `channels` output channels as groups of
+/// [`DIRECT_GROUP`] through the direct kernel.
+fn grouped(channels: usize) -> bool {
+    channels.is_multiple_of(DIRECT_GROUP) && channels <= GROUPED_MAX_CHANNELS
+}
+
+/// Output channels up to which the grouped direct forward runs (above, im2col + sgemm).
+const GROUPED_MAX_CHANNELS: usize = 128;
+
 /// The convolution's output `[B, H', W', C_out]` for input `x` `[B, H, W, C_in]`, weights
 /// `w` `(kh·kw·C_in, C_out)` and bias `(C_out)`.
 pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], w: &[f32], bias: &[f32]) -> Vec<f32> {
     let mut y = vec![0.0f32; g.batch * g.out_len()];
+    conv_forward_into(g, x, w, bias, &mut y, false);
+    y
+}
+
+/// [`conv_forward`] into `y` (`B·H'·W'·C_out` long, any contents: every value is
+/// written), with `relu` applied to each block while it is still in cache.
+pub(crate) fn conv_forward_into(
+    g: &ConvGeometry,
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    y: &mut [f32],
+    relu: bool,
+) {
+    assert_eq!(y.len(), g.batch * g.out_len(), "output length");
     if g.batch == 0 {
-        return y;
+        return;
     }
+    // Wider layers run the direct kernel per group of 16 channels, each group's weights
+    // gathered into rows of 16 once per call.
+    let groups: Vec<(Vec<f32>, Vec<f32>)> = if !direct(g.c_out) && grouped(g.c_out) {
+        (0..g.c_out / DIRECT_GROUP)
+            .map(|k| {
+                let cols = k * DIRECT_GROUP..(k + 1) * DIRECT_GROUP;
+                let wg = w
+                    .chunks_exact(g.c_out)
+                    .flat_map(|row| row[cols.clone()].iter().copied())
+                    .collect();
+                (wg, bias[cols].to_vec())
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     // Work items are a few output rows of one sample, so a single sample (an agent's
     // decision) also runs on every core.
     let row_len = g.out_w() * g.c_out;
@@ -407,26 +473,64 @@ pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], w: &[f32], bias: &[f32])
                         with_channels!(g.c_out, N => direct_forward_dispatch::<N>(
                             g, xs, w, bias, part, first
                         ));
-                        return;
+                    } else if !groups.is_empty() {
+                        for (k, (wg, bg)) in groups.iter().enumerate() {
+                            let slots = (g.c_out, k * DIRECT_GROUP);
+                            direct_group_dispatch::<DIRECT_GROUP>(
+                                g,
+                                xs,
+                                (wg, bg),
+                                part,
+                                first,
+                                slots,
+                            );
+                        }
+                    } else {
+                        im2col_forward(g, xs, w, bias, part, first);
                     }
-                    let pixels = part.len() / g.c_out;
-                    let mut cols = vec![0.0f32; pixels * g.window()];
-                    g.im2col_rows(xs, first, part.len() / row_len, &mut cols);
-                    for row in part.chunks_exact_mut(g.c_out) {
-                        row.copy_from_slice(bias);
+                    if relu {
+                        part.iter_mut().for_each(|v| *v = v.max(0.0));
                     }
-                    gemm(
-                        (pixels, g.window(), g.c_out),
-                        &cols,
-                        (g.window(), 1),
-                        w,
-                        (g.c_out, 1),
-                        1.0,
-                        part,
-                    );
                 })
         });
-    y
+}
+
+/// The im2col + sgemm forward of output rows `first..` of one sample into `part`.
+fn im2col_forward(
+    g: &ConvGeometry,
+    xs: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    part: &mut [f32],
+    first: usize,
+) {
+    let row_len = g.out_w() * g.c_out;
+    let pixels = part.len() / g.c_out;
+    thread_local! {
+        /// im2col rows, reused by each worker thread (every value is overwritten, so
+        /// megabytes are not zeroed and faulted in again for every block).
+        static COLS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    COLS.with_borrow_mut(|buffer| {
+        let len = pixels * g.window();
+        if buffer.len() < len {
+            buffer.resize(len, 0.0);
+        }
+        let cols = &mut buffer[..len];
+        g.im2col_rows(xs, first, part.len() / row_len, cols);
+        for row in part.chunks_exact_mut(g.c_out) {
+            row.copy_from_slice(bias);
+        }
+        gemm(
+            (pixels, g.window(), g.c_out),
+            cols,
+            (g.window(), 1),
+            w,
+            (g.c_out, 1),
+            1.0,
+            part,
+        );
+    });
 }
 
 /// Gradients of the convolution given the output gradient `dy`: `(dx, dw, dbias)`;
@@ -844,8 +948,43 @@ pub(crate) fn dense_few_rows(x: &[f32], rows: usize, w: &[f32], bias: &[f32]) ->
             acc
         })
         .collect();
+    add_partials(bias, rows, &partials)
+}
+
+/// Rows of the reduction dimension per parallel chunk of [`dense_many_rows`].
+const DENSE_K_CHUNK: usize = 8192;
+
+/// `y[s, o] = bias[o] + Σ_k x[s, k] w[k, o]` for a batch (inference): one sgemm per fixed
+/// chunk of `k` in parallel (so each of x and w is packed once in all), the partial
+/// products added in chunk order (deterministic for any number of threads).
+pub(crate) fn dense_many_rows(x: &[f32], rows: usize, w: &[f32], bias: &[f32]) -> Vec<f32> {
+    let n = bias.len();
+    let k = w.len() / n;
+    debug_assert_eq!(x.len(), rows * k);
+    let partials: Vec<Vec<f32>> = (0..k.div_ceil(DENSE_K_CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let (lo, hi) = (c * DENSE_K_CHUNK, ((c + 1) * DENSE_K_CHUNK).min(k));
+            let mut acc = vec![0f32; rows * n];
+            gemm(
+                (rows, hi - lo, n),
+                &x[lo..],
+                (k, 1),
+                &w[lo * n..hi * n],
+                (n, 1),
+                0.0,
+                &mut acc,
+            );
+            acc
+        })
+        .collect();
+    add_partials(bias, rows, &partials)
+}
+
+/// `bias` repeated for `rows` rows plus every partial product, added in chunk order.
+fn add_partials(bias: &[f32], rows: usize, partials: &[Vec<f32>]) -> Vec<f32> {
     let mut y: Vec<f32> = (0..rows).flat_map(|_| bias.iter().copied()).collect();
-    for p in &partials {
+    for p in partials {
         for (a, b) in y.iter_mut().zip(p) {
             *a += b;
         }

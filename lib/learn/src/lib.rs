@@ -18,6 +18,8 @@ pub mod conv;
 pub mod dataset;
 pub mod explain;
 #[cfg(not(feature = "cuda"))]
+mod inference;
+#[cfg(not(feature = "cuda"))]
 mod kernels;
 pub mod meowjong;
 pub mod nn;

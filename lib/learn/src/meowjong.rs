@@ -205,14 +205,12 @@ pub struct MeowjongNet {
     dense_norm: BatchNorm,
     out: Dense,
     dropout: Dropout,
-    /// A host copy of the dense layer's weights for small-batch inference
-    /// ([`MeowjongNet::prepare_inference`]); dropped when training starts.
-    inference_dense: Option<std::sync::Arc<Vec<f32>>>,
+    /// The eval-mode network with BatchNorms folded into the weights (CPU builds; built
+    /// on the first eval-mode forward or by [`MeowjongNet::prepare_inference`], dropped
+    /// whenever parameters may change).
+    #[cfg(not(feature = "cuda"))]
+    plan: Option<crate::inference::InferencePlan>,
 }
-
-/// Batches up to this size take the unpacked dense path in eval mode.
-#[cfg(not(feature = "cuda"))]
-const FEW_ROWS: usize = 8;
 
 impl MeowjongNet {
     /// A freshly initialised network.
@@ -231,7 +229,8 @@ impl MeowjongNet {
             dense_norm: BatchNorm::new(dev, preset.dense),
             out: Dense::new(dev, preset.dense, kind.classes(), rng),
             dropout: Dropout::new(preset.dropout),
-            inference_dense: None,
+            #[cfg(not(feature = "cuda"))]
+            plan: None,
             convs,
             conv_norms,
             card: ModelCard {
@@ -245,12 +244,22 @@ impl MeowjongNet {
 
     /// Logits `(B, classes)` for a batch of planes `[B, 34, 366, 1]`. Train mode uses
     /// batch statistics (and updates the running ones) and dropout drawn from `rng`.
+    /// Eval mode without a gradient tape runs the folded inference network on the CPU.
     pub fn forward<T: Tape<f32, Dev> + Merge<T> + Default>(
         &mut self,
         x: Image<T>,
         mode: Mode,
         rng: &mut ChaCha8Rng,
     ) -> Matrix<T> {
+        #[cfg(not(feature = "cuda"))]
+        if mode == Mode::Eval && !T::OWNS_TAPE {
+            let (x, tape) = x.split_tape();
+            let b = x.shape().0;
+            let logits = self.plan().logits(&crate::nn::to_vec(&x), b);
+            let classes = logits.len() / b.max(1);
+            let y: Matrix = x.device().tensor_from_vec(logits, (b, classes));
+            return y.put_tape(tape);
+        }
         self.head(x, 0, mode, rng)
     }
 
@@ -269,54 +278,69 @@ impl MeowjongNet {
         }
         let (b, h, w, c) = *x.shape();
         let flat = x.reshape_like(&(b, h * w * c));
-        let hidden = self.dense_forward(flat, mode);
+        let hidden = self.dense.forward(flat);
         let hidden = self
             .dense_norm
             .forward_fused(hidden, mode, &self.dropout, rng);
         self.out.forward(hidden)
     }
 
-    /// The dense layer; eval-mode batches of up to [`FEW_ROWS`] on the CPU use the host
-    /// copy of the weights when [`MeowjongNet::prepare_inference`] made one.
-    fn dense_forward<T: Tape<f32, Dev> + Merge<T> + Default>(
-        &self,
-        flat: Matrix<T>,
-        mode: Mode,
-    ) -> Matrix<T> {
-        #[cfg(not(feature = "cuda"))]
-        if let Some(weights) = &self.inference_dense {
-            let b = flat.shape().0;
-            if mode == Mode::Eval && !T::OWNS_TAPE && b <= FEW_ROWS {
-                let (flat, tape) = flat.split_tape();
-                let bias = crate::nn::to_vec(&self.dense.b);
-                let x = crate::nn::to_vec(&flat);
-                let y = crate::kernels::dense_few_rows(&x, b, weights, &bias);
-                let y: Matrix = flat.device().tensor_from_vec(y, (b, bias.len()));
-                return y.put_tape(tape);
-            }
-        }
-        let _ = mode;
-        self.dense.forward(flat)
-    }
-
     /// [`MeowjongNet::forward`] in train mode on an untracked input: the tape starts at
     /// the first convolution's parameters (no gradient is computed for the planes).
     pub fn forward_train(&mut self, x: Image, rng: &mut ChaCha8Rng) -> Matrix<Taped> {
-        self.inference_dense = None; // the weights are about to change
+        self.drop_plan(); // the weights are about to change
         let x = self.convs[0].forward_leaf(x);
         let x = self.conv_norms[0].forward_image_fused(x, Mode::Train, &self.dropout, rng);
         self.head(x, 1, Mode::Train, rng)
     }
 
-    /// Keeps a host copy of the dense weights so eval-mode batches of up to 8 (a playing
-    /// agent's decisions) multiply them directly instead of through a packed sgemm: on
-    /// the CPU the dense layer of one decision is a matrix–vector product bound by
-    /// memory, and packing the whole matrix first costs more than the product. Training
-    /// drops the copy; call again after changing the weights by other means.
+    /// Builds the eval-mode network now (it is otherwise built on the first eval-mode
+    /// forward): every BatchNorm folded into the next layer's weights, dropout gone, the
+    /// layer buffers kept between calls. Training drops it; parameters changed through
+    /// [`Params::visit_mut`] or loaded buffers drop it too.
     pub fn prepare_inference(&mut self) {
         #[cfg(not(feature = "cuda"))]
         {
-            self.inference_dense = Some(std::sync::Arc::new(crate::nn::to_vec(&self.dense.w)));
+            self.plan();
+        }
+    }
+
+    #[cfg(not(feature = "cuda"))]
+    fn plan(&mut self) -> &mut crate::inference::InferencePlan {
+        use crate::inference::{FoldedConv, HostDense, InferencePlan};
+        if self.plan.is_none() {
+            let convs = self
+                .convs
+                .iter()
+                .map(|c| FoldedConv {
+                    kernel: c.kernel,
+                    c_in: c.in_channels(),
+                    c_out: c.out_channels(),
+                    w: c.w.as_vec(),
+                    b: c.b.as_vec(),
+                })
+                .collect();
+            let norms: Vec<_> = self.conv_norms.iter().map(BatchNorm::eval_affine).collect();
+            let host = |d: &Dense| HostDense {
+                w: d.w.as_vec(),
+                b: d.b.as_vec(),
+            };
+            self.plan = Some(InferencePlan::new(
+                (ROWS, COLS),
+                convs,
+                &norms,
+                host(&self.dense),
+                &self.dense_norm.eval_affine(),
+                host(&self.out),
+            ));
+        }
+        self.plan.as_mut().expect("built above")
+    }
+
+    fn drop_plan(&mut self) {
+        #[cfg(not(feature = "cuda"))]
+        {
+            self.plan = None;
         }
     }
 
@@ -324,11 +348,20 @@ impl MeowjongNet {
     /// mode.
     pub fn predict(&mut self, planes: &[f32], rng: &mut ChaCha8Rng) -> Vec<f32> {
         let b = planes.len() / (ROWS * COLS);
-        let dev = self.dense.w.device().clone();
-        let x: Image = dev.tensor_from_vec(planes.to_vec(), (b, ROWS, COLS, 1));
-        self.forward(x, Mode::Eval, rng)
-            .softmax::<Axis<1>>()
-            .as_vec()
+        #[cfg(not(feature = "cuda"))]
+        {
+            let _ = rng;
+            let logits = self.plan().logits(planes, b);
+            softmax_rows(logits, b)
+        }
+        #[cfg(feature = "cuda")]
+        {
+            let dev = self.dense.w.device().clone();
+            let x: Image = dev.tensor_from_vec(planes.to_vec(), (b, ROWS, COLS, 1));
+            self.forward(x, Mode::Eval, rng)
+                .softmax::<Axis<1>>()
+                .as_vec()
+        }
     }
 
     /// Writes `<stem>.safetensors` and the `<stem>.json` card.
@@ -371,6 +404,22 @@ impl MeowjongNet {
     }
 }
 
+/// Row-wise softmax of `(rows, classes)` logits (max-shifted).
+#[cfg(not(feature = "cuda"))]
+fn softmax_rows(mut logits: Vec<f32>, rows: usize) -> Vec<f32> {
+    let classes = logits.len() / rows.max(1);
+    for row in logits.chunks_exact_mut(classes.max(1)) {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for v in row.iter_mut() {
+            *v = (*v - max).exp();
+            sum += *v;
+        }
+        row.iter_mut().for_each(|v| *v /= sum);
+    }
+    logits
+}
+
 impl Params for MeowjongNet {
     fn visit(&self, f: &mut dyn FnMut(&str, &Matrix)) {
         for (i, (c, n)) in self.convs.iter().zip(&self.conv_norms).enumerate() {
@@ -386,6 +435,7 @@ impl Params for MeowjongNet {
     }
 
     fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut Matrix)) {
+        self.drop_plan();
         for (i, (c, n)) in self
             .convs
             .iter_mut()
@@ -414,6 +464,7 @@ impl Buffers for MeowjongNet {
     }
 
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&str, &mut Matrix)) {
+        self.drop_plan();
         for (i, n) in self.conv_norms.iter_mut().enumerate() {
             n.visit_buffers_mut(&mut |name, t| f(&format!("conv{i}_bn.{name}"), t));
         }
@@ -453,25 +504,52 @@ mod tests {
 
     #[cfg(not(feature = "cuda"))]
     #[test]
-    fn prepared_inference_gives_the_same_probabilities_until_training() {
+    fn the_folded_inference_network_equals_the_layered_one() {
         let dev = Dev::default();
         let mut rng = ChaCha8Rng::seed_from_u64(2);
-        let mut net = MeowjongNet::new(&dev, ModelKind::Discard, Preset::small(), &mut rng);
-        let planes: Vec<f32> = (0..3 * ROWS * COLS)
-            .map(|i| ((i * 11) % 13 == 0) as u8 as f32)
-            .collect();
-        let sgemm = net.predict(&planes, &mut rng);
-        net.prepare_inference();
-        assert!(net.inference_dense.is_some());
-        for rows in [1, 3] {
-            let few = net.predict(&planes[..rows * ROWS * COLS], &mut rng);
-            for (a, b) in few.iter().zip(&sgemm) {
-                assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        // 8 channels: the direct kernels; 32: im2col + sgemm
+        for preset in [Preset::small(), Preset::by_name("c4x32-d16").unwrap()] {
+            let mut net = MeowjongNet::new(&dev, ModelKind::Discard, preset, &mut rng);
+            let planes: Vec<f32> = (0..12 * ROWS * COLS)
+                .map(|i| ((i * 11) % 13 == 0) as u8 as f32)
+                .collect();
+            // running statistics and affine parameters away from their initial values
+            for _ in 0..3 {
+                let x: Image = dev.tensor_from_vec(planes.clone(), (12, ROWS, COLS, 1));
+                let _ = net.forward_train(x, &mut rng);
             }
+            net.visit_mut(&mut |name, t| {
+                if name.ends_with("_bn.weight") || name.ends_with("_bn.bias") {
+                    let v: Vec<f32> = t
+                        .as_vec()
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| v + 0.1 * (i % 5) as f32 - 0.2)
+                        .collect();
+                    t.copy_from(&v);
+                }
+            });
+            for rows in [1, 3, 12] {
+                let part = &planes[..rows * ROWS * COLS];
+                let x: Image = dev.tensor_from_vec(part.to_vec(), (rows, ROWS, COLS, 1));
+                let layered = net
+                    .head(x, 0, Mode::Eval, &mut rng)
+                    .softmax::<Axis<1>>()
+                    .as_vec();
+                let folded = net.predict(part, &mut rng);
+                assert!(net.plan.is_some());
+                assert_eq!(layered.len(), folded.len());
+                for (a, b) in layered.iter().zip(&folded) {
+                    assert!((a - b).abs() < 1e-5, "{rows} rows: {a} vs {b}");
+                }
+            }
+            let x: Image = dev.tensor_from_vec(planes, (12, ROWS, COLS, 1));
+            let _ = net.forward_train(x, &mut rng);
+            assert!(net.plan.is_none(), "training drops the folded network");
+            net.prepare_inference();
+            net.visit_mut(&mut |_, _| {});
+            assert!(net.plan.is_none(), "so does any access to the parameters");
         }
-        let x: Image = dev.tensor_from_vec(planes, (3, ROWS, COLS, 1));
-        let _ = net.forward_train(x, &mut rng);
-        assert!(net.inference_dense.is_none(), "training drops the copy");
     }
 
     #[test]

@@ -37,7 +37,8 @@ fn conv_kernels_match_the_generic_path() {
     let dev = Dev::default();
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     // (batch, h, w, c_in, c_out, kernel): direct kernels for c_out ∈ {1, 2, 4, 8, 16} (input
-    // gradient direct for c_in in the same set), sgemm otherwise.
+    // gradient direct for c_in in the same set), the forward in groups of 16 for multiples
+    // of 16 up to 128, sgemm otherwise.
     let cases = [
         (5, 9, 20, 1, 8, (4, 5)),
         (5, 9, 11, 8, 8, (4, 5)),
@@ -45,6 +46,8 @@ fn conv_kernels_match_the_generic_path() {
         (2, 6, 9, 3, 4, (3, 2)),
         (6, 8, 10, 3, 5, (3, 4)),
         (2, 5, 12, 16, 32, (1, 1)),
+        (2, 8, 14, 8, 48, (4, 5)),
+        (1, 5, 6, 4, 144, (2, 2)),
         (1, 4, 4, 2, 2, (4, 4)),
     ];
     for (b, h, w, ci, co, k) in cases {
