@@ -923,58 +923,61 @@ const GEMV_CHUNK: usize = 2048;
 
 /// `y[s, o] = bias[o] + Σ_k x[s, k] w[k, o]` for a few rows `s` (inference): streams the
 /// `(k, n)` weights once without packing them (an sgemm packs all of `w` first, which for
-/// one row costs more than the product), in parallel over fixed chunks of `k` whose
-/// partial sums are added in chunk order.
+/// one row costs more than the product), skipping the weight rows of zero inputs.
 pub(crate) fn dense_few_rows(x: &[f32], rows: usize, w: &[f32], bias: &[f32]) -> Vec<f32> {
-    let n = bias.len();
-    let k = w.len() / n;
+    let (n, k) = (bias.len(), w.len() / bias.len());
     debug_assert_eq!(x.len(), rows * k);
-    let partials: Vec<Vec<f32>> = (0..k.div_ceil(GEMV_CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let (lo, hi) = (c * GEMV_CHUNK, ((c + 1) * GEMV_CHUNK).min(k));
-            let mut acc = vec![0f32; rows * n];
-            for kk in lo..hi {
-                let wrow = &w[kk * n..(kk + 1) * n];
-                for (s, out) in acc.chunks_exact_mut(n).enumerate() {
-                    let xv = x[s * k + kk];
-                    if xv != 0.0 {
-                        for (a, &wv) in out.iter_mut().zip(wrow) {
-                            *a += xv * wv;
-                        }
+    in_k_chunks(k, GEMV_CHUNK, rows, bias, |range, acc| {
+        for kk in range {
+            let wrow = &w[kk * n..(kk + 1) * n];
+            for (s, out) in acc.chunks_exact_mut(n).enumerate() {
+                let xv = x[s * k + kk];
+                if xv != 0.0 {
+                    for (a, &wv) in out.iter_mut().zip(wrow) {
+                        *a += xv * wv;
                     }
                 }
             }
-            acc
-        })
-        .collect();
-    add_partials(bias, rows, &partials)
+        }
+    })
 }
 
 /// Rows of the reduction dimension per parallel chunk of [`dense_many_rows`].
 const DENSE_K_CHUNK: usize = 8192;
 
-/// `y[s, o] = bias[o] + Σ_k x[s, k] w[k, o]` for a batch (inference): one sgemm per fixed
-/// chunk of `k` in parallel (so each of x and w is packed once in all), the partial
-/// products added in chunk order (deterministic for any number of threads).
+/// `y[s, o] = bias[o] + Σ_k x[s, k] w[k, o]` for a batch (inference): one sgemm per
+/// chunk of `k` (so each of x and w is packed once in all).
 pub(crate) fn dense_many_rows(x: &[f32], rows: usize, w: &[f32], bias: &[f32]) -> Vec<f32> {
-    let n = bias.len();
-    let k = w.len() / n;
+    let (n, k) = (bias.len(), w.len() / bias.len());
     debug_assert_eq!(x.len(), rows * k);
-    let partials: Vec<Vec<f32>> = (0..k.div_ceil(DENSE_K_CHUNK))
+    in_k_chunks(k, DENSE_K_CHUNK, rows, bias, |range, acc| {
+        gemm(
+            (rows, range.len(), n),
+            &x[range.start..],
+            (k, 1),
+            &w[range.start * n..range.end * n],
+            (n, 1),
+            0.0,
+            acc,
+        );
+    })
+}
+
+/// `bias` + the products of fixed chunks of the reduction dimension `0..k`, each
+/// computed by `partial` (into a zeroed `rows × n` buffer) in parallel and added in
+/// chunk order: the result does not depend on the thread count.
+fn in_k_chunks(
+    k: usize,
+    chunk: usize,
+    rows: usize,
+    bias: &[f32],
+    partial: impl Fn(std::ops::Range<usize>, &mut [f32]) + Sync,
+) -> Vec<f32> {
+    let partials: Vec<Vec<f32>> = (0..k.div_ceil(chunk))
         .into_par_iter()
         .map(|c| {
-            let (lo, hi) = (c * DENSE_K_CHUNK, ((c + 1) * DENSE_K_CHUNK).min(k));
-            let mut acc = vec![0f32; rows * n];
-            gemm(
-                (rows, hi - lo, n),
-                &x[lo..],
-                (k, 1),
-                &w[lo * n..hi * n],
-                (n, 1),
-                0.0,
-                &mut acc,
-            );
+            let mut acc = vec![0f32; rows * bias.len()];
+            partial(c * chunk..((c + 1) * chunk).min(k), &mut acc);
             acc
         })
         .collect();
