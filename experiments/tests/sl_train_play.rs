@@ -111,6 +111,54 @@ fn trained_models_play_and_log_their_policy() {
         assert!(names.iter().any(|n| n == "test/accuracy"), "{kind}");
     }
 
+    // The trained discard model grows into a wider dense layer under a cosine schedule.
+    let grow = |schedule: &str| {
+        meowlab(
+            &[
+                "train-sl",
+                "--run",
+                "teacher",
+                "--model",
+                "discard",
+                "--preset",
+                "c8x8-d96",
+                "--init",
+                "teacher/models/discard-small",
+                "--lr-schedule",
+                schedule,
+                "--warmup-steps",
+                "2",
+                "--epochs",
+                "1",
+                "--max-train-samples",
+                "64",
+                "--max-val-samples",
+                "32",
+                "--out",
+                "teacher/models-grown",
+                "--quiet",
+            ],
+            &runs,
+        )
+    };
+    let out = grow("cosine");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let card: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(runs.join("teacher/models-grown/discard-c8x8-d96/model.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(card["preset"]["dense"], 96);
+    assert_eq!(card["training"]["config"]["lr_schedule"], "cosine");
+    assert_eq!(card["training"]["config"]["warmup_steps"], 2);
+    let out = grow("step");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"step\""));
+
     let seat = "model:teacher/models,heuristic,random".to_string();
     let out = meowlab(
         &[

@@ -9,7 +9,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use meowlab::learn::dataset::{extract, Samples};
 use meowlab::learn::meowjong::{MeowjongNet, ModelKind, Preset};
 use meowlab::learn::nn::Dev;
-use meowlab::learn::sl::{fit_from, ClassBalance, FitReport, Monitor, Progress, SlConfig};
+use meowlab::learn::sl::{
+    fit_from, ClassBalance, FitReport, LrSchedule, Monitor, Progress, SlConfig,
+};
 use meowlab::store::{MetricsLogger, WriterOptions};
 
 /// Arguments of `meowlab train-sl`.
@@ -43,6 +45,14 @@ pub struct Args {
     /// Adam learning rate.
     #[arg(long, default_value_t = 1e-3)]
     lr: f64,
+    /// Learning-rate schedule over the planned --epochs: constant, or cosine (decays to 0
+    /// by the last planned epoch).
+    #[arg(long, default_value = "constant")]
+    lr_schedule: LrSchedule,
+    /// Raise the learning rate linearly over this many first steps (with --init, a fresh
+    /// Adam would otherwise jolt the trained weights).
+    #[arg(long, default_value_t = 0)]
+    warmup_steps: u64,
     /// Use at most this many training samples per epoch (a fresh random subset each
     /// epoch); default: all.
     #[arg(long)]
@@ -51,7 +61,9 @@ pub struct Args {
     #[arg(long)]
     max_val_samples: Option<usize>,
     /// Start from this saved model (its folder or `model` stem, e.g. an earlier run's
-    /// <run>/models/discard-small) instead of fresh weights; one model only.
+    /// <run>/models/discard-small) instead of fresh weights; one model only. A model with
+    /// the same convolutions and a narrower dense layer grows into --preset's, keeping
+    /// what it learned (new units start with zero outgoing weights).
     #[arg(long)]
     init: Option<PathBuf>,
     /// Initialisation, shuffling and dropout seed.
@@ -189,6 +201,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             max_val_samples: args.max_val_samples,
             init: args.init.as_ref().map(|p| p.display().to_string()),
             monitor: args.monitor,
+            lr_schedule: args.lr_schedule,
+            warmup_steps: args.warmup_steps,
             ..SlConfig::new(kind, preset.clone())
         };
         let init = match &args.init {
@@ -255,6 +269,7 @@ fn train_one(
     );
     let (mut loss_sum, mut correct, mut seen) = (0.0, 0usize, 0usize);
     let mut store_error = None;
+    let mut checkpoint_error = None;
     let mut on_progress = |p: Progress| match p {
         Progress::EpochStart { epoch, batches } => {
             bar.set_prefix(format!("{} epoch {epoch}", config.kind.name()));
@@ -313,11 +328,29 @@ fn train_one(
                 store_error.get_or_insert(err);
             }
         }
+        Progress::Improved { net, .. } => {
+            // the best model so far, replaced by the final one at the end
+            if let Err(err) = net.save(&dir.join("model")) {
+                checkpoint_error.get_or_insert(err);
+            }
+        }
     };
     let (net, report) = fit_from(dev, samples, config, init, &mut on_progress)?;
     bar.finish_and_clear();
+    // the model first: a metrics or checkpoint problem must not lose the trained weights
+    net.save(&dir.join("model"))
+        .with_context(|| format!("saving the model in {}", dir.display()))?;
+    let json = serde_json::to_string_pretty(&report)?;
+    std::fs::write(dir.join("report.json"), json)
+        .with_context(|| format!("writing {}", dir.join("report.json").display()))?;
+    if let Some(err) = checkpoint_error {
+        eprintln!(
+            "meowlab: warning: a checkpoint in {} could not be written ({err}); the final model was",
+            dir.display()
+        );
+    }
     if let Some(err) = store_error {
-        return Err(err).context("writing the metrics table");
+        return Err(err).context("writing the metrics table (the model was saved)");
     }
     let step = report.epochs.last().map_or(0, |e| e.step);
     let t = start.elapsed().as_secs_f64();
@@ -329,12 +362,9 @@ fn train_one(
     ] {
         metrics.log(step, t, name, value);
     }
-    metrics.flush().context("writing the metrics table")?;
-    net.save(&dir.join("model"))
-        .with_context(|| format!("saving the model in {}", dir.display()))?;
-    let json = serde_json::to_string_pretty(&report)?;
-    std::fs::write(dir.join("report.json"), json)
-        .with_context(|| format!("writing {}", dir.join("report.json").display()))?;
+    metrics
+        .flush()
+        .context("writing the metrics table (the model was saved)")?;
     Ok(report)
 }
 

@@ -294,6 +294,49 @@ impl MeowjongNet {
         self.head(x, 1, Mode::Train, rng)
     }
 
+    /// This network with a wider hidden dense layer, computing the same function: the
+    /// trained units are kept, the new ones get fresh incoming weights (and a fresh
+    /// BatchNorm) and zero outgoing weights, so training continues from the trained
+    /// model's accuracy with more capacity (Net2Net-style growth) instead of from scratch.
+    /// `preset` must have the same convolutions and a dense layer at least as wide.
+    pub fn widened(&self, preset: &Preset, rng: &mut ChaCha8Rng) -> Result<Self, String> {
+        let (old, dense) = (self.card.preset.dense, preset.dense);
+        if preset.filters != self.card.preset.filters || dense < old {
+            return Err(format!(
+                "a {} model can only grow into one with the same convolutions {:?} and a \
+                 dense layer of at least {old} units, not into {}",
+                self.card.preset.name, self.card.preset.filters, preset.name
+            ));
+        }
+        let dev = self.dense.w.device().clone();
+        let mut wide = MeowjongNet::new(&dev, self.card.kind, preset.clone(), rng);
+        wide.convs = self.convs.clone();
+        wide.conv_norms = self.conv_norms.clone();
+        wide.card.training = self.card.training.clone();
+        // (rows, old) → (rows, dense): the first `old` columns of each row are kept
+        let keep_columns = |kept: &Matrix, fresh: &Matrix| -> Matrix {
+            let (rows, _) = *kept.shape();
+            let (kept, mut out) = (kept.as_vec(), fresh.as_vec());
+            for (dst, src) in out.chunks_exact_mut(dense).zip(kept.chunks_exact(old)) {
+                dst[..old].copy_from_slice(src);
+            }
+            dev.tensor_from_vec(out, (rows, dense))
+        };
+        wide.dense.w = keep_columns(&self.dense.w, &wide.dense.w);
+        wide.dense.b = keep_columns(&self.dense.b, &wide.dense.b);
+        let (old_norm, new_norm) = (&self.dense_norm, &mut wide.dense_norm);
+        new_norm.gamma = keep_columns(&old_norm.gamma, &new_norm.gamma);
+        new_norm.beta = keep_columns(&old_norm.beta, &new_norm.beta);
+        new_norm.running_mean = keep_columns(&old_norm.running_mean, &new_norm.running_mean);
+        new_norm.running_var = keep_columns(&old_norm.running_var, &new_norm.running_var);
+        let classes = self.card.kind.classes();
+        let mut out_w = self.out.w.as_vec();
+        out_w.resize(dense * classes, 0.0);
+        wide.out.w = dev.tensor_from_vec(out_w, (dense, classes));
+        wide.out.b = self.out.b.clone();
+        Ok(wide)
+    }
+
     /// Builds the eval-mode network now (it is otherwise built on the first eval-mode
     /// forward): every BatchNorm folded into the next layer's weights, dropout gone, the
     /// layer buffers kept between calls. Training drops it; parameters changed through
@@ -549,6 +592,46 @@ mod tests {
             net.prepare_inference();
             net.visit_mut(&mut |_, _| {});
             assert!(net.plan.is_none(), "so does any access to the parameters");
+        }
+    }
+
+    #[test]
+    fn a_widened_dense_layer_computes_the_same_function_and_then_learns() {
+        let dev = Dev::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let planes: Vec<f32> = (0..4 * ROWS * COLS)
+            .map(|i| ((i * 5) % 7 == 0) as u8 as f32)
+            .collect();
+        let narrow_preset = Preset::by_name("c4-d8").unwrap();
+        let mut narrow = MeowjongNet::new(&dev, ModelKind::Pon, narrow_preset, &mut rng);
+        let x: Image = dev.tensor_from_vec(planes.clone(), (4, ROWS, COLS, 1));
+        let _ = narrow.forward_train(x, &mut rng); // running statistics move
+        let wide_preset = Preset::by_name("c4-d20").unwrap();
+        let mut wide = narrow.widened(&wide_preset, &mut rng).unwrap();
+        assert_eq!(wide.card.preset, wide_preset);
+        let mut counted = 0;
+        wide.visit(&mut |_, t| counted += t.shape().0 * t.shape().1);
+        assert_eq!(counted, wide_preset.num_params(ModelKind::Pon));
+        let (before, after) = (
+            narrow.predict(&planes, &mut rng),
+            wide.predict(&planes, &mut rng),
+        );
+        for (a, b) in before.iter().zip(&after) {
+            assert!((a - b).abs() < 1e-5, "{before:?} vs {after:?}");
+        }
+        // the new units start silent (zero outgoing weights) and are connected: one
+        // gradient step gives them outgoing weights
+        let new_rows = |net: &MeowjongNet| net.out.w.as_vec()[8 * 2..].to_vec();
+        assert!(new_rows(&wide).iter().all(|&v| v == 0.0));
+        let mut trainer = crate::sl::Trainer::with_net(&dev, wide, 1e-2, rng.clone());
+        let _ = trainer.train_batch(planes.clone(), &[0, 1, 1, 0]);
+        assert!(new_rows(&trainer.net).iter().all(|&v| v != 0.0));
+        // other convolutions, or a narrower dense layer, are refused
+        for bad in ["c8-d20", "c4x4-d20", "c4-d4"] {
+            let err = narrow
+                .widened(&Preset::by_name(bad).unwrap(), &mut rng)
+                .unwrap_err();
+            assert!(err.contains(bad), "{err}");
         }
     }
 

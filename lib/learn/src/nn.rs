@@ -332,6 +332,75 @@ pub struct Optimizer {
     pub t: u64,
     m: Vec<Matrix>,
     v: Vec<Matrix>,
+    /// The moments as host vectors while the CPU Adam path owns them (updated in place;
+    /// moving them in and out of tensors every step cost more than the update itself on
+    /// the Meowjong networks' 10–60M dense weights). `m`/`v` are stale while this is set.
+    #[cfg(not(feature = "cuda"))]
+    host: Option<HostMoments>,
+    /// Reused buffer for one parameter tensor's values.
+    #[cfg(not(feature = "cuda"))]
+    scratch: Vec<f32>,
+}
+
+/// Adam's first and second moments of every parameter tensor, on the host.
+#[cfg(not(feature = "cuda"))]
+struct HostMoments {
+    m: Vec<Vec<f32>>,
+    v: Vec<Vec<f32>>,
+}
+
+/// One Adam step's constants.
+#[cfg(not(feature = "cuda"))]
+#[derive(Clone, Copy)]
+struct AdamConsts {
+    b1: f32,
+    b2: f32,
+    bias1: f32,
+    bias2: f32,
+    lr: f32,
+    eps: f32,
+}
+
+#[cfg(not(feature = "cuda"))]
+impl AdamConsts {
+    /// Updates a span of parameters and moments; returns Σ g² of the span.
+    #[inline(always)]
+    fn update_span(self, ps: &mut [f32], ms: &mut [f32], vs: &mut [f32], gs: &[f32]) -> f64 {
+        let mut sq = 0.0f64;
+        for (((p, m), v), &g) in ps.iter_mut().zip(ms).zip(vs).zip(gs) {
+            sq += (g * g) as f64;
+            *m = *m * self.b1 + g * (1.0 - self.b1);
+            *v = *v * self.b2 + g * g * (1.0 - self.b2);
+            let step = (*m / self.bias1) / ((*v / self.bias2).sqrt() + self.eps) * self.lr;
+            *p -= step;
+        }
+        sq
+    }
+
+    /// [`AdamConsts::update_span`] in 8-wide AVX2 registers.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn update_span_avx2(
+        self,
+        ps: &mut [f32],
+        ms: &mut [f32],
+        vs: &mut [f32],
+        gs: &[f32],
+    ) -> f64 {
+        self.update_span(ps, ms, vs, gs)
+    }
+
+    fn apply(self, ps: &mut [f32], ms: &mut [f32], vs: &mut [f32], gs: &[f32]) -> f64 {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 was detected just above.
+            return unsafe { self.update_span_avx2(ps, ms, vs, gs) };
+        }
+        self.update_span(ps, ms, vs, gs)
+    }
 }
 
 impl Optimizer {
@@ -344,16 +413,35 @@ impl Optimizer {
             t: 0,
             v: m.clone(),
             m,
+            #[cfg(not(feature = "cuda"))]
+            host: None,
+            #[cfg(not(feature = "cuda"))]
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Writes the host moments back into the tensors (before the tensor path, saving or
+    /// loading uses them).
+    fn sync_moments(&mut self) {
+        #[cfg(not(feature = "cuda"))]
+        if let Some(host) = self.host.take() {
+            for (t, h) in self.m.iter_mut().zip(&host.m) {
+                t.copy_from(h);
+            }
+            for (t, h) in self.v.iter_mut().zip(&host.v) {
+                t.copy_from(h);
+            }
         }
     }
 
     /// Applies one update from `grads` (from `loss.backward()`); returns the gradient's
     /// global norm before clipping. A parameter without a gradient is left unchanged.
-    pub fn update<P: Params>(&mut self, model: &mut P, grads: &Gradients<f32, Dev>) -> f64 {
+    pub fn update<P: Params>(&mut self, model: &mut P, grads: &mut Gradients<f32, Dev>) -> f64 {
         #[cfg(not(feature = "cuda"))]
         if self.config.kind == OptimizerKind::Adam && self.config.max_grad_norm.is_none() {
             return self.adam_cpu(model, grads);
         }
+        self.sync_moments();
         let mut gs: Vec<Option<Matrix>> = Vec::new();
         let mut sq = 0.0f64;
         model.visit(&mut |_, p| {
@@ -395,72 +483,78 @@ impl Optimizer {
         norm
     }
 
-    /// Adam without clipping in one parallel pass per tensor on the CPU (the tensor-op
-    /// version makes ~10 passes and as many allocations; this matters for the Meowjong
-    /// networks' millions of weights). Same float operations in the same order as the
-    /// generic path, so the same bits; the returned norm is summed in f64.
+    /// Adam without clipping in one parallel pass per tensor on the CPU: the gradient is
+    /// read where backward left it, the moments live on the host (see `host`), and only
+    /// the parameter is copied out and back (dfdx offers no mutable view of a tensor).
+    /// Same float operations in the same order as the generic path, so the same bits
+    /// (IEEE division and square root are exact in every vector width); the returned
+    /// norm is summed in f64.
     #[cfg(not(feature = "cuda"))]
-    fn adam_cpu<P: Params>(&mut self, model: &mut P, grads: &Gradients<f32, Dev>) -> f64 {
+    fn adam_cpu<P: Params>(&mut self, model: &mut P, grads: &mut Gradients<f32, Dev>) -> f64 {
         use rayon::prelude::*;
         const CHUNK: usize = 1 << 16;
         self.t += 1;
         let c = self.config;
-        let (b1, b2) = (0.9f32, 0.999f32);
+        let b1 = 0.9f32;
         let t = self.t as i32;
-        let (bias1, bias2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
-        let (lr, eps) = (c.lr as f32, c.eps as f32);
-        let (m, v) = (&mut self.m, &mut self.v);
+        let consts = AdamConsts {
+            b1,
+            b2: 0.999,
+            bias1: 1.0 - b1.powi(t),
+            bias2: 1.0 - 0.999f32.powi(t),
+            lr: c.lr as f32,
+            eps: c.eps as f32,
+        };
+        let (m, v) = (&self.m, &self.v);
+        let host = self.host.get_or_insert_with(|| HostMoments {
+            m: m.iter().map(to_vec).collect(),
+            v: v.iter().map(to_vec).collect(),
+        });
+        let scratch = &mut self.scratch;
         let mut sq = 0.0f64;
         let mut i = 0;
         model.visit_mut(&mut |_, p| {
-            let dev = p.device().clone();
-            let shape = *p.shape();
-            let g = to_vec(&grads.get(p));
-            let (mut pv, mut mv, mut vv) = (to_vec(p), to_vec(&m[i]), to_vec(&v[i]));
-            let partial: Vec<f64> = pv
+            let n = p.shape().num_elements();
+            let g: &[f32] = grads.get_or_alloc_mut(&*p).expect("CPU allocation");
+            assert_eq!(g.len(), n, "a contiguous gradient per parameter");
+            scratch.resize(n, 0.0);
+            p.copy_into(scratch);
+            let partial: Vec<f64> = scratch
                 .par_chunks_mut(CHUNK)
-                .zip(mv.par_chunks_mut(CHUNK))
-                .zip(vv.par_chunks_mut(CHUNK))
+                .zip(host.m[i].par_chunks_mut(CHUNK))
+                .zip(host.v[i].par_chunks_mut(CHUNK))
                 .zip(g.par_chunks(CHUNK))
-                .map(|(((ps, ms), vs), gs)| {
-                    let mut sq = 0.0f64;
-                    for (((p, m), v), &g) in ps.iter_mut().zip(ms).zip(vs).zip(gs) {
-                        sq += (g * g) as f64;
-                        *m = *m * b1 + g * (1.0 - b1);
-                        *v = *v * b2 + g * g * (1.0 - b2);
-                        let step = (*m / bias1) / ((*v / bias2).sqrt() + eps) * lr;
-                        *p -= step;
-                    }
-                    sq
-                })
+                .map(|(((ps, ms), vs), gs)| consts.apply(ps, ms, vs, gs))
                 .collect();
             sq += partial.iter().sum::<f64>();
-            *p = dev.tensor_from_vec(pv, shape);
-            m[i] = dev.tensor_from_vec(mv, shape);
-            v[i] = dev.tensor_from_vec(vv, shape);
+            p.copy_from(scratch);
             i += 1;
         });
         sq.sqrt()
     }
 
-    /// The state as named tensors (`m.{i}`, `v.{i}`) for a checkpoint.
-    fn tensors(&self) -> Vec<(String, &Matrix)> {
-        let m = self
-            .m
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (format!("m.{i}"), t));
-        let v = self
-            .v
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (format!("v.{i}"), t));
-        m.chain(v).collect()
+    /// The moments as tensors (current even while the host copy owns them).
+    fn moments(&self) -> (Vec<Matrix>, Vec<Matrix>) {
+        #[cfg(not(feature = "cuda"))]
+        if let Some(host) = &self.host {
+            let tensors = |tensors: &[Matrix], host: &[Vec<f32>]| {
+                let mut out = tensors.to_vec();
+                for (t, h) in out.iter_mut().zip(host) {
+                    t.copy_from(h);
+                }
+                out
+            };
+            return (tensors(&self.m, &host.m), tensors(&self.v, &host.v));
+        }
+        (self.m.clone(), self.v.clone())
     }
 
-    /// Saves the moments and the step count.
+    /// Saves the moments (`m.{i}`, `v.{i}`) and the step count.
     pub fn save(&self, path: &Path) -> Result<(), NnError> {
-        let mut named = self.tensors();
+        let (m, v) = self.moments();
+        let mut named: Vec<(String, &Matrix)> = Vec::new();
+        named.extend(m.iter().enumerate().map(|(i, t)| (format!("m.{i}"), t)));
+        named.extend(v.iter().enumerate().map(|(i, t)| (format!("v.{i}"), t)));
         let t_tensor: Matrix = Dev::default().tensor_from_vec(vec![self.t as f32], (1, 1));
         named.push(("t".into(), &t_tensor));
         write_safetensors(path, &named)
@@ -468,6 +562,10 @@ impl Optimizer {
 
     /// Restores what [`Optimizer::save`] wrote.
     pub fn load(&mut self, path: &Path) -> Result<(), NnError> {
+        #[cfg(not(feature = "cuda"))]
+        {
+            self.host = None; // replaced below
+        }
         let mut tensors = read_safetensors(path)?;
         let take = |tensors: &mut NamedTensors,
                     name: &str,

@@ -63,6 +63,38 @@ pub struct SlConfig {
     /// What early stopping and the kept weights follow.
     #[serde(default)]
     pub monitor: Monitor,
+    /// How the learning rate moves over the planned steps.
+    #[serde(default)]
+    pub lr_schedule: LrSchedule,
+    /// Steps over which the learning rate rises linearly from `lr / warmup_steps` to `lr`
+    /// (useful with `init`: a fresh Adam takes full-size steps at once).
+    #[serde(default)]
+    pub warmup_steps: u64,
+}
+
+/// The learning rate over a run of `max_epochs` epochs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LrSchedule {
+    /// `lr` throughout (the paper's).
+    #[default]
+    Constant,
+    /// Cosine decay from `lr` to 0 over all planned steps (`max_epochs` epochs): the
+    /// small final steps settle the weights, which a constant rate never does.
+    Cosine,
+}
+
+impl std::str::FromStr for LrSchedule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "constant" => Ok(LrSchedule::Constant),
+            "cosine" => Ok(LrSchedule::Cosine),
+            other => Err(format!(
+                "unknown learning-rate schedule {other:?} (constant, cosine)"
+            )),
+        }
+    }
 }
 
 /// The validation figure that picks the best epoch (as Keras' `monitor`): the loss by
@@ -105,7 +137,26 @@ impl SlConfig {
             max_val_samples: None,
             init: None,
             monitor: Monitor::Loss,
+            lr_schedule: LrSchedule::Constant,
+            warmup_steps: 0,
         }
+    }
+
+    /// The learning rate of optimizer step `step` (0-based) of `total` planned steps.
+    pub fn lr_at(&self, step: u64, total: u64) -> f64 {
+        let warm = if step < self.warmup_steps {
+            (step + 1) as f64 / self.warmup_steps as f64
+        } else {
+            1.0
+        };
+        let decay = match self.lr_schedule {
+            LrSchedule::Constant => 1.0,
+            LrSchedule::Cosine => {
+                let progress = (step as f64 / total.max(1) as f64).min(1.0);
+                0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
+            }
+        };
+        self.lr * warm * decay
     }
 }
 
@@ -211,6 +262,11 @@ impl Trainer {
         }
     }
 
+    /// Sets the learning rate of the next steps (schedules).
+    pub fn set_lr(&mut self, lr: f64) {
+        self.optimizer.config.lr = lr;
+    }
+
     /// The logits' offsets for `planes`: for the discard model, a large negative number
     /// on tiles the seat cannot discard (neither in the hand nor the target tile), so
     /// the softmax, the loss and the accuracy are over the legal discards, as the agent
@@ -254,8 +310,8 @@ impl Trainer {
         }
         let target = self.dev.tensor_from_vec(onehot, (labels.len(), classes));
         let loss = cross_entropy_with_logits_loss(logits, target);
-        let grads = loss.backward();
-        self.optimizer.update(&mut self.net, &grads);
+        let mut grads = loss.backward();
+        self.optimizer.update(&mut self.net, &mut grads);
         tally
     }
 
@@ -273,7 +329,7 @@ impl Trainer {
 
 /// What [`fit`] reports while it runs.
 #[derive(Clone, Debug)]
-pub enum Progress {
+pub enum Progress<'a> {
     /// An epoch starts with this many training batches.
     EpochStart {
         /// 1-based epoch.
@@ -290,6 +346,14 @@ pub enum Progress {
     },
     /// An epoch finished (after validation).
     EpochEnd(EpochReport),
+    /// The monitored validation figure improved: `net` is the new best model (what a
+    /// caller checkpoints, so a long run that is stopped keeps its best weights).
+    Improved {
+        /// 1-based epoch.
+        epoch: usize,
+        /// The weights [`fit`] will return unless a later epoch beats them.
+        net: &'a MeowjongNet,
+    },
 }
 
 /// One epoch's figures.
@@ -414,7 +478,8 @@ pub fn fit(
 }
 
 /// [`fit`] starting from `init` (a model of the same kind and preset, e.g. one saved by
-/// an earlier, shorter run) instead of fresh weights; Adam starts afresh.
+/// an earlier, shorter run, or one with a narrower dense layer, which grows into this
+/// run's with [`MeowjongNet::widened`]) instead of fresh weights; Adam starts afresh.
 pub fn fit_from(
     dev: &Dev,
     samples: &Samples,
@@ -422,21 +487,28 @@ pub fn fit_from(
     init: Option<MeowjongNet>,
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<(MeowjongNet, FitReport), FitError> {
-    if let Some(net) = &init {
-        let (card, want) = (&net.card, &config.preset);
-        if card.kind != config.kind
-            || card.preset.filters != want.filters
-            || card.preset.dense != want.dense
-        {
-            return Err(FitError::Config(format!(
-                "the initial model is a {} {} model, this run trains a {} {} model",
-                card.kind.name(),
-                card.preset.name,
-                config.kind.name(),
-                want.name
-            )));
+    let init = match init {
+        Some(net) => {
+            let (card, want) = (&net.card, &config.preset);
+            if card.kind != config.kind {
+                return Err(FitError::Config(format!(
+                    "the initial model is a {} {} model, this run trains a {} {} model",
+                    card.kind.name(),
+                    card.preset.name,
+                    config.kind.name(),
+                    want.name
+                )));
+            }
+            if card.preset.filters == want.filters && card.preset.dense == want.dense {
+                Some(net)
+            } else {
+                // a narrower dense layer grows into this run's, keeping what it learned
+                let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x6E0_0D3E);
+                Some(net.widened(want, &mut rng).map_err(FitError::Config)?)
+            }
         }
-    }
+        None => None,
+    };
     if config.batch_size == 0 || config.max_epochs == 0 || config.lr.is_nan() || config.lr <= 0.0 {
         return Err(FitError::Config(
             "batch size, epochs and learning rate must be positive".into(),
@@ -489,10 +561,14 @@ pub fn fit_from(
     };
     let (mut best, mut best_score, mut since_best) = (trainer.net.clone(), f64::INFINITY, 0);
     let (mut epochs, mut step, mut best_epoch, mut stopped_early) = (Vec::new(), 0u64, 0, false);
+    let per_epoch = train
+        .len()
+        .min(config.max_train_samples.unwrap_or(usize::MAX));
+    let planned_steps = (config.max_epochs * per_epoch.div_ceil(config.batch_size)) as u64;
     for epoch in 1..=config.max_epochs {
         let mut order = train.clone();
         order.shuffle(&mut order_rng);
-        order.truncate(config.max_train_samples.unwrap_or(usize::MAX));
+        order.truncate(per_epoch);
         let batches = order.len().div_ceil(config.batch_size);
         on_progress(Progress::EpochStart { epoch, batches });
         let epoch_start = std::time::Instant::now();
@@ -503,6 +579,7 @@ pub fn fit_from(
                 continue;
             }
             let labels: Vec<u8> = chunk.iter().map(|&i| samples.labels[i]).collect();
+            trainer.set_lr(config.lr_at(step, planned_steps));
             let t = trainer.train_batch(unpack_batch(&samples.observations, chunk), &labels);
             step += 1;
             tally.add(t);
@@ -527,6 +604,9 @@ pub fn fit_from(
             best: improved,
         };
         on_progress(Progress::EpochEnd(report.clone()));
+        if improved {
+            on_progress(Progress::Improved { epoch, net: &best });
+        }
         epochs.push(report);
         if since_best >= config.patience {
             stopped_early = epoch < config.max_epochs;
@@ -571,6 +651,25 @@ mod tests {
         // Row 3 ties its label with another class: counted as correct.
         assert_eq!((t.samples, t.correct, t.top3), (3, 2, 3));
         assert!((t.accuracy() - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn learning_rate_schedules_warm_up_and_decay() {
+        let mut config = SlConfig::new(ModelKind::Discard, Preset::small());
+        assert_eq!(config.lr_at(0, 100), 1e-3);
+        assert_eq!(config.lr_at(99, 100), 1e-3);
+        config.lr_schedule = LrSchedule::Cosine;
+        assert_eq!(config.lr_at(0, 100), 1e-3);
+        assert!((config.lr_at(50, 100) - 0.5e-3).abs() < 1e-12);
+        assert!(config.lr_at(99, 100) < 1e-6 && config.lr_at(99, 100) > 0.0);
+        assert_eq!(config.lr_at(100, 100), 0.0);
+        config.warmup_steps = 10;
+        assert!((config.lr_at(0, 100) - 1e-4).abs() < 1e-12);
+        let cosine_at_4 = 0.5 * (1.0 + (std::f64::consts::PI * 0.04).cos());
+        assert!((config.lr_at(4, 100) - 1e-3 * 0.5 * cosine_at_4).abs() < 1e-15);
+        assert!(config.lr_at(9, 100) > config.lr_at(8, 100));
+        assert_eq!("cosine".parse::<LrSchedule>(), Ok(LrSchedule::Cosine));
+        assert!("step".parse::<LrSchedule>().unwrap_err().contains("step"));
     }
 
     #[test]
@@ -636,14 +735,31 @@ mod tests {
             patience: 3,
             ..SlConfig::new(ModelKind::Pon, preset)
         };
-        let mut epochs_seen = 0;
-        let (net, report) = fit(&Dev::default(), &samples, &config, &mut |p| {
-            if let Progress::EpochEnd(_) = p {
-                epochs_seen += 1;
+        let (mut epochs_seen, mut improved, mut last_checkpoint) = (0, Vec::new(), None);
+        let (net, report) = fit(&Dev::default(), &samples, &config, &mut |p| match p {
+            Progress::EpochEnd(_) => epochs_seen += 1,
+            Progress::Improved { epoch, net } => {
+                improved.push(epoch);
+                last_checkpoint = Some(net.clone());
             }
+            _ => {}
         })
         .unwrap();
         assert_eq!(epochs_seen, report.epochs.len());
+        // every improvement is announced with the weights fit returns at the end
+        let best_epochs: Vec<usize> = report
+            .epochs
+            .iter()
+            .filter(|e| e.best)
+            .map(|e| e.epoch)
+            .collect();
+        assert_eq!(improved, best_epochs);
+        let probe = unpack_batch(&samples.observations, &[0, 1, 2]);
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        assert_eq!(
+            last_checkpoint.unwrap().predict(&probe, &mut rng),
+            net.clone().predict(&probe, &mut rng)
+        );
         let best = &report.epochs[report.best_epoch - 1];
         assert!(best.best);
         assert!(report.epochs.iter().all(|e| e.val_loss >= best.val_loss));
@@ -673,6 +789,20 @@ mod tests {
             continued.epochs[0].val_loss,
             report.epochs[0].val_loss
         );
+        // A model with a narrower dense layer grows into the run's preset and starts from
+        // its accuracy; other convolutions are refused.
+        let mut narrow_preset = config.preset.clone();
+        narrow_preset.dense /= 2;
+        let narrow = MeowjongNet::new(&Dev::default(), ModelKind::Pon, narrow_preset, &mut rng);
+        let (grown, _) =
+            fit_from(&Dev::default(), &samples, &again, Some(narrow), &mut |_| {}).unwrap();
+        assert_eq!(grown.card.preset.dense, config.preset.dense);
+        let mut other_convs = config.preset.clone();
+        other_convs.filters.push(2);
+        let deeper = MeowjongNet::new(&Dev::default(), ModelKind::Pon, other_convs, &mut rng);
+        let err =
+            fit_from(&Dev::default(), &samples, &again, Some(deeper), &mut |_| {}).unwrap_err();
+        assert!(err.to_string().contains("same convolutions"), "{err}");
         // A model of another kind is refused.
         let other = SlConfig {
             kind: ModelKind::Kan,

@@ -468,8 +468,8 @@ fn tiny_cnn_overfits_a_batch_and_round_trips() {
         let loss = cross_entropy(logits, &labels, &dev);
         last = loss.array();
         first.get_or_insert(last);
-        let grads = loss.backward();
-        opt.update(&mut net, &grads);
+        let mut grads = loss.backward();
+        opt.update(&mut net, &mut grads);
     }
     let first = first.unwrap();
     let eval_logits = net.forward(x.clone(), Mode::Eval, &mut drop_rng);

@@ -357,8 +357,8 @@ impl Ddpg {
             .forward(obs.clone().traced(Gradients::leaky()), act.retaped());
         let critic_loss = mse_loss(q, y);
         let critic_loss_value = critic_loss.array() as f64;
-        let grads = critic_loss.backward();
-        self.critic_opt.update(&mut self.critic, &grads);
+        let mut grads = critic_loss.backward();
+        self.critic_opt.update(&mut self.critic, &mut grads);
         // ALGO LOGIC: actor ascends Q(s, μ(s))
         let mut actor_loss_value = None;
         if self.global_step.is_multiple_of(c.policy_frequency) {
@@ -366,8 +366,8 @@ impl Ddpg {
             let mu = self.actor.forward(traced.with_empty_tape());
             let actor_loss = -self.critic.forward(traced, mu).mean::<(), _>();
             actor_loss_value = Some(actor_loss.array() as f64);
-            let grads = actor_loss.backward();
-            self.actor_opt.update(&mut self.actor, &grads);
+            let mut grads = actor_loss.backward();
+            self.actor_opt.update(&mut self.actor, &mut grads);
             soft_update(&mut self.actor_target, &self.actor, c.tau);
             soft_update(&mut self.critic_target, &self.critic, c.tau);
         }

@@ -305,8 +305,8 @@ impl Dqn {
         let q_mean = q_a.retaped::<NoneTape>().mean::<(), _>().array() as f64;
         let loss = mse_loss(q_a, y);
         let loss_value = loss.array() as f64;
-        let grads = loss.backward();
-        self.optimizer.update(&mut self.q, &grads);
+        let mut grads = loss.backward();
+        self.optimizer.update(&mut self.q, &mut grads);
         (loss_value, q_mean)
     }
 }

@@ -1025,8 +1025,8 @@ impl Ppo {
                 stats.value_loss = v_loss.retaped::<NoneTape>().array() as f64;
                 stats.entropy = entropy_loss.retaped::<NoneTape>().array() as f64;
                 let loss = pg_loss - entropy_loss * c.ent_coef as f32 + v_loss * c.vf_coef as f32;
-                let grads = loss.backward();
-                stats.grad_norm_sum += core.optimizer.update(&mut core.net, &grads);
+                let mut grads = loss.backward();
+                stats.grad_norm_sum += core.optimizer.update(&mut core.net, &mut grads);
                 stats.steps += 1;
             }
             if c.target_kl.is_some_and(|kl| clip_stats.approx_kl > kl) {
@@ -1146,8 +1146,8 @@ impl A2c {
             ..UpdateStats::default()
         };
         let loss = policy_loss - entropy_loss * c.ent_coef as f32 + v_loss * c.vf_coef as f32;
-        let grads = loss.backward();
-        stats.grad_norm_sum = core.optimizer.update(&mut core.net, &grads);
+        let mut grads = loss.backward();
+        stats.grad_norm_sum = core.optimizer.update(&mut core.net, &mut grads);
         stats.steps = 1;
         core.updates += 1;
         core.record(&stats, recorder)
