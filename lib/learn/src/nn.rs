@@ -435,7 +435,8 @@ impl Optimizer {
     }
 
     /// Applies one update from `grads` (from `loss.backward()`); returns the gradient's
-    /// global norm before clipping. A parameter without a gradient is left unchanged.
+    /// global norm before clipping. Every parameter needs a gradient in `grads` (the tape
+    /// gives one to each parameter the loss reached).
     pub fn update<P: Params>(&mut self, model: &mut P, grads: &mut Gradients<f32, Dev>) -> f64 {
         #[cfg(not(feature = "cuda"))]
         if self.config.kind == OptimizerKind::Adam && self.config.max_grad_norm.is_none() {
