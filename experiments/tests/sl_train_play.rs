@@ -111,7 +111,8 @@ fn trained_models_play_and_log_their_policy() {
         assert!(names.iter().any(|n| n == "test/accuracy"), "{kind}");
     }
 
-    // The trained discard model grows into a wider dense layer under a cosine schedule.
+    // The trained discard model grows into a wider dense layer under a cosine schedule
+    // (the custom size names the small preset's convolutions kernel by kernel).
     let grow = |schedule: &str| {
         meowlab(
             &[
@@ -121,7 +122,7 @@ fn trained_models_play_and_log_their_policy() {
                 "--model",
                 "discard",
                 "--preset",
-                "c8x8-d96",
+                "c64k1.366x64k3.1x64k3.1-d300",
                 "--init",
                 "teacher/models/discard-small",
                 "--lr-schedule",
@@ -148,11 +149,13 @@ fn trained_models_play_and_log_their_policy() {
         String::from_utf8_lossy(&out.stderr)
     );
     let card: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(runs.join("teacher/models-grown/discard-c8x8-d96/model.json"))
-            .unwrap(),
+        &std::fs::read_to_string(
+            runs.join("teacher/models-grown/discard-c64k1.366x64k3.1x64k3.1-d300/model.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
-    assert_eq!(card["preset"]["dense"], 96);
+    assert_eq!(card["preset"]["dense"], 300);
     assert_eq!(card["training"]["config"]["lr_schedule"], "cosine");
     assert_eq!(card["training"]["config"]["warmup_steps"], 2);
     let out = grow("step");

@@ -8,13 +8,13 @@ import torch
 from torch import nn
 
 
-def build(filters, dense, kernel, classes):
+def build(filters, dense, kernels, classes, dropout):
     layers, c, h, w = [], 1, 34, 366
-    for f in filters:
-        layers += [nn.Conv2d(c, f, kernel), nn.ReLU(), nn.BatchNorm2d(f), nn.Dropout(0.5)]
+    for f, kernel in zip(filters, kernels):
+        layers += [nn.Conv2d(c, f, kernel), nn.ReLU(), nn.BatchNorm2d(f), nn.Dropout(dropout)]
         c, h, w = f, h - kernel[0] + 1, w - kernel[1] + 1
     layers += [nn.Flatten(), nn.Linear(c * h * w, dense), nn.ReLU(), nn.BatchNorm1d(dense),
-               nn.Dropout(0.5), nn.Linear(dense, classes)]
+               nn.Dropout(dropout), nn.Linear(dense, classes)]
     return nn.Sequential(*layers)
 
 
@@ -32,16 +32,23 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--filters", default="8,8")
     ap.add_argument("--dense", type=int, default=64)
-    ap.add_argument("--kernel", default="4,5")
+    ap.add_argument("--kernel", default="4,5",
+                    help="rows,cols for every convolution, or one per convolution joined by ';'")
     ap.add_argument("--classes", type=int, default=34)
+    ap.add_argument("--dropout", type=float, default=0.5)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     torch.manual_seed(a.seed)
-    kernel = tuple(int(k) for k in a.kernel.split(","))
-    model = build([int(f) for f in a.filters.split(",")], a.dense, kernel, a.classes)
+    filters = [int(f) for f in a.filters.split(",")]
+    kernels = [tuple(int(k) for k in one.split(",")) for one in a.kernel.split(";")]
+    if len(kernels) == 1:
+        kernels *= len(filters)
+    if len(kernels) != len(filters):
+        ap.error(f"--kernel names {len(kernels)} kernels for {len(filters)} convolutions")
+    model = build(filters, a.dense, kernels, a.classes, a.dropout)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = (torch.rand(a.batch_size, 1, 34, 366) < 0.08).float()
     y = torch.randint(0, a.classes, (a.batch_size,))

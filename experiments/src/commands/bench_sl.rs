@@ -104,13 +104,19 @@ fn ours(args: &SlArgs, preset: &Preset) -> Figures {
 
 fn torch(args: &SlArgs, python: &str, preset: &Preset) -> Result<Option<(String, Figures)>> {
     let filters: Vec<String> = preset.filters.iter().map(|f| f.to_string()).collect();
-    let (kh, kw) = args.model.kernel();
+    let kernels: Vec<String> = (0..preset.filters.len())
+        .map(|i| {
+            let (kh, kw) = preset.kernel(args.model, i);
+            format!("{kh},{kw}")
+        })
+        .collect();
     let out = Command::new(python)
         .arg(&args.script)
         .args(["--filters", &filters.join(",")])
         .args(["--dense", &preset.dense.to_string()])
-        .args(["--kernel", &format!("{kh},{kw}")])
+        .args(["--kernel", &kernels.join(";")])
         .args(["--classes", &args.model.classes().to_string()])
+        .args(["--dropout", &preset.dropout.to_string()])
         .args(["--batch-size", &args.batch_size.to_string()])
         .args(["--seconds", &args.seconds.to_string()])
         .args(["--repeat", &args.repeat.to_string()])

@@ -24,7 +24,8 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', required = true)]
     model: Vec<String>,
     /// Network size: small (CPU), paper (the published size; a GPU model), or a custom
-    /// size such as c16x16-d256 (filters per convolution, dense width).
+    /// size such as c16x16-d256 (filters per convolution, dense width) or
+    /// c64k1.366x64k3.1-d256 (each convolution with its kernel, rows.columns).
     #[arg(long, default_value = "small")]
     preset: String,
     /// Dropout rate after every layer, overriding the preset's (paper: 0.5).

@@ -7,6 +7,14 @@
 //! (0..34); Pon — every decision where a pon was legal, label = called it; Kan — where an
 //! ankan, kakan or daiminkan was legal; Kita — where Kita was legal; Riichi — where a
 //! riichi discard was legal. Binary labels: 1 = did it, 0 = did not.
+//!
+//! A binary model only sees the decisions it makes in play
+//! ([`crate::agent::ModelAgent`]): wins and kyuushu are rules there, and the binary
+//! models ask in stages — Kita, Kan, Pon, Riichi — each only when the earlier ones
+//! declined. So a decision where the teacher won, aborted, or took an earlier stage's
+//! action is no sample of a later stage: a tsumo where riichi was also legal says
+//! nothing about riichi, and counting it as "no riichi" would teach a decline the agent
+//! never faces.
 
 use std::path::Path;
 
@@ -71,14 +79,27 @@ pub fn label(kind: ModelKind, legal: &[u16], action: u16) -> Option<u8> {
             37..=73 => Some(tile_kind(action - 37)),
             _ => None,
         },
-        ModelKind::Pon => any(145..=146).then(|| did(145..=146) as u8),
-        ModelKind::Kan => {
-            (any(77..=144) || legal.contains(&147)).then(|| (did(77..=144) || action == 147) as u8)
-        }
-        ModelKind::Kita => legal.contains(&76).then_some((action == 76) as u8),
-        ModelKind::Riichi => any(37..=73).then(|| did(37..=73) as u8),
+        _ if matches!(action, TSUMO | RON | KYUUSHU) => None,
+        ModelKind::Kita => legal.contains(&KITA).then_some((action == KITA) as u8),
+        _ if action == KITA => None,
+        ModelKind::Kan => (any(KANS) || legal.contains(&DAIMINKAN))
+            .then(|| (did(KANS) || action == DAIMINKAN) as u8),
+        _ if did(KANS) || action == DAIMINKAN => None,
+        ModelKind::Pon => any(PONS).then(|| did(PONS) as u8),
+        ModelKind::Riichi => any(RIICHI_DISCARDS).then(|| did(RIICHI_DISCARDS) as u8),
     }
 }
+
+// Action indices (`meowlab_sanma::Action::index`) the labels read.
+const RIICHI_DISCARDS: std::ops::RangeInclusive<u16> = 37..=73;
+const TSUMO: u16 = 74;
+const RON: u16 = 75;
+const KITA: u16 = 76;
+/// Ankan and kakan of every kind.
+const KANS: std::ops::RangeInclusive<u16> = 77..=144;
+const PONS: std::ops::RangeInclusive<u16> = 145..=146;
+const DAIMINKAN: u16 = 147;
+const KYUUSHU: u16 = 148;
 
 /// Kind (0..34) of a raw tile index (34, 35, 36 are the red 5m, 5p, 5s).
 fn tile_kind(raw: u16) -> u8 {
@@ -185,6 +206,24 @@ mod tests {
         assert_eq!(label(ModelKind::Kita, &[0, 76], 76), Some(1));
         assert_eq!(label(ModelKind::Riichi, &[0, 37], 0), Some(0));
         assert_eq!(label(ModelKind::Riichi, &[0, 1], 0), None);
+    }
+
+    #[test]
+    fn binary_samples_are_the_decisions_the_agent_leaves_to_its_models() {
+        // a tsumo (or ron, or kyuushu) is a rule, not a decline of riichi, kita, pon, kan
+        assert_eq!(label(ModelKind::Riichi, &[0, 37, 74], 74), None);
+        assert_eq!(label(ModelKind::Kita, &[0, 74, 76], 74), None);
+        assert_eq!(label(ModelKind::Pon, &[75, 145, 149], 75), None);
+        assert_eq!(label(ModelKind::Kan, &[0, 104, 148], 148), None);
+        // an earlier stage taken (Kita, then Kan, then Pon) is no sample of a later one
+        assert_eq!(label(ModelKind::Kan, &[0, 76, 104], 76), None);
+        assert_eq!(label(ModelKind::Kan, &[0, 76, 104], 0), Some(0));
+        assert_eq!(label(ModelKind::Riichi, &[0, 37, 104], 104), None);
+        assert_eq!(label(ModelKind::Riichi, &[0, 37, 76], 76), None);
+        assert_eq!(label(ModelKind::Pon, &[145, 147, 149], 147), None);
+        assert_eq!(label(ModelKind::Kan, &[145, 147, 149], 145), Some(0));
+        // the discard model learns every discard, riichi ones included
+        assert_eq!(label(ModelKind::Discard, &[0, 37, 74], 37), Some(0));
     }
 
     #[test]

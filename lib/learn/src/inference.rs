@@ -25,6 +25,8 @@ pub(crate) struct FoldedConv {
     pub c_out: usize,
     pub w: Vec<f32>,
     pub b: Vec<f32>,
+    /// `kernels::channel_groups` of `w` and `b` (filled in by [`InferencePlan::new`]).
+    pub groups: Vec<(Vec<f32>, Vec<f32>)>,
 }
 
 /// A dense layer `(in, out)` row-major with bias.
@@ -110,13 +112,15 @@ impl InferencePlan {
     ) -> InferencePlan {
         let mut folded = Vec::with_capacity(convs.len());
         for (i, conv) in convs.into_iter().enumerate() {
-            folded.push(match i {
+            let mut conv = match i {
                 0 => conv,
                 _ => {
                     let (w, b) = fold(&conv.w, &conv.b, &conv_norms[i - 1]);
                     FoldedConv { w, b, ..conv }
                 }
-            });
+            };
+            conv.groups = kernels::channel_groups(conv.c_out, &conv.w, &conv.b);
+            folded.push(conv);
         }
         let dense = match conv_norms.last() {
             Some(affine) => {
@@ -164,7 +168,7 @@ impl InferencePlan {
             if output.len() != len {
                 output.resize(len, 0.0);
             }
-            kernels::conv_forward_into(&g, input, &conv.w, &conv.b, output, true);
+            kernels::conv_forward_into(&g, input, (&conv.w, &conv.b), &conv.groups, output, true);
             (h, w) = (g.out_h(), g.out_w());
         }
         let flat: &[f32] = self.buffers.last().map_or(planes, |b| b.as_slice());

@@ -140,6 +140,10 @@ fn gemm(
 /// Output rows per parallel work item of the direct forward kernel.
 const OUTPUT_ROWS_PER_ITEM: usize = 2;
 
+/// Output rows per work item when the output is narrower than a pixel block (the
+/// kernel blocks down columns then): two blocks of 6, or one and a half of 8.
+const NARROW_ROWS_PER_ITEM: usize = 12;
+
 /// Output channels up to which the direct kernels run (above, im2col + sgemm wins).
 const DIRECT_MAX_CHANNELS: usize = 16;
 
@@ -185,50 +189,81 @@ fn forward_rows<const N: usize, const P: usize, const FMA: bool>(
     (stride, offset): (usize, usize),
 ) {
     let out_w = g.out_w();
-    for (r, row) in y.chunks_exact_mut(out_w * stride).enumerate() {
+    let row_len = out_w * stride;
+    assert!(
+        offset + N <= stride,
+        "the channel group lies inside a pixel's outputs"
+    );
+    if out_w < P {
+        // Rows narrower than a block (a kernel as wide as the planes leaves one column):
+        // the block runs down a column instead, its pixels one input row apart.
+        let rows = y.len() / row_len;
+        let steps = (g.w * g.c_in, row_len);
+        for ox in 0..out_w {
+            let mut r = 0;
+            while r + P <= rows {
+                let out = &mut y[r * row_len + ox * stride..];
+                pixel_block::<N, P, FMA>(g, x, (w, bias), (first_row + r, ox), out, steps, offset);
+                r += P;
+            }
+            while r + 2 <= rows {
+                let out = &mut y[r * row_len + ox * stride..];
+                pixel_block::<N, 2, FMA>(g, x, (w, bias), (first_row + r, ox), out, steps, offset);
+                r += 2;
+            }
+            if r < rows {
+                let out = &mut y[r * row_len + ox * stride..];
+                pixel_block::<N, 1, FMA>(g, x, (w, bias), (first_row + r, ox), out, steps, offset);
+            }
+        }
+        return;
+    }
+    let steps = (g.c_in, stride);
+    for (r, row) in y.chunks_exact_mut(row_len).enumerate() {
         let oy = first_row + r;
         let mut ox = 0;
         while ox + P <= out_w {
             let out = &mut row[ox * stride..(ox + P) * stride];
-            pixel_block::<N, P, FMA>(g, x, (w, bias), oy, ox, out, (stride, offset));
+            pixel_block::<N, P, FMA>(g, x, (w, bias), (oy, ox), out, steps, offset);
             ox += P;
         }
         for ox in ox..out_w {
             let out = &mut row[ox * stride..(ox + 1) * stride];
-            pixel_block::<N, 1, FMA>(g, x, (w, bias), oy, ox, out, (stride, offset));
+            pixel_block::<N, 1, FMA>(g, x, (w, bias), (oy, ox), out, steps, offset);
         }
     }
 }
 
-/// `P` neighbouring output pixels `(oy, ox..ox + P)` of [`direct_forward`].
+/// `P` output pixels from `(oy, ox)` on of [`direct_forward`]: neighbours along a row,
+/// or down a column. Pixel `k` reads its window `k·x_step` floats after pixel 0's and
+/// writes its `N` outputs to `out[k·y_step + offset..]`.
 #[inline(always)]
 fn pixel_block<const N: usize, const P: usize, const FMA: bool>(
     g: &ConvGeometry,
     x: &[f32],
     (w, bias): (&[f32], &[f32]),
-    oy: usize,
-    ox: usize,
+    (oy, ox): (usize, usize),
     out: &mut [f32],
-    (stride, offset): (usize, usize),
+    (x_step, y_step): (usize, usize),
+    offset: usize,
 ) {
     let run = g.kw * g.c_in;
     // checked once here, so the stores below need no bounds checks (a possible panic
     // after the accumulation would keep the accumulators out of registers)
-    assert!(offset + N <= stride && out.len() >= (P - 1) * stride + offset + N);
+    assert!(out.len() >= (P - 1) * y_step + offset + N);
     let bias: &[f32; N] = bias.try_into().expect("N biases");
     let mut acc = [*bias; P];
-    let c_in = g.c_in;
     for i in 0..g.kh {
-        let src = ((oy + i) * g.w + ox) * c_in;
-        let xs = &x[src..src + run + (P - 1) * c_in];
+        let src = ((oy + i) * g.w + ox) * g.c_in;
+        let xs = &x[src..src + run + (P - 1) * x_step];
         let ws = &w[i * run * N..(i + 1) * run * N];
         for r in 0..run {
             // SAFETY: `ws` holds `run` rows of N weights and r < run; `xs` is
-            // run + (P − 1)·c_in long and r + k·c_in < run + (P − 1)·c_in for k < P.
+            // run + (P − 1)·x_step long and r + k·x_step < run + (P − 1)·x_step for k < P.
             // (Unchecked: the bounds checks cost more than the multiply-adds here.)
             let row: &[f32; N] = unsafe { &*(ws.as_ptr().add(r * N) as *const [f32; N]) };
             for (k, a) in acc.iter_mut().enumerate() {
-                let v = unsafe { *xs.get_unchecked(r + k * c_in) };
+                let v = unsafe { *xs.get_unchecked(r + k * x_step) };
                 for o in 0..N {
                     a[o] = madd::<FMA>(a[o], v, row[o]);
                 }
@@ -236,9 +271,9 @@ fn pixel_block<const N: usize, const P: usize, const FMA: bool>(
         }
     }
     for (k, a) in acc.iter().enumerate() {
-        // SAFETY: k < P, and out.len() ≥ (P − 1)·stride + offset + N (asserted above).
+        // SAFETY: k < P, and out.len() ≥ (P − 1)·y_step + offset + N (asserted above).
         unsafe {
-            std::ptr::copy_nonoverlapping(a.as_ptr(), out.as_mut_ptr().add(k * stride + offset), N);
+            std::ptr::copy_nonoverlapping(a.as_ptr(), out.as_mut_ptr().add(k * y_step + offset), N);
         }
     }
 }
@@ -425,50 +460,67 @@ const GROUPED_MAX_CHANNELS: usize = 128;
 /// `w` `(kh·kw·C_in, C_out)` and bias `(C_out)`.
 pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], w: &[f32], bias: &[f32]) -> Vec<f32> {
     let mut y = vec![0.0f32; g.batch * g.out_len()];
-    conv_forward_into(g, x, w, bias, &mut y, false);
+    let groups = channel_groups(g.c_out, w, bias);
+    conv_forward_into(g, x, (w, bias), &groups, &mut y, false);
     y
 }
 
+/// The weights and biases of each group of 16 output channels, gathered into rows of
+/// 16, for a layer whose forward runs the direct kernel group by group (empty for other
+/// layers). Inference gathers them once per network, training once per batch.
+pub(crate) fn channel_groups(c_out: usize, w: &[f32], bias: &[f32]) -> Vec<(Vec<f32>, Vec<f32>)> {
+    if direct(c_out) || !grouped(c_out) {
+        return Vec::new();
+    }
+    (0..c_out / DIRECT_GROUP)
+        .map(|k| {
+            let cols = k * DIRECT_GROUP..(k + 1) * DIRECT_GROUP;
+            let wg = w
+                .chunks_exact(c_out)
+                .flat_map(|row| row[cols.clone()].iter().copied())
+                .collect();
+            (wg, bias[cols].to_vec())
+        })
+        .collect()
+}
+
 /// [`conv_forward`] into `y` (`B·H'·W'·C_out` long, any contents: every value is
-/// written), with `relu` applied to each block while it is still in cache.
+/// written), with `relu` applied to each block while it is still in cache; `groups` is
+/// [`channel_groups`] of the same weights.
 pub(crate) fn conv_forward_into(
     g: &ConvGeometry,
     x: &[f32],
-    w: &[f32],
-    bias: &[f32],
+    (w, bias): (&[f32], &[f32]),
+    groups: &[(Vec<f32>, Vec<f32>)],
     y: &mut [f32],
     relu: bool,
 ) {
     assert_eq!(y.len(), g.batch * g.out_len(), "output length");
+    let want_groups = if direct(g.c_out) || !grouped(g.c_out) {
+        0
+    } else {
+        g.c_out / DIRECT_GROUP
+    };
+    assert_eq!(groups.len(), want_groups, "channel groups of the weights");
     if g.batch == 0 {
         return;
     }
-    // Wider layers run the direct kernel per group of 16 channels, each group's weights
-    // gathered into rows of 16 once per call.
-    let groups: Vec<(Vec<f32>, Vec<f32>)> = if !direct(g.c_out) && grouped(g.c_out) {
-        (0..g.c_out / DIRECT_GROUP)
-            .map(|k| {
-                let cols = k * DIRECT_GROUP..(k + 1) * DIRECT_GROUP;
-                let wg = w
-                    .chunks_exact(g.c_out)
-                    .flat_map(|row| row[cols.clone()].iter().copied())
-                    .collect();
-                (wg, bias[cols].to_vec())
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
     // Work items are a few output rows of one sample, so a single sample (an agent's
     // decision) also runs on every core.
     let row_len = g.out_w() * g.c_out;
+    // narrow outputs block down columns, so an item needs rows for two blocks
+    let rows_per_item = if g.out_w() < 8 {
+        NARROW_ROWS_PER_ITEM
+    } else {
+        OUTPUT_ROWS_PER_ITEM
+    };
     y.par_chunks_mut(g.out_len())
         .zip(x.par_chunks(g.in_len()))
         .for_each(|(ys, xs)| {
-            ys.par_chunks_mut(OUTPUT_ROWS_PER_ITEM * row_len)
+            ys.par_chunks_mut(rows_per_item * row_len)
                 .enumerate()
                 .for_each(|(i, part)| {
-                    let first = i * OUTPUT_ROWS_PER_ITEM;
+                    let first = i * rows_per_item;
                     if direct(g.c_out) {
                         with_channels!(g.c_out, N => direct_forward_dispatch::<N>(
                             g, xs, w, bias, part, first

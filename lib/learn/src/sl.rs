@@ -499,7 +499,7 @@ pub fn fit_from(
                     want.name
                 )));
             }
-            if card.preset.filters == want.filters && card.preset.dense == want.dense {
+            if card.preset.same_convolutions(want, config.kind) && card.preset.dense == want.dense {
                 Some(net)
             } else {
                 // a narrower dense layer grows into this run's, keeping what it learned
@@ -725,6 +725,7 @@ mod tests {
         let preset = Preset {
             name: "tiny".into(),
             filters: vec![2],
+            kernels: Vec::new(),
             dense: 8,
             dropout: 0.0,
         };

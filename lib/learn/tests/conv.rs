@@ -107,6 +107,39 @@ fn conv_forward_matches_naive_loops() {
     eprintln!("conv forward vs naive loops: max abs error {worst:e}");
 }
 
+/// Kernels as wide as the image leave one output column (the `small` preset's 1×366 and
+/// 3×1 layers): the kernels block down columns then, in items of several rows with
+/// remainders of 2 and 1 rows (and several narrow columns); direct (4, 16 channels) and grouped (64) kernels alike.
+#[test]
+fn one_column_convolutions_match_naive_loops() {
+    let dev = Dev::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    for &(h, w, c_in, (kh, kw)) in &[
+        (34, 9, 1, (1, 9)),
+        (31, 1, 5, (3, 1)),
+        (17, 6, 2, (2, 6)),
+        (20, 8, 3, (2, 5)),
+    ] {
+        for c_out in [4, 16, 64] {
+            let shape = (3, h, w, c_in);
+            let conv = Conv2d::new(&dev, c_in, c_out, (kh, kw), &mut rng);
+            let data = uniform(&mut rng, 3 * h * w * c_in);
+            let got = conv.forward(image(&dev, shape, data.clone())).as_vec();
+            let want = naive_conv(&data, shape, &conv.w.as_vec(), &conv.b.as_vec(), (kh, kw));
+            assert_eq!(got.len(), 3 * (h + 1 - kh) * (w + 1 - kw) * c_out);
+            let err = got
+                .iter()
+                .zip(&want)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(
+                err <= 1e-4,
+                "{h}×{w}×{c_in}, kernel ({kh},{kw}), C_out {c_out}: {err}"
+            );
+        }
+    }
+}
+
 #[test]
 fn conv_gradients_match_finite_differences() {
     let dev = Dev::default();
