@@ -83,7 +83,8 @@ const SINGLE_HAND: u8 = 3;
 pub enum Bots {
     /// `RandomAgent`: uniform over the legal actions (skips wins, calls at random).
     Random,
-    /// `HeuristicAgent`: plays to win, riichi when tenpai, folds against riichi.
+    /// `HeuristicAgent`: plays to win, riichi when tenpai (dama on a dead wait or a mangan),
+    /// folds against riichi.
     Heuristic,
     /// [`CallerAgent`]: the heuristic bot that calls and kans whenever it may, always
     /// declares riichi, and skips some wins: many kans, chankan, Kita, ippatsu and

@@ -844,3 +844,80 @@ fn skipping_a_winning_draw_after_riichi_is_furiten() {
         "riichi furiten: no ron on 1s"
     );
 }
+
+/// What the heuristic bot (the teacher of the supervised models) does with the dealer's
+/// hand right now.
+fn heuristic_choice(g: &Game) -> String {
+    use meowlab_sanma::bots::HeuristicAgent;
+    use meowlab_sanma::Agent;
+    HeuristicAgent.act(&g.view(0)).to_string()
+}
+
+#[test]
+fn the_heuristic_keeps_a_north_that_holds_its_tenpai() {
+    // 234567p 789s 12s NN + 9p: tenpai with the North pair as its head
+    let g = game(Setup {
+        hands: ["234567p789s12s44z", NO_9P_JUNK, SEAT2_JUNK],
+        draws: "9p",
+        ..Setup::default()
+    });
+    assert!(legal(&g, 0).contains(&"kita".to_string()));
+    assert_eq!(heuristic_choice(&g), "riichi 9p");
+    // a lone North is set aside
+    let g = game(Setup {
+        hands: ["234567p789s123s4z", NO_9P_JUNK, SEAT2_JUNK],
+        draws: "9p",
+        ..Setup::default()
+    });
+    assert_eq!(heuristic_choice(&g), "kita");
+}
+
+/// The dealer waits on 2s (kanchan 13s); seat 1 and seat 2 throw 2s, and seat 1 throws
+/// `seat1_second` on its second turn; then the dealer draws 7z.
+fn dealer_waiting_on_2s(seat1_second: &str) -> Game {
+    let mut g = game(Setup {
+        hands: ["234567p789s13s55z", NO_9P_JUNK, SEAT2_JUNK],
+        draws: &format!("1z2s2s1z{seat1_second}1z7z"),
+        dora: "2s",
+        ..Setup::default()
+    });
+    for (seat, tile) in [
+        (0, "1z"),
+        (1, "2s"),
+        (2, "2s"),
+        (0, "1z"),
+        (1, seat1_second),
+        (2, "1z"),
+    ] {
+        discard(&mut g, seat, tile);
+    }
+    g
+}
+
+#[test]
+fn the_heuristic_stays_dama_on_a_wait_with_no_live_tile() {
+    // the fourth 2s thrown: the indicator and three discards show all four
+    let g = dealer_waiting_on_2s("2s");
+    assert!(legal(&g, 0).contains(&"riichi 7z".to_string()));
+    assert_eq!(heuristic_choice(&g), "tsumogiri 7z");
+    // one 2s still unseen: riichi
+    let g = dealer_waiting_on_2s("7z");
+    assert_eq!(heuristic_choice(&g), "riichi 7z");
+}
+
+#[test]
+fn the_heuristic_stays_dama_with_a_mangan_and_a_yaku() {
+    // 234p 555p 678p 345s 6s + 9m: tanyao waiting on 6s; with 5p as dora it is worth
+    // four han without riichi
+    let with_dora = |dora| {
+        game(Setup {
+            hands: ["234p555p678p345s6s", NO_1P_JUNK, SEAT2_JUNK],
+            draws: "9m",
+            dora,
+            ..Setup::default()
+        })
+    };
+    assert_eq!(heuristic_choice(&with_dora("4p")), "tsumogiri 9m");
+    // without the dora it is tanyao alone: riichi
+    assert_eq!(heuristic_choice(&with_dora("3z")), "riichi 9m");
+}

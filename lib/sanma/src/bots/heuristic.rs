@@ -1,10 +1,12 @@
 //! A strong rule-based player and the teacher for supervised learning:
-//! ukeire-maximising discards that keep dora, riichi when tenpai, Kita always, calls only
-//! when they keep a yaku and improve the hand, and folding with the safest tile
-//! (genbutsu, then suji/kabe/visible honours) against a riichi when its own hand is far.
+//! ukeire-maximising discards that keep dora; riichi when tenpai, but dama on a wait with
+//! no live tile or with a hand already worth a mangan and a yaku; Kita unless the North
+//! is part of a hand near tenpai; calls only when they keep a yaku and improve the hand;
+//! folding with the safest tile (genbutsu, then suji/kabe/visible honours) against a
+//! riichi when its own hand is far.
 
 use meowlab_hand::shanten::shanten;
-use meowlab_hand::waits::ukeire;
+use meowlab_hand::waits::{ukeire, waits};
 use meowlab_hand::{Counts, Tile, Variant};
 
 use super::Agent;
@@ -22,16 +24,72 @@ impl Agent for HeuristicAgent {
 
     fn act(&mut self, view: &SeatView<'_>) -> Action {
         let legal = view.legal_actions();
-        for a in [Action::Tsumo, Action::Ron, Action::Kita] {
+        for a in [Action::Tsumo, Action::Ron] {
             if legal.contains(&a) {
                 return a;
             }
+        }
+        if legal.contains(&Action::Kita) && !keeps_north(view) {
+            return Action::Kita;
         }
         if view.offered_tile().is_some() {
             return respond(view, legal);
         }
         turn(view, legal)
     }
+}
+
+/// Whether to keep North rather than declare Kita: when the North is part of a hand at
+/// most one tile from tenpai (a pair or a triplet in its best shape), so that setting it
+/// aside would move the hand further from winning.
+fn keeps_north(view: &SeatView<'_>) -> bool {
+    let counts = view.hand_counts();
+    let current = shanten(&counts);
+    if current > 1 {
+        return false;
+    }
+    let mut without = counts;
+    without[Tile::NORTH.index()] -= 1;
+    shanten(&without) > current
+}
+
+/// Whether a tenpai hand (`after`: the concealed tiles once `discarded` is thrown) is
+/// better played without riichi: it already has a yaku that holds whatever tile
+/// completes it (all simples, or a concealed triplet of a value tile) and is worth at
+/// least four han without riichi (yaku + dora, red fives, Kita), i.e. about a mangan, so
+/// riichi adds little value for a locked hand and a warning to the other players.
+fn dama_is_enough(view: &SeatView<'_>, after: &Counts, discarded: Tile, dora: u64) -> bool {
+    let seat = view.seat();
+    let melds = view.melds(seat);
+    let value = |t: Tile| -> u32 {
+        t.is_dragon() as u32 + (t == view.seat_wind()) as u32 + (t == view.round_wind()) as u32
+    };
+    let simple = |i: usize| Tile::from_index(i).is_some_and(Tile::is_simple);
+    let tanyao = (0..34).all(|i| after[i] == 0 || simple(i))
+        && melds.iter().all(|m| m.kind_tile().is_simple())
+        && waits(after, Variant::Sanma).iter().all(|t| t.is_simple());
+    let yakuhai: u32 = (27..34)
+        .filter(|&i| after[i] >= 3)
+        .filter_map(Tile::from_index)
+        .chain(melds.iter().map(|m| m.kind_tile()))
+        .map(value)
+        .sum();
+    if !tanyao && yakuhai == 0 {
+        return false;
+    }
+    let is_dora = |t: Tile| dora & (1 << t.index()) != 0;
+    let in_hand: u32 = (0..34)
+        .filter_map(|i| {
+            Tile::from_index(i)
+                .filter(|&t| is_dora(t))
+                .map(|_| after[i] as u32)
+        })
+        .sum();
+    let in_melds = melds.iter().filter(|m| is_dora(m.kind_tile())).count() as u32 * 4;
+    let red = (view.hand().iter().filter(|t| t.is_red()).count() as u32)
+        .saturating_sub(discarded.is_red() as u32);
+    let kita = view.kita(seat) as u32 * (1 + is_dora(Tile::NORTH) as u32);
+    tanyao as u32 + yakuhai + in_hand + in_melds + red + kita >= 4
 }
 
 /// Dora kinds from the indicators.
@@ -165,6 +223,11 @@ fn turn(view: &SeatView<'_>, legal: &[Action]) -> Action {
         })
         .collect();
     let best_shanten = candidates.iter().map(|c| c.3).min().unwrap_or(8);
+    let riichi_tiles: Vec<Tile> = candidates
+        .iter()
+        .filter(|c| c.2)
+        .map(|c| c.1.kind())
+        .collect();
     let mut best: Option<(f32, Action)> = None;
     for &(a, tile, is_riichi, s) in &candidates {
         let score = if fold {
@@ -178,7 +241,16 @@ fn turn(view: &SeatView<'_>, legal: &[Action]) -> Action {
             } else {
                 0.0
             };
-            let riichi_bonus = if is_riichi { 1000.0 } else { 0.0 };
+            // Tenpai is worth most with riichi, unless riichi would lock a wait with no
+            // live tile left (dama keeps the chance to change it), or the hand is worth a
+            // mangan without it (then the plain discard of the same tile gets the bonus).
+            let riichi_bonus = if !riichi_tiles.contains(&tile.kind()) || u == 0.0 {
+                0.0
+            } else if dama_is_enough(view, &after, tile, dora) != is_riichi {
+                1000.0
+            } else {
+                0.0
+            };
             let isolation = isolation_bonus(&after, tile);
             let push_danger = if threatened {
                 danger(view, tile, &visible) * (1.0 + s.max(0) as f32)
