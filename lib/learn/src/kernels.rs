@@ -469,10 +469,7 @@ pub(crate) fn conv_forward(g: &ConvGeometry, x: &[f32], w: &[f32], bias: &[f32])
 /// 16, for a layer whose forward runs the direct kernel group by group (empty for other
 /// layers). Inference gathers them once per network, training once per batch.
 pub(crate) fn channel_groups(c_out: usize, w: &[f32], bias: &[f32]) -> Vec<(Vec<f32>, Vec<f32>)> {
-    if direct(c_out) || !grouped(c_out) {
-        return Vec::new();
-    }
-    (0..c_out / DIRECT_GROUP)
+    (0..group_count(c_out))
         .map(|k| {
             let cols = k * DIRECT_GROUP..(k + 1) * DIRECT_GROUP;
             let wg = w
@@ -482,6 +479,16 @@ pub(crate) fn channel_groups(c_out: usize, w: &[f32], bias: &[f32]) -> Vec<(Vec<
             (wg, bias[cols].to_vec())
         })
         .collect()
+}
+
+/// How many groups of [`DIRECT_GROUP`] channels the forward of a `c_out`-channel layer
+/// runs (0: all channels at once, or im2col + sgemm).
+fn group_count(c_out: usize) -> usize {
+    if direct(c_out) || !grouped(c_out) {
+        0
+    } else {
+        c_out / DIRECT_GROUP
+    }
 }
 
 /// [`conv_forward`] into `y` (`B·H'·W'·C_out` long, any contents: every value is
@@ -496,12 +503,11 @@ pub(crate) fn conv_forward_into(
     relu: bool,
 ) {
     assert_eq!(y.len(), g.batch * g.out_len(), "output length");
-    let want_groups = if direct(g.c_out) || !grouped(g.c_out) {
-        0
-    } else {
-        g.c_out / DIRECT_GROUP
-    };
-    assert_eq!(groups.len(), want_groups, "channel groups of the weights");
+    assert_eq!(
+        groups.len(),
+        group_count(g.c_out),
+        "channel groups of the weights"
+    );
     if g.batch == 0 {
         return;
     }
