@@ -79,11 +79,8 @@ fn dama_is_enough(view: &SeatView<'_>, after: &Counts, discarded: Tile, dora: u6
     }
     let is_dora = |t: Tile| dora & (1 << t.index()) != 0;
     let in_hand: u32 = (0..34)
-        .filter_map(|i| {
-            Tile::from_index(i)
-                .filter(|&t| is_dora(t))
-                .map(|_| after[i] as u32)
-        })
+        .filter(|&i| dora & (1 << i) != 0)
+        .map(|i| after[i] as u32)
         .sum();
     let in_melds = melds.iter().filter(|m| is_dora(m.kind_tile())).count() as u32 * 4;
     let red = (view.hand().iter().filter(|t| t.is_red()).count() as u32)
