@@ -51,7 +51,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    meowlab::learn::keep_large_allocations();
+    meowlab::nn::keep_large_allocations();
     #[cfg(unix)]
     // SAFETY: setting a signal's disposition to the default at start-up, before any
     // thread exists, is sound.

@@ -1,7 +1,7 @@
 //! Every experiment config in `experiments/` parses, validates and builds its agent, so
 //! configs cannot rot when a hyper-parameter is renamed.
 
-use meowlab::learn::control::experiment::ExperimentConfig;
+use meowlab::algos::experiment::ExperimentConfig;
 
 #[test]
 fn every_experiment_config_loads_and_builds() {

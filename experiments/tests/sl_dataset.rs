@@ -5,8 +5,8 @@
 
 use std::process::Command;
 
-use meowlab::learn::dataset::{extract, Split};
-use meowlab::learn::meowjong::ModelKind;
+use meowlab::meowjong::dataset::{extract, Split};
+use meowlab::meowjong::model::ModelKind;
 use meowlab::sanma::planes::Planes;
 
 #[test]

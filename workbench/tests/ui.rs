@@ -313,16 +313,14 @@ fn broken_input_becomes_messages_not_panics() {
 fn control_runs(root: &Path) -> Vec<PathBuf> {
     let config_path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../experiments/cartpole-dqn.toml");
-    let mut config =
-        meowlab::learn::control::experiment::ExperimentConfig::load(&config_path).unwrap();
+    let mut config = meowlab::algos::experiment::ExperimentConfig::load(&config_path).unwrap();
     config.total_timesteps = 600;
     config.eval.every = 300;
     config.eval.episodes = 2;
     [1u64, 2]
         .iter()
         .map(|&seed| {
-            let s = meowlab::learn::control::experiment::run_seed(&config, seed, root, &mut |_| {})
-                .unwrap();
+            let s = meowlab::algos::experiment::run_seed(&config, seed, root, &mut |_| {}).unwrap();
             let _ = s;
             root.join(config.run_id(seed))
         })
@@ -432,8 +430,8 @@ fn shapley_tab_shows_the_explanation_of_the_current_decision() {
 
 #[test]
 fn shapley_tab_shows_the_explanations_of_a_control_episode() {
-    use meowlab::learn::control::experiment::load_trained;
-    use meowlab::learn::explain::{
+    use meowlab::algos::experiment::load_trained;
+    use meowlab::algos::explain::{
         explain_control, ControlExplainConfig, ControlKind, Filling, LoggedStates,
     };
     use meowlab::store::ExplanationLogger;

@@ -8,15 +8,15 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use meowlab::explain::{exact_from_table, sampled};
-use meowlab::learn::control::experiment::load_trained;
-use meowlab::learn::dataset;
-use meowlab::learn::explain::{
-    explain_control, explain_discards, ControlExplainConfig, ControlKind, ExplainConfig, Filling,
-    LoggedStates,
+use meowlab::algos::experiment::load_trained;
+use meowlab::algos::explain::{
+    explain_control, ControlExplainConfig, ControlKind, Filling, LoggedStates,
 };
-use meowlab::learn::meowjong::{MeowjongNet, ModelKind};
-use meowlab::learn::nn::Dev;
+use meowlab::explain::{exact_from_table, sampled};
+use meowlab::meowjong::dataset;
+use meowlab::meowjong::explain::{explain_discards, ExplainConfig};
+use meowlab::meowjong::model::{MeowjongNet, ModelKind};
+use meowlab::nn::nn::Dev;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

@@ -6,9 +6,9 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use meowlab::learn::meowjong::{ModelKind, Preset};
-use meowlab::learn::nn::Dev;
-use meowlab::learn::sl::{Trainer, PLANE_FLOATS};
+use meowlab::meowjong::model::{ModelKind, Preset};
+use meowlab::meowjong::sl::{Trainer, PLANE_FLOATS};
+use meowlab::nn::nn::Dev;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

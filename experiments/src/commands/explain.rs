@@ -17,16 +17,17 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use meowlab::explain::Conditioning;
-use meowlab::learn::control::experiment::load_trained;
-use meowlab::learn::dataset;
-use meowlab::learn::explain::control::{ControlExplainConfig, DEFAULT_INTERVENTIONAL_BACKGROUND};
-use meowlab::learn::explain::{
-    explain_control, explain_discards, ControlKind, ExplainConfig, ExplainProgress, Filling,
-    LoggedStates,
+use meowlab::algos::experiment::load_trained;
+use meowlab::algos::explain::{
+    explain_control, ControlExplainConfig, ControlKind, Filling, LoggedStates,
+    DEFAULT_INTERVENTIONAL_BACKGROUND,
 };
-use meowlab::learn::meowjong::{MeowjongNet, ModelKind};
-use meowlab::learn::nn::Dev;
+use meowlab::explain::Conditioning;
+use meowlab::explain::ExplainProgress;
+use meowlab::meowjong::dataset;
+use meowlab::meowjong::explain::{explain_discards, ExplainConfig};
+use meowlab::meowjong::model::{MeowjongNet, ModelKind};
+use meowlab::nn::nn::Dev;
 use meowlab::store::Explanation;
 use meowlab::store::{browse, ExplanationLogger, Run, WriterOptions};
 

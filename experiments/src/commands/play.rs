@@ -85,9 +85,9 @@ pub fn seat_agents(spec: &str) -> Result<Vec<Box<dyn Agent>>> {
 
 /// One agent by name (see `--seats`).
 fn agent(name: &str, seat: u8) -> Result<Box<dyn Agent>> {
-    use meowlab::learn::agent::{DiscardChoice, ModelAgent};
+    use meowlab::meowjong::agent::{DiscardChoice, ModelAgent};
     let model = |dir: &str, choice| -> Result<Box<dyn Agent>> {
-        let dev = meowlab::learn::nn::Dev::default();
+        let dev = meowlab::nn::nn::Dev::default();
         let agent = ModelAgent::load(&dev, Path::new(dir), choice, seat)
             .with_context(|| format!("seat {seat}: loading the models of {name:?}"))?;
         Ok(Box::new(agent))

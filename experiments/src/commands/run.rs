@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use meowlab::learn::control::experiment::{run_seed, ExperimentConfig, Progress, SeedSummary};
+use meowlab::algos::experiment::{run_seed, ExperimentConfig, Progress, SeedSummary};
 
 /// Arguments of `meowlab run`.
 #[derive(clap::Args)]

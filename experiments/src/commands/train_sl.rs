@@ -6,12 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use meowlab::learn::dataset::{extract, Samples};
-use meowlab::learn::meowjong::{MeowjongNet, ModelKind, Preset};
-use meowlab::learn::nn::Dev;
-use meowlab::learn::sl::{
+use meowlab::meowjong::dataset::{extract, Samples};
+use meowlab::meowjong::model::{MeowjongNet, ModelKind, Preset};
+use meowlab::meowjong::sl::{
     fit_from, ClassBalance, FitReport, LrSchedule, Monitor, Progress, SlConfig,
 };
+use meowlab::nn::nn::Dev;
 use meowlab::store::{MetricsLogger, WriterOptions};
 
 /// Arguments of `meowlab train-sl`.

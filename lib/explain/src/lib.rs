@@ -19,3 +19,23 @@ pub use characteristic::{
 pub use shapley::{
     exact, exact_from_table, exact_vector, sampled, Coalition, Estimate, ShapleyError,
 };
+
+/// Progress of an explanation job, for progress bars (the model glue in `meowlab-algos`
+/// and `meowlab-meowjong` reports it; the CLI and notebooks draw it).
+#[derive(Clone, Copy, Debug)]
+pub enum ExplainProgress {
+    /// `done` of `total` logged states run through the model.
+    Model {
+        /// Done so far.
+        done: usize,
+        /// All of them.
+        total: usize,
+    },
+    /// `done` of `total` states or decisions explained.
+    Explained {
+        /// Done so far.
+        done: usize,
+        /// All of them.
+        total: usize,
+    },
+}

@@ -10,18 +10,30 @@
 //! ```
 #![deny(missing_docs)]
 
+/// Classic-control algorithms, their experiment runner and explanations (crate
+/// `meowlab-algos`; feature `learn`, on by default).
+#[cfg(feature = "learn")]
+pub use meowlab_algos as algos;
 /// Classic-control environments with gymnasium's dynamics (crate `meowlab-control`).
 pub use meowlab_control as control;
 /// Shapley-value explanations (crate `meowlab-explain`).
 pub use meowlab_explain as explain;
 /// Tiles, shanten, waits and scoring (crate `meowlab-hand`).
 pub use meowlab_hand as hand;
-/// Networks and learning algorithms over dfdx (crate `meowlab-learn`; feature `learn`,
-/// on by default).
+/// The Meowjong CNNs, their datasets, supervised learning and model agent (crate
+/// `meowlab-meowjong`; feature `learn`).
 #[cfg(feature = "learn")]
-pub use meowlab_learn as learn;
+pub use meowlab_meowjong as meowjong;
+/// The tensor layer over dfdx: layers, optimizers, kernels, checkpoints (crate
+/// `meowlab-nn`; feature `learn`).
+#[cfg(feature = "learn")]
+pub use meowlab_nn as nn;
 /// Figures for papers and notebook display (crate `meowlab-plot`).
 pub use meowlab_plot as plot;
+/// Environment-free RL pieces: distributions, losses, GAE, replay buffer (crate
+/// `meowlab-rl`; feature `learn`).
+#[cfg(feature = "learn")]
+pub use meowlab_rl as rl;
 /// The Sanma game engine, events and bots (crate `meowlab-sanma`).
 pub use meowlab_sanma as sanma;
 /// The Parquet trajectory store (crate `meowlab-store`).

@@ -47,6 +47,10 @@ use crate::view::SeatView;
 pub const ROWS: usize = 34;
 /// Columns: features.
 pub const COLS: usize = 366;
+/// The version of this layout, recorded in every run that logs planes and on every model
+/// card: a dataset or model from another layout is refused rather than misread. Bump it
+/// whenever [`encode`] or the column map changes.
+pub const ENCODER_VERSION: &str = "meowjong-34x366-v1";
 /// Cells (bits) of one image.
 pub const BITS: usize = ROWS * COLS;
 /// Bytes of the packed image (`BITS` rounded up to whole bytes; 4 padding bits).

@@ -1,0 +1,240 @@
+//! Supervised samples for the five Meowjong models, read from a logged run's `decisions`
+//! table (observation = the packed tile planes, label from the logged action), split by
+//! game into train / validation / test so no game feeds two splits.
+//!
+//! Which decisions make samples (action indices as in `meowlab_sanma::Action::index`):
+//! discard — every decision that discarded (plain or riichi discard), label = tile kind
+//! (0..34); Pon — every decision where a pon was legal, label = called it; Kan — where an
+//! ankan, kakan or daiminkan was legal; Kita — where Kita was legal; Riichi — where a
+//! riichi discard was legal. Binary labels: 1 = did it, 0 = did not.
+//!
+//! A binary model only sees the decisions it makes in play
+//! ([`crate::agent::ModelAgent`]): wins and kyuushu are rules there, and the binary
+//! models ask in stages — Kita, Kan, Pon, Riichi — each only when the earlier ones
+//! declined. So a decision where the teacher won, aborted, or took an earlier stage's
+//! action is no sample of a later stage: a tsumo where riichi was also legal says
+//! nothing about riichi, and counting it as "no riichi" would teach a decline the agent
+//! never faces.
+
+use std::path::Path;
+
+use meowlab_store::arrow::{
+    Array, FixedSizeBinaryArray, ListArray, UInt16Array, UInt32Array, UInt64Array,
+};
+use meowlab_store::sanma::decisions_schema;
+use meowlab_store::{StoreError, TableReader};
+
+use crate::model::ModelKind;
+
+/// Why samples could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    /// The store could not read the table.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The table is readable but unusable for training.
+    #[error("{path}: {reason}")]
+    Data {
+        /// The table folder.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Which split a game belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Split {
+    /// Training.
+    Train,
+    /// Validation (early stopping).
+    Val,
+    /// Held-out test.
+    Test,
+}
+
+/// The split of a game: a fixed hash of (game id, seed) — 80% train, 10% val, 10% test.
+pub fn split_of(game_id: u64, seed: u64) -> Split {
+    // SplitMix64: stable across platforms and releases.
+    let mut z = game_id
+        .wrapping_add(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    match z % 10 {
+        0 => Split::Test,
+        1 => Split::Val,
+        _ => Split::Train,
+    }
+}
+
+/// The label of one decision for `kind`, or `None` when it is not a sample of that model.
+pub fn label(kind: ModelKind, legal: &[u16], action: u16) -> Option<u8> {
+    let any = |range: std::ops::RangeInclusive<u16>| legal.iter().any(|a| range.contains(a));
+    let did = |range: std::ops::RangeInclusive<u16>| range.contains(&action);
+    match kind {
+        ModelKind::Discard => match action {
+            0..=36 => Some(tile_kind(action)),
+            37..=73 => Some(tile_kind(action - 37)),
+            _ => None,
+        },
+        _ if matches!(action, TSUMO | RON | KYUUSHU) => None,
+        ModelKind::Kita => legal.contains(&KITA).then_some((action == KITA) as u8),
+        _ if action == KITA => None,
+        ModelKind::Kan => (any(KANS) || legal.contains(&DAIMINKAN))
+            .then(|| (did(KANS) || action == DAIMINKAN) as u8),
+        _ if did(KANS) || action == DAIMINKAN => None,
+        ModelKind::Pon => any(PONS).then(|| did(PONS) as u8),
+        ModelKind::Riichi => any(RIICHI_DISCARDS).then(|| did(RIICHI_DISCARDS) as u8),
+    }
+}
+
+// Action indices (`meowlab_sanma::Action::index`) the labels read.
+const RIICHI_DISCARDS: std::ops::RangeInclusive<u16> = 37..=73;
+const TSUMO: u16 = 74;
+const RON: u16 = 75;
+const KITA: u16 = 76;
+/// Ankan and kakan of every kind.
+const KANS: std::ops::RangeInclusive<u16> = 77..=144;
+const PONS: std::ops::RangeInclusive<u16> = 145..=146;
+const DAIMINKAN: u16 = 147;
+const KYUUSHU: u16 = 148;
+
+/// Kind (0..34) of a raw tile index (34, 35, 36 are the red 5m, 5p, 5s).
+fn tile_kind(raw: u16) -> u8 {
+    match raw {
+        34 => 4,
+        35 => 13,
+        36 => 22,
+        k => k as u8,
+    }
+}
+
+/// The samples of one model, with each sample's game and split.
+#[derive(Clone, Debug, Default)]
+pub struct Samples {
+    /// Packed planes (`meowlab_sanma::planes::BYTES` each), one per sample.
+    pub observations: Vec<Vec<u8>>,
+    /// Labels (class index).
+    pub labels: Vec<u8>,
+    /// Game of each sample.
+    pub games: Vec<u64>,
+    /// The decision's step in its game (`decisions.step`), to find it again.
+    pub steps: Vec<u32>,
+}
+
+impl Samples {
+    /// Indices of the samples in `split` (with the split seed).
+    pub fn indices(&self, split: Split, seed: u64) -> Vec<usize> {
+        (0..self.labels.len())
+            .filter(|&i| split_of(self.games[i], seed) == split)
+            .collect()
+    }
+
+    /// Samples per class among `indices`.
+    pub fn class_counts(&self, indices: &[usize], classes: usize) -> Vec<usize> {
+        let mut counts = vec![0; classes];
+        for &i in indices {
+            counts[self.labels[i] as usize] += 1;
+        }
+        counts
+    }
+}
+
+/// Reads every decision of the run at `run_dir` and keeps `kind`'s samples.
+pub fn extract(run_dir: &Path, kind: ModelKind) -> Result<Samples, DatasetError> {
+    let dir = run_dir.join("decisions");
+    let reader = TableReader::open(&dir, Some(decisions_schema()))?;
+    let bad = |reason: String| DatasetError::Data {
+        path: dir.display().to_string(),
+        reason,
+    };
+    let mut out = Samples::default();
+    for batch in reader.read(Some(&["game_id", "legal", "action", "observation", "step"]))? {
+        // by name: a projection keeps the table's column order
+        let col = |name: &str| batch.column_by_name(name).map(|c| c.as_any());
+        let games = col("game_id").and_then(|c| c.downcast_ref::<UInt64Array>());
+        let legal = col("legal").and_then(|c| c.downcast_ref::<ListArray>());
+        let actions = col("action").and_then(|c| c.downcast_ref::<UInt16Array>());
+        let obs = col("observation").and_then(|c| c.downcast_ref::<FixedSizeBinaryArray>());
+        let steps = col("step").and_then(|c| c.downcast_ref::<UInt32Array>());
+        let (Some(games), Some(legal), Some(actions), Some(obs), Some(steps)) =
+            (games, legal, actions, obs, steps)
+        else {
+            return Err(bad("decisions columns have unexpected types".into()));
+        };
+        for row in 0..batch.num_rows() {
+            let legal_row = legal.value(row);
+            let Some(legal_row) = legal_row.as_any().downcast_ref::<UInt16Array>() else {
+                return Err(bad("`legal` is not a list of u16".into()));
+            };
+            let Some(y) = label(kind, legal_row.values(), actions.value(row)) else {
+                continue;
+            };
+            if obs.is_null(row) {
+                return Err(bad(format!(
+                    "game {} has decisions without observations (logged before the encoder \
+                     existed, or with encoding off); log the games again",
+                    games.value(row)
+                )));
+            }
+            out.observations.push(obs.value(row).to_vec());
+            out.labels.push(y);
+            out.games.push(games.value(row));
+            out.steps.push(steps.value(row));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_follow_the_action_index() {
+        // A discard of the red 5p and a riichi discard of 9s.
+        assert_eq!(label(ModelKind::Discard, &[0, 35], 35), Some(13));
+        assert_eq!(label(ModelKind::Discard, &[37 + 26], 37 + 26), Some(26));
+        assert_eq!(label(ModelKind::Discard, &[149, 145], 149), None);
+        assert_eq!(label(ModelKind::Pon, &[145, 149], 149), Some(0));
+        assert_eq!(label(ModelKind::Pon, &[146, 149], 146), Some(1));
+        assert_eq!(label(ModelKind::Pon, &[75, 149], 149), None);
+        assert_eq!(label(ModelKind::Kan, &[147, 149], 147), Some(1));
+        assert_eq!(label(ModelKind::Kan, &[0, 77 + 27], 0), Some(0));
+        assert_eq!(label(ModelKind::Kita, &[0, 76], 76), Some(1));
+        assert_eq!(label(ModelKind::Riichi, &[0, 37], 0), Some(0));
+        assert_eq!(label(ModelKind::Riichi, &[0, 1], 0), None);
+    }
+
+    #[test]
+    fn binary_samples_are_the_decisions_the_agent_leaves_to_its_models() {
+        // a tsumo (or ron, or kyuushu) is a rule, not a decline of riichi, kita, pon, kan
+        assert_eq!(label(ModelKind::Riichi, &[0, 37, 74], 74), None);
+        assert_eq!(label(ModelKind::Kita, &[0, 74, 76], 74), None);
+        assert_eq!(label(ModelKind::Pon, &[75, 145, 149], 75), None);
+        assert_eq!(label(ModelKind::Kan, &[0, 104, 148], 148), None);
+        // an earlier stage taken (Kita, then Kan, then Pon) is no sample of a later one
+        assert_eq!(label(ModelKind::Kan, &[0, 76, 104], 76), None);
+        assert_eq!(label(ModelKind::Kan, &[0, 76, 104], 0), Some(0));
+        assert_eq!(label(ModelKind::Riichi, &[0, 37, 104], 104), None);
+        assert_eq!(label(ModelKind::Riichi, &[0, 37, 76], 76), None);
+        assert_eq!(label(ModelKind::Pon, &[145, 147, 149], 147), None);
+        assert_eq!(label(ModelKind::Kan, &[145, 147, 149], 145), Some(0));
+        // the discard model learns every discard, riichi ones included
+        assert_eq!(label(ModelKind::Discard, &[0, 37, 74], 37), Some(0));
+    }
+
+    #[test]
+    fn splits_are_stable_and_about_80_10_10() {
+        let mut counts = [0usize; 3];
+        for g in 0..10_000 {
+            let s = split_of(g, 7);
+            assert_eq!(s, split_of(g, 7));
+            counts[s as usize] += 1;
+        }
+        assert!((7_700..8_300).contains(&counts[0]), "{counts:?}");
+        assert!((850..1_150).contains(&counts[1]) && (850..1_150).contains(&counts[2]));
+    }
+}

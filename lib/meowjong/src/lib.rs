@@ -1,0 +1,20 @@
+//! The Meowjong agent (Zhao & Holden 2022) for 3-player mahjong: five CNNs over the
+//! 34×366 tile planes ([`model`]), their supervised samples from logged runs
+//! ([`dataset`]), supervised learning ([`sl`]), the Sanma agent that plays with them
+//! ([`agent`]) and Shapley explanations of its discards ([`explain`]).
+//!
+//! Self-play reinforcement learning of these models belongs here too, as a `selfplay`
+//! module beside [`sl`]: it trains the same [`model::MeowjongNet`]s, plays through the
+//! engine's agents and builds on the environment-free pieces of `meowlab-rl`.
+//!
+//! **Invariant:** the engine, the store and the tensor layer are below this crate; none of
+//! them depends on it.
+#![deny(missing_docs)]
+
+pub mod agent;
+pub mod dataset;
+pub mod explain;
+pub mod model;
+pub mod sl;
+
+pub use model::{MeowjongNet, ModelCard, ModelKind, Preset};

@@ -1,0 +1,778 @@
+//! The five Meowjong CNNs (Zhao & Holden 2022): discard (34-way), Pon, Kan, Kita and
+//! Riichi (2-way each), over the 34×366 tile planes of `meowlab_sanma::planes`.
+//!
+//! Architecture (paper §V): convolutions with the model's kernel size (VALID, ReLU), each
+//! followed by BatchNorm and Dropout; then a dense layer (ReLU, BatchNorm, Dropout) and the
+//! output layer. The `paper` preset is the published size (4 convolutions of 64, 64, 64,
+//! 32 filters and a 256-unit dense layer: ~63M weights for discard, a GPU model); the
+//! `small` preset keeps the layers but gives them row-shaped kernels (see
+//! [`Preset::small`]), so a CPU trains it in minutes.
+//!
+//! A model is saved as `<name>.safetensors` (parameters and BatchNorm statistics) with a
+//! JSON sidecar `<name>.json` (kind, preset, encoder version, training config).
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use dfdx::prelude::*;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use meowlab_nn::conv::{load_state, save_state, BatchNorm, Buffers, Conv2d, Dropout, Image, Mode};
+#[cfg(not(feature = "cuda"))]
+use meowlab_nn::inference::InferencePlan;
+use meowlab_nn::nn::{Dense, Dev, Matrix, NnError, Params, Taped};
+
+pub use meowlab_sanma::planes::{COLS, ENCODER_VERSION, ROWS};
+
+/// Which decision a model makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// Which tile to discard (34 classes).
+    Discard,
+    /// Call Pon or not.
+    Pon,
+    /// Declare a kan or not.
+    Kan,
+    /// Set aside a North (Kita) or not.
+    Kita,
+    /// Declare riichi or not.
+    Riichi,
+}
+
+impl ModelKind {
+    /// All five, in the paper's order.
+    pub const ALL: [ModelKind; 5] = [
+        ModelKind::Discard,
+        ModelKind::Pon,
+        ModelKind::Kan,
+        ModelKind::Kita,
+        ModelKind::Riichi,
+    ];
+
+    /// The paper's kernel size (rows × columns).
+    pub fn kernel(self) -> (usize, usize) {
+        match self {
+            ModelKind::Discard => (4, 5),
+            ModelKind::Pon => (5, 4),
+            ModelKind::Kan => (2, 3),
+            ModelKind::Kita => (3, 2),
+            ModelKind::Riichi => (3, 4),
+        }
+    }
+
+    /// Output classes.
+    pub fn classes(self) -> usize {
+        match self {
+            ModelKind::Discard => 34,
+            _ => 2,
+        }
+    }
+
+    /// Lower-case name (file names, CLI).
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Discard => "discard",
+            ModelKind::Pon => "pon",
+            ModelKind::Kan => "kan",
+            ModelKind::Kita => "kita",
+            ModelKind::Riichi => "riichi",
+        }
+    }
+}
+
+impl FromStr for ModelKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        ModelKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| format!("unknown model {s:?} (discard, pon, kan, kita, riichi)"))
+    }
+}
+
+/// Network size: filters (and optionally kernel) per convolution, dense width, dropout rate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    /// Preset name.
+    pub name: String,
+    /// Filters of each convolution (their count is the number of convolutions).
+    pub filters: Vec<usize>,
+    /// Kernel (rows × columns) of each convolution; empty means the paper's kernel of the
+    /// model kind ([`ModelKind::kernel`]) for every one. Other shapes let a CPU-sized
+    /// network look along a whole row (every feature of one tile kind) or across
+    /// neighbouring tile kinds, instead of at a 4×5 patch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kernels: Vec<(usize, usize)>,
+    /// Units of the dense layer.
+    pub dense: usize,
+    /// Dropout rate after every convolution and the dense layer.
+    pub dropout: f32,
+}
+
+impl Preset {
+    /// The paper's size: 4 convolutions (64, 64, 64, 32), dense 256, dropout 0.5.
+    pub fn paper() -> Self {
+        Preset {
+            name: "paper".into(),
+            filters: vec![64, 64, 64, 32],
+            kernels: Vec::new(),
+            dense: 256,
+            dropout: 0.5,
+        }
+    }
+
+    /// The CPU-sized network: a 1×366 convolution of 64 filters that reads each tile
+    /// kind's whole row (its count in hand, its visible copies, which opponent threw it,
+    /// the table state), two 3×1 convolutions of 64 filters across neighbouring tile kinds
+    /// (sequences, pairs), dense 256, dropout 0.1. On two cores it trains at ~4,500
+    /// samples/s, where the paper's 4×5 kernels at 8 and 16 filters (`c8x8-d64`, the
+    /// earlier `small`, and `c16x16-d64`) train at ~190 and ~60, and it learns more: on
+    /// 2,000 heuristic games it matches 83% of the teacher's discards after six epochs,
+    /// where the 16-filter 4×5 network stopped near 71% (experiments/RESULTS.md). Written
+    /// as a custom size it is `c64k1.366x64k3.1x64k3.1-d256`.
+    pub fn small() -> Self {
+        Preset {
+            name: "small".into(),
+            filters: vec![64, 64, 64],
+            kernels: vec![(1, COLS), (3, 1), (3, 1)],
+            dense: 256,
+            dropout: 0.1,
+        }
+    }
+
+    /// A preset by name, or a custom size written `c<filters>x<filters>...-d<dense>`
+    /// (e.g. `c16x16-d256`: two convolutions of 16 filters, a 256-unit dense layer,
+    /// dropout 0.5) — the name doubles as the model's folder name, so sizes can be
+    /// compared side by side without editing code. A convolution may name its kernel as
+    /// `<filters>k<rows>.<cols>` (e.g. `c64k1.366x64k3.1-d256`: a 1×366 kernel that reads a
+    /// tile kind's whole row, then a 3×1 kernel across neighbouring tile kinds); either
+    /// every convolution names one or none does.
+    pub fn by_name(name: &str) -> Result<Self, String> {
+        match name {
+            "paper" => Ok(Preset::paper()),
+            "small" => Ok(Preset::small()),
+            spec => Preset::custom(spec).ok_or_else(|| {
+                format!(
+                    "unknown preset {spec:?} (paper, small, or a size like c16x16-d256: \
+                     filters per convolution joined by 'x', then the dense width; a \
+                     convolution may name its kernel, as in c64k1.366x64k3.1-d256, and \
+                     then every one must)"
+                )
+            }),
+        }
+    }
+
+    fn custom(spec: &str) -> Option<Self> {
+        let (convs, dense) = spec.strip_prefix('c')?.split_once("-d")?;
+        let positive = |s: &str| s.parse::<usize>().ok().filter(|&n| n > 0);
+        let conv = |s: &str| -> Option<(usize, Option<(usize, usize)>)> {
+            Some(match s.split_once('k') {
+                None => (positive(s)?, None),
+                Some((f, kernel)) => {
+                    let (rows, cols) = kernel.split_once('.')?;
+                    (positive(f)?, Some((positive(rows)?, positive(cols)?)))
+                }
+            })
+        };
+        let convs = convs.split('x').map(conv).collect::<Option<Vec<_>>>()?;
+        // kernels named for some convolutions only are refused by `check`
+        let preset = Preset {
+            name: spec.to_string(),
+            filters: convs.iter().map(|c| c.0).collect(),
+            kernels: convs.iter().filter_map(|c| c.1).collect(),
+            dense: positive(dense)?,
+            dropout: 0.5,
+        };
+        preset.check().ok().map(|()| preset)
+    }
+
+    /// Whether this is a network that can be built: at least one convolution, positive
+    /// sizes, a kernel for every convolution or none, a dropout rate in [0, 1), and every
+    /// kind's convolutions fitting inside the 34×366 planes. A preset read from a model
+    /// card is checked, so a hand-edited card gets an error rather than a broken network.
+    pub fn check(&self) -> Result<(), String> {
+        if self.filters.is_empty() || self.filters.contains(&0) || self.dense == 0 {
+            return Err(format!(
+                "preset {:?}: needs at least one convolution, and every filter count and the \
+                 dense width must be positive",
+                self.name
+            ));
+        }
+        if !self.kernels.is_empty() && self.kernels.len() != self.filters.len() {
+            return Err(format!(
+                "preset {:?}: {} kernels for {} convolutions",
+                self.name,
+                self.kernels.len(),
+                self.filters.len()
+            ));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(format!(
+                "preset {:?}: dropout {} is not in [0, 1)",
+                self.name, self.dropout
+            ));
+        }
+        for kind in ModelKind::ALL {
+            let (mut h, mut w) = (ROWS, COLS);
+            for i in 0..self.filters.len() {
+                let (kh, kw) = self.kernel(kind, i);
+                if kh == 0 || kw == 0 || kh > h || kw > w {
+                    return Err(format!(
+                        "preset {:?}: convolution {} of the {} network has a {kh}×{kw} \
+                         kernel over a {h}×{w} input",
+                        self.name,
+                        i + 1,
+                        kind.name()
+                    ));
+                }
+                (h, w) = (h + 1 - kh, w + 1 - kw);
+            }
+        }
+        Ok(())
+    }
+
+    /// The kernel of convolution `i` in `kind`'s network.
+    pub fn kernel(&self, kind: ModelKind, i: usize) -> (usize, usize) {
+        self.kernels.get(i).copied().unwrap_or(kind.kernel())
+    }
+
+    /// Whether `kind`'s networks of both presets have the same convolutions (filters and
+    /// kernels), so that trained convolution weights carry over.
+    pub fn same_convolutions(&self, other: &Preset, kind: ModelKind) -> bool {
+        self.filters == other.filters
+            && (0..self.filters.len()).all(|i| self.kernel(kind, i) == other.kernel(kind, i))
+    }
+
+    /// Spatial size after the convolutions of `kind`.
+    pub fn output_size(&self, kind: ModelKind) -> (usize, usize) {
+        (0..self.filters.len()).fold((ROWS, COLS), |(h, w), i| {
+            let (kh, kw) = self.kernel(kind, i);
+            (h + 1 - kh, w + 1 - kw)
+        })
+    }
+
+    /// Trained parameters of `kind`'s network (without building it).
+    pub fn num_params(&self, kind: ModelKind) -> usize {
+        let mut c_in = 1;
+        let mut n = 0;
+        for (i, &f) in self.filters.iter().enumerate() {
+            let (kh, kw) = self.kernel(kind, i);
+            n += kh * kw * c_in * f + f + 2 * f; // conv weight, bias, BN γ and β
+            c_in = f;
+        }
+        let (h, w) = self.output_size(kind);
+        n += h * w * c_in * self.dense + self.dense + 2 * self.dense;
+        n + self.dense * kind.classes() + kind.classes()
+    }
+}
+
+/// What the sidecar JSON records next to the weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelCard {
+    /// Which decision.
+    pub kind: ModelKind,
+    /// The network size.
+    pub preset: Preset,
+    /// The observation layout ([`ENCODER_VERSION`]).
+    pub encoder: String,
+    /// How it was trained (free-form: the training command's config and results).
+    #[serde(default)]
+    pub training: serde_json::Value,
+}
+
+/// One Meowjong CNN.
+#[derive(Clone, Debug)]
+pub struct MeowjongNet {
+    /// Its description.
+    pub card: ModelCard,
+    convs: Vec<Conv2d>,
+    conv_norms: Vec<BatchNorm>,
+    dense: Dense,
+    dense_norm: BatchNorm,
+    out: Dense,
+    dropout: Dropout,
+    /// The eval-mode network with BatchNorms folded into the weights (CPU builds; built
+    /// on the first eval-mode forward or by [`MeowjongNet::prepare_inference`], dropped
+    /// whenever parameters may change).
+    #[cfg(not(feature = "cuda"))]
+    plan: Option<InferencePlan>,
+}
+
+impl MeowjongNet {
+    /// A freshly initialised network.
+    pub fn new(dev: &Dev, kind: ModelKind, preset: Preset, rng: &mut ChaCha8Rng) -> Self {
+        let mut convs = Vec::new();
+        let mut conv_norms = Vec::new();
+        let mut c_in = 1;
+        for (i, &f) in preset.filters.iter().enumerate() {
+            convs.push(Conv2d::new(dev, c_in, f, preset.kernel(kind, i), rng));
+            conv_norms.push(BatchNorm::new(dev, f));
+            c_in = f;
+        }
+        let (h, w) = preset.output_size(kind);
+        MeowjongNet {
+            dense: Dense::new(dev, h * w * c_in, preset.dense, rng),
+            dense_norm: BatchNorm::new(dev, preset.dense),
+            out: Dense::new(dev, preset.dense, kind.classes(), rng),
+            dropout: Dropout::new(preset.dropout),
+            #[cfg(not(feature = "cuda"))]
+            plan: None,
+            convs,
+            conv_norms,
+            card: ModelCard {
+                kind,
+                preset,
+                encoder: ENCODER_VERSION.into(),
+                training: serde_json::Value::Null,
+            },
+        }
+    }
+
+    /// Logits `(B, classes)` for a batch of planes `[B, 34, 366, 1]`. Train mode uses
+    /// batch statistics (and updates the running ones) and dropout drawn from `rng`.
+    /// Eval mode without a gradient tape runs the folded inference network on the CPU.
+    pub fn forward<T: Tape<f32, Dev> + Merge<T> + Default>(
+        &mut self,
+        x: Image<T>,
+        mode: Mode,
+        rng: &mut ChaCha8Rng,
+    ) -> Matrix<T> {
+        #[cfg(not(feature = "cuda"))]
+        if mode == Mode::Eval && !T::OWNS_TAPE {
+            let (x, tape) = x.split_tape();
+            let b = x.shape().0;
+            let logits = self.plan().logits(&meowlab_nn::nn::to_vec(&x), b);
+            let classes = logits.len() / b.max(1);
+            let y: Matrix = x.device().tensor_from_vec(logits, (b, classes));
+            return y.put_tape(tape);
+        }
+        self.head(x, 0, mode, rng)
+    }
+
+    /// Convolutions from `first` on, then the dense layers.
+    fn head<T: Tape<f32, Dev> + Merge<T> + Default>(
+        &mut self,
+        x: Image<T>,
+        first: usize,
+        mode: Mode,
+        rng: &mut ChaCha8Rng,
+    ) -> Matrix<T> {
+        let mut x = x;
+        let layers = self.convs.iter().zip(self.conv_norms.iter_mut());
+        for (conv, norm) in layers.skip(first) {
+            x = norm.forward_image_fused(conv.forward(x), mode, &self.dropout, rng);
+        }
+        let (b, h, w, c) = *x.shape();
+        let flat = x.reshape_like(&(b, h * w * c));
+        let hidden = self.dense.forward(flat);
+        let hidden = self
+            .dense_norm
+            .forward_fused(hidden, mode, &self.dropout, rng);
+        self.out.forward(hidden)
+    }
+
+    /// [`MeowjongNet::forward`] in train mode on an untracked input: the tape starts at
+    /// the first convolution's parameters (no gradient is computed for the planes).
+    pub fn forward_train(&mut self, x: Image, rng: &mut ChaCha8Rng) -> Matrix<Taped> {
+        self.drop_plan(); // the weights are about to change
+        let x = self.convs[0].forward_leaf(x);
+        let x = self.conv_norms[0].forward_image_fused(x, Mode::Train, &self.dropout, rng);
+        self.head(x, 1, Mode::Train, rng)
+    }
+
+    /// This network with a wider hidden dense layer, computing the same function: the
+    /// trained units are kept, the new ones get fresh incoming weights (and a fresh
+    /// BatchNorm) and zero outgoing weights, so training continues from the trained
+    /// model's accuracy with more capacity (Net2Net-style growth) instead of from scratch.
+    /// `preset` must have the same convolutions and a dense layer at least as wide.
+    pub fn widened(&self, preset: &Preset, rng: &mut ChaCha8Rng) -> Result<Self, String> {
+        let (old, dense) = (self.card.preset.dense, preset.dense);
+        if !preset.same_convolutions(&self.card.preset, self.card.kind) || dense < old {
+            return Err(format!(
+                "a {} model can only grow into one with the same convolutions {:?} and a \
+                 dense layer of at least {old} units, not into {}",
+                self.card.preset.name, self.card.preset.filters, preset.name
+            ));
+        }
+        let dev = self.dense.w.device().clone();
+        let mut wide = MeowjongNet::new(&dev, self.card.kind, preset.clone(), rng);
+        wide.convs = self.convs.clone();
+        wide.conv_norms = self.conv_norms.clone();
+        wide.card.training = self.card.training.clone();
+        // (rows, old) → (rows, dense): the first `old` columns of each row are kept
+        let keep_columns = |kept: &Matrix, fresh: &Matrix| -> Matrix {
+            let (rows, _) = *kept.shape();
+            let (kept, mut out) = (kept.as_vec(), fresh.as_vec());
+            for (dst, src) in out.chunks_exact_mut(dense).zip(kept.chunks_exact(old)) {
+                dst[..old].copy_from_slice(src);
+            }
+            dev.tensor_from_vec(out, (rows, dense))
+        };
+        wide.dense.w = keep_columns(&self.dense.w, &wide.dense.w);
+        wide.dense.b = keep_columns(&self.dense.b, &wide.dense.b);
+        let (old_norm, new_norm) = (&self.dense_norm, &mut wide.dense_norm);
+        new_norm.gamma = keep_columns(&old_norm.gamma, &new_norm.gamma);
+        new_norm.beta = keep_columns(&old_norm.beta, &new_norm.beta);
+        new_norm.running_mean = keep_columns(&old_norm.running_mean, &new_norm.running_mean);
+        new_norm.running_var = keep_columns(&old_norm.running_var, &new_norm.running_var);
+        let classes = self.card.kind.classes();
+        let mut out_w = self.out.w.as_vec();
+        out_w.resize(dense * classes, 0.0);
+        wide.out.w = dev.tensor_from_vec(out_w, (dense, classes));
+        wide.out.b = self.out.b.clone();
+        Ok(wide)
+    }
+
+    /// Builds the eval-mode network now (it is otherwise built on the first eval-mode
+    /// forward): every BatchNorm folded into the next layer's weights, dropout gone, the
+    /// layer buffers kept between calls. Training drops it; parameters changed through
+    /// [`Params::visit_mut`] or loaded buffers drop it too.
+    pub fn prepare_inference(&mut self) {
+        #[cfg(not(feature = "cuda"))]
+        {
+            self.plan();
+        }
+    }
+
+    #[cfg(not(feature = "cuda"))]
+    fn plan(&mut self) -> &mut InferencePlan {
+        if self.plan.is_none() {
+            self.plan = Some(InferencePlan::from_layers(
+                (ROWS, COLS),
+                &self.convs,
+                &self.conv_norms,
+                &self.dense,
+                &self.dense_norm,
+                &self.out,
+            ));
+        }
+        self.plan.as_mut().expect("built above")
+    }
+
+    fn drop_plan(&mut self) {
+        #[cfg(not(feature = "cuda"))]
+        {
+            self.plan = None;
+        }
+    }
+
+    /// Class probabilities for a batch of dense planes (`B × 34 × 366` floats), in eval
+    /// mode.
+    pub fn predict(&mut self, planes: &[f32], rng: &mut ChaCha8Rng) -> Vec<f32> {
+        let b = planes.len() / (ROWS * COLS);
+        #[cfg(not(feature = "cuda"))]
+        {
+            let _ = rng;
+            let logits = self.plan().logits(planes, b);
+            softmax_rows(logits, b)
+        }
+        #[cfg(feature = "cuda")]
+        {
+            let dev = self.dense.w.device().clone();
+            let x: Image = dev.tensor_from_vec(planes.to_vec(), (b, ROWS, COLS, 1));
+            self.forward(x, Mode::Eval, rng)
+                .softmax::<Axis<1>>()
+                .as_vec()
+        }
+    }
+
+    /// Writes `<stem>.safetensors` and the `<stem>.json` card.
+    pub fn save(&self, stem: &Path) -> Result<(), NnError> {
+        save_state(self, &stem.with_extension("safetensors"))?;
+        let json = serde_json::to_string_pretty(&self.card).expect("card serialises");
+        let path = stem.with_extension("json");
+        std::fs::write(&path, json).map_err(|source| NnError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// Reads a model written by [`MeowjongNet::save`] (`stem` with or without extension).
+    pub fn load(dev: &Dev, stem: &Path) -> Result<Self, NnError> {
+        let stem: PathBuf = stem.with_extension("");
+        let card_path = stem.with_extension("json");
+        let text = std::fs::read_to_string(&card_path).map_err(|source| NnError::Io {
+            path: card_path.display().to_string(),
+            source,
+        })?;
+        let card: ModelCard = serde_json::from_str(&text).map_err(|e| NnError::Format {
+            path: card_path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        if card.encoder != ENCODER_VERSION {
+            return Err(NnError::Format {
+                path: card_path.display().to_string(),
+                message: format!(
+                    "trained on observation layout {:?}, this build encodes {ENCODER_VERSION:?}",
+                    card.encoder
+                ),
+            });
+        }
+        card.preset.check().map_err(|message| NnError::Format {
+            path: card_path.display().to_string(),
+            message,
+        })?;
+        let mut rng = <ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
+        let mut net = MeowjongNet::new(dev, card.kind, card.preset.clone(), &mut rng);
+        load_state(&mut net, &stem.with_extension("safetensors"))?;
+        net.card = card;
+        Ok(net)
+    }
+}
+
+/// Row-wise softmax of `(rows, classes)` logits (max-shifted).
+#[cfg(not(feature = "cuda"))]
+fn softmax_rows(mut logits: Vec<f32>, rows: usize) -> Vec<f32> {
+    let classes = logits.len() / rows.max(1);
+    for row in logits.chunks_exact_mut(classes.max(1)) {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for v in row.iter_mut() {
+            *v = (*v - max).exp();
+            sum += *v;
+        }
+        row.iter_mut().for_each(|v| *v /= sum);
+    }
+    logits
+}
+
+impl Params for MeowjongNet {
+    fn visit(&self, f: &mut dyn FnMut(&str, &Matrix)) {
+        for (i, (c, n)) in self.convs.iter().zip(&self.conv_norms).enumerate() {
+            c.visit(&mut |name, t| f(&format!("conv{i}.{name}"), t));
+            n.visit(&mut |name, t| f(&format!("conv{i}_bn.{name}"), t));
+        }
+        f("dense.weight", &self.dense.w);
+        f("dense.bias", &self.dense.b);
+        self.dense_norm
+            .visit(&mut |name, t| f(&format!("dense_bn.{name}"), t));
+        f("out.weight", &self.out.w);
+        f("out.bias", &self.out.b);
+    }
+
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut Matrix)) {
+        self.drop_plan();
+        for (i, (c, n)) in self
+            .convs
+            .iter_mut()
+            .zip(self.conv_norms.iter_mut())
+            .enumerate()
+        {
+            c.visit_mut(&mut |name, t| f(&format!("conv{i}.{name}"), t));
+            n.visit_mut(&mut |name, t| f(&format!("conv{i}_bn.{name}"), t));
+        }
+        f("dense.weight", &mut self.dense.w);
+        f("dense.bias", &mut self.dense.b);
+        self.dense_norm
+            .visit_mut(&mut |name, t| f(&format!("dense_bn.{name}"), t));
+        f("out.weight", &mut self.out.w);
+        f("out.bias", &mut self.out.b);
+    }
+}
+
+impl Buffers for MeowjongNet {
+    fn visit_buffers(&self, f: &mut dyn FnMut(&str, &Matrix)) {
+        for (i, n) in self.conv_norms.iter().enumerate() {
+            n.visit_buffers(&mut |name, t| f(&format!("conv{i}_bn.{name}"), t));
+        }
+        self.dense_norm
+            .visit_buffers(&mut |name, t| f(&format!("dense_bn.{name}"), t));
+    }
+
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&str, &mut Matrix)) {
+        self.drop_plan();
+        for (i, n) in self.conv_norms.iter_mut().enumerate() {
+            n.visit_buffers_mut(&mut |name, t| f(&format!("conv{i}_bn.{name}"), t));
+        }
+        self.dense_norm
+            .visit_buffers_mut(&mut |name, t| f(&format!("dense_bn.{name}"), t));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn custom_presets_parse_and_bad_ones_are_refused() {
+        let p = Preset::by_name("c16x32-d128").unwrap();
+        assert_eq!((p.filters.clone(), p.dense), (vec![16, 32], 128));
+        assert_eq!(p.name, "c16x32-d128");
+        let p = Preset::by_name("c64k1.366x32k3.1-d256").unwrap();
+        assert_eq!((p.filters.clone(), p.dense), (vec![64, 32], 256));
+        assert_eq!(p.kernels, vec![(1, 366), (3, 1)]);
+        assert_eq!(p.output_size(ModelKind::Pon), (32, 1));
+        // 1×366×1×64 + 64 + 128, 3×1×64×32 + 32 + 64, 32·32×256 + 3·256, 256×2 + 2
+        let expected = 23_424 + 64 + 128 + 6_144 + 96 + 262_144 + 768 + 514;
+        assert_eq!(p.num_params(ModelKind::Pon), expected);
+        for bad in [
+            "big",
+            "c-d64",
+            "c16x-d64",
+            "c16",
+            "c0-d64",
+            "c16-d0",
+            "c16-dx",
+            "c8k1.366x8-d16",
+            "c8k1-d16",
+            "c8k0.3-d16",
+            "c8k35.1-d16",
+            "c8k1.300x8k1.68-d16",
+        ] {
+            let err = Preset::by_name(bad).unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
+    }
+
+    #[test]
+    fn paper_preset_sizes_match_the_paper() {
+        let p = Preset::paper();
+        assert_eq!(p.output_size(ModelKind::Discard), (22, 350));
+        // The dense layer dominates: 22 × 350 × 32 inputs × 256 units ≈ 63M weights.
+        let n = p.num_params(ModelKind::Discard);
+        assert!((63_000_000..64_000_000).contains(&n), "{n}");
+        assert_eq!(p.output_size(ModelKind::Kan), (30, 358));
+        assert_eq!(p.output_size(ModelKind::Kita), (26, 362));
+    }
+
+    #[cfg(not(feature = "cuda"))]
+    #[test]
+    fn the_folded_inference_network_equals_the_layered_one() {
+        let dev = Dev::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        // 8 channels: the direct kernels; 64: grouped direct kernels; 32: im2col + sgemm
+        let presets = ["c8x8-d64", "small", "c4x32-d16"].map(|p| Preset::by_name(p).unwrap());
+        for preset in presets {
+            let mut net = MeowjongNet::new(&dev, ModelKind::Discard, preset, &mut rng);
+            let planes: Vec<f32> = (0..12 * ROWS * COLS)
+                .map(|i| ((i * 11) % 13 == 0) as u8 as f32)
+                .collect();
+            // running statistics and affine parameters away from their initial values
+            for _ in 0..3 {
+                let x: Image = dev.tensor_from_vec(planes.clone(), (12, ROWS, COLS, 1));
+                let _ = net.forward_train(x, &mut rng);
+            }
+            net.visit_mut(&mut |name, t| {
+                if name.ends_with("_bn.weight") || name.ends_with("_bn.bias") {
+                    let v: Vec<f32> = t
+                        .as_vec()
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| v + 0.1 * (i % 5) as f32 - 0.2)
+                        .collect();
+                    t.copy_from(&v);
+                }
+            });
+            for rows in [1, 3, 12] {
+                let part = &planes[..rows * ROWS * COLS];
+                let x: Image = dev.tensor_from_vec(part.to_vec(), (rows, ROWS, COLS, 1));
+                let layered = net
+                    .head(x, 0, Mode::Eval, &mut rng)
+                    .softmax::<Axis<1>>()
+                    .as_vec();
+                let folded = net.predict(part, &mut rng);
+                assert!(net.plan.is_some());
+                assert_eq!(layered.len(), folded.len());
+                for (a, b) in layered.iter().zip(&folded) {
+                    assert!((a - b).abs() < 1e-5, "{rows} rows: {a} vs {b}");
+                }
+            }
+            let x: Image = dev.tensor_from_vec(planes, (12, ROWS, COLS, 1));
+            let _ = net.forward_train(x, &mut rng);
+            assert!(net.plan.is_none(), "training drops the folded network");
+            net.prepare_inference();
+            net.visit_mut(&mut |_, _| {});
+            assert!(net.plan.is_none(), "so does any access to the parameters");
+        }
+    }
+
+    #[test]
+    fn a_widened_dense_layer_computes_the_same_function_and_then_learns() {
+        let dev = Dev::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let planes: Vec<f32> = (0..4 * ROWS * COLS)
+            .map(|i| ((i * 5) % 7 == 0) as u8 as f32)
+            .collect();
+        let narrow_preset = Preset::by_name("c4-d8").unwrap();
+        let mut narrow = MeowjongNet::new(&dev, ModelKind::Pon, narrow_preset, &mut rng);
+        let x: Image = dev.tensor_from_vec(planes.clone(), (4, ROWS, COLS, 1));
+        let _ = narrow.forward_train(x, &mut rng); // running statistics move
+        let wide_preset = Preset::by_name("c4-d20").unwrap();
+        let mut wide = narrow.widened(&wide_preset, &mut rng).unwrap();
+        assert_eq!(wide.card.preset, wide_preset);
+        let mut counted = 0;
+        wide.visit(&mut |_, t| counted += t.shape().0 * t.shape().1);
+        assert_eq!(counted, wide_preset.num_params(ModelKind::Pon));
+        let (before, after) = (
+            narrow.predict(&planes, &mut rng),
+            wide.predict(&planes, &mut rng),
+        );
+        for (a, b) in before.iter().zip(&after) {
+            assert!((a - b).abs() < 1e-5, "{before:?} vs {after:?}");
+        }
+        // the new units start silent (zero outgoing weights) and are connected: one
+        // gradient step gives them outgoing weights
+        let new_rows = |net: &MeowjongNet| net.out.w.as_vec()[8 * 2..].to_vec();
+        assert!(new_rows(&wide).iter().all(|&v| v == 0.0));
+        let mut trainer = crate::sl::Trainer::with_net(&dev, wide, 1e-2, rng.clone());
+        let _ = trainer.train_batch(planes.clone(), &[0, 1, 1, 0]);
+        assert!(new_rows(&trainer.net).iter().all(|&v| v != 0.0));
+        // other convolutions, or a narrower dense layer, are refused
+        for bad in ["c8-d20", "c4x4-d20", "c4-d4"] {
+            let err = narrow
+                .widened(&Preset::by_name(bad).unwrap(), &mut rng)
+                .unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
+    }
+
+    #[test]
+    fn small_nets_give_probabilities_and_round_trip_through_files() {
+        let dev = Dev::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let dir = std::env::temp_dir().join(format!("meowjong-net-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let planes: Vec<f32> = (0..2 * ROWS * COLS)
+            .map(|i| ((i * 7) % 3 == 0) as u8 as f32)
+            .collect();
+        for kind in ModelKind::ALL {
+            let mut net = MeowjongNet::new(&dev, kind, Preset::small(), &mut rng);
+            let mut counted = 0;
+            net.visit(&mut |_, t| counted += t.shape().0 * t.shape().1);
+            assert_eq!(counted, Preset::small().num_params(kind), "{kind:?}");
+            let p = net.predict(&planes, &mut rng);
+            assert_eq!(p.len(), 2 * kind.classes());
+            assert!((p[..kind.classes()].iter().sum::<f32>() - 1.0).abs() < 1e-4);
+            let stem = dir.join(kind.name());
+            net.save(&stem).unwrap();
+            let mut back = MeowjongNet::load(&dev, &stem).unwrap();
+            assert_eq!(back.card, net.card);
+            assert_eq!(back.predict(&planes, &mut rng), p);
+        }
+        // A card from another encoder version is refused with the file named.
+        let card = dir.join("discard.json");
+        let text = std::fs::read_to_string(&card)
+            .unwrap()
+            .replace(ENCODER_VERSION, "v0");
+        std::fs::write(&card, text).unwrap();
+        let err = MeowjongNet::load(&dev, &dir.join("discard"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("discard.json") && err.contains("v0"), "{err}");
+        // So is a card whose kernel does not fit the planes (a hand edit).
+        let card = dir.join("pon.json");
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&card).unwrap()).unwrap();
+        json["preset"]["kernels"][0] = serde_json::json!([1, 400]);
+        std::fs::write(&card, json.to_string()).unwrap();
+        let err = MeowjongNet::load(&dev, &dir.join("pon"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("pon.json") && err.contains("1×400"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
