@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use meowlab::store::arrow::{Array, UInt64Array};
 use meowlab::store::sanma::{decisions_schema, games_schema};
-use meowlab::store::{Run, TableReader};
+use meowlab::store::{Run, RunStatus, TableReader};
 
 fn play(runs: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_meowlab"));
@@ -70,7 +70,7 @@ fn sigkill_leaves_complete_shards_and_the_run_resumes() {
     let run = Run::open(&runs.join("crash")).unwrap();
     assert_eq!(
         run.meta().status,
-        "running",
+        RunStatus::Running,
         "a killed run is not marked complete"
     );
     let ids = game_ids(&run);
@@ -95,7 +95,7 @@ fn sigkill_leaves_complete_shards_and_the_run_resumes() {
     let status = play(&runs).status().unwrap();
     assert!(status.success());
     let run = Run::open(&runs.join("crash")).unwrap();
-    assert_eq!(run.meta().status, "complete");
+    assert_eq!(run.meta().status, RunStatus::Complete);
     assert_eq!(game_ids(&run), (0..400).collect::<Vec<_>>());
     let _ = std::fs::remove_dir_all(&runs);
 }

@@ -61,7 +61,7 @@ fn fresh_dir(name: &str) -> PathBuf {
 /// what each seat held and scored at every decision.
 fn sanma_run(root: &Path) -> (PathBuf, Vec<Seen>) {
     let mut run = Run::create(root, "sanma-fixture", "play", 1, serde_json::json!({})).unwrap();
-    let mut log = SanmaLogger::create(&run, WriterOptions::default()).unwrap();
+    let mut log = SanmaLogger::create(&mut run, WriterOptions::default()).unwrap();
     let mut seen = Vec::new();
     for game_id in [1u64, 2] {
         let mut agents: Vec<Box<dyn Agent>> = vec![

@@ -435,8 +435,8 @@ fn store(args: StoreArgs) -> Result<ExitCode> {
 
     // sanma: heuristic self-play with and without logging
     let (_, plain) = selfplay(args.games, None)?;
-    let run = Run::create(&dir, "sanma", "bench", 0, serde_json::Value::Null)?;
-    let mut logger = SanmaLogger::create(&run, WriterOptions::default())?;
+    let mut run = Run::create(&dir, "sanma", "bench", 0, serde_json::Value::Null)?;
+    let mut logger = SanmaLogger::create(&mut run, WriterOptions::default())?;
     let (decisions, logged) = selfplay(args.games, Some(&mut logger))?;
     logger.close()?;
     let start = Instant::now();

@@ -50,7 +50,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let games = args.games.to_string();
     let seed = args.seed.to_string();
     let finished = meowlab::store::Run::open(&args.runs_dir.join(&teacher))
-        .is_ok_and(|r| r.meta().status == "complete");
+        .is_ok_and(|r| r.meta().status == meowlab::store::RunStatus::Complete);
     if finished {
         println!(
             "reusing the teacher games of {}",

@@ -26,10 +26,11 @@ use meowlab::explain::Conditioning;
 use meowlab::explain::ExplainProgress;
 use meowlab::meowjong::dataset;
 use meowlab::meowjong::explain::{explain_discards, ExplainConfig};
-use meowlab::meowjong::model::{MeowjongNet, ModelKind};
+use meowlab::meowjong::model::{model_stem, MeowjongNet, ModelKind};
 use meowlab::nn::nn::Dev;
+use meowlab::store::explanations::next_explanation_id;
 use meowlab::store::Explanation;
-use meowlab::store::{browse, ExplanationLogger, Run, WriterOptions};
+use meowlab::store::{ExplanationLogger, Run, RunKind, WriterOptions};
 
 /// What is explained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -112,20 +113,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let run = Run::open(&args.run)
         .with_context(|| format!("cannot open the run {}", args.run.display()))?;
-    let first_id = browse::explanations(&args.run)
-        .map(|l| {
-            l.rows
-                .iter()
-                .map(|e| e.explanation_id + 1)
-                .max()
-                .unwrap_or(0)
-        })
-        .unwrap_or(0);
-    let control = !args.run.join("decisions").is_dir() && args.run.join("steps").is_dir();
-    let (explanations, summary) = if control {
-        explain_control_run(&args, first_id)?
-    } else {
-        explain_sanma_run(&args, first_id)?
+    let first_id = next_explanation_id(&args.run)?;
+    let (explanations, summary) = match &run.meta().kind {
+        RunKind::Control => explain_control_run(&args, first_id)?,
+        RunKind::Play => explain_sanma_run(&args, first_id)?,
+        other => bail!(
+            "{}: a {other} run; explain reads Sanma play runs and control runs",
+            args.run.display()
+        ),
     };
     let explained = explanations.len();
     let names = explanations[0].players.clone();
@@ -220,11 +215,7 @@ fn explain_sanma_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, St
     if samples.labels.is_empty() {
         bail!("{}: no discard decisions to explain", args.run.display());
     }
-    let stem = if agent.is_dir() {
-        agent.join("model")
-    } else {
-        agent.clone()
-    };
+    let stem = model_stem(agent);
     let dev = Dev::default();
     let mut net = MeowjongNet::load(&dev, &stem)
         .with_context(|| format!("cannot load the model {}", stem.display()))?;

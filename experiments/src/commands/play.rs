@@ -4,14 +4,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use meowlab::sanma::bots::agent_from_name;
+use meowlab::meowjong::agent::build_seats;
+use meowlab::nn::Dev;
+use meowlab::sanma::bots::parse_seats;
 use meowlab::sanma::event::to_jsonl;
 use meowlab::sanma::stats::{add_game, SeatStats};
-use meowlab::sanma::{play_game_with, Agent, Game, Rules};
-use meowlab::store::sanma::games_schema;
-use meowlab::store::{AgentOutput, Run, SanmaLogger, TableReader, WriterOptions};
+use meowlab::sanma::{Agent, Rules};
+use meowlab::store::session::play_game;
+use meowlab::store::{PlaySession, SessionOptions};
 
 /// Arguments of `meowlab play`.
 #[derive(clap::Args)]
@@ -65,116 +67,38 @@ pub fn load_rules(path: Option<&Path>) -> Result<Rules> {
         toml::from_str(&text).with_context(|| format!("invalid rules file {}", path.display()))?;
     rules
         .validate()
-        .map_err(anyhow::Error::msg)
         .with_context(|| format!("invalid rules file {}", path.display()))?;
     Ok(rules)
 }
 
-/// Builds the three agents from "a,b,c".
+/// Builds the three agents from "a,b,c" (see `--seats`).
 pub fn seat_agents(spec: &str) -> Result<Vec<Box<dyn Agent>>> {
-    let names: Vec<&str> = spec.split(',').map(str::trim).collect();
-    if names.len() != 3 {
-        bail!("--seats needs three agents separated by commas, got {spec:?}");
-    }
-    names
-        .iter()
-        .enumerate()
-        .map(|(s, n)| agent(n, s as u8))
-        .collect()
-}
-
-/// One agent by name (see `--seats`).
-fn agent(name: &str, seat: u8) -> Result<Box<dyn Agent>> {
-    use meowlab::meowjong::agent::{DiscardChoice, ModelAgent};
-    let model = |dir: &str, choice| -> Result<Box<dyn Agent>> {
-        let dev = meowlab::nn::nn::Dev::default();
-        let agent = ModelAgent::load(&dev, Path::new(dir), choice, seat)
-            .with_context(|| format!("seat {seat}: loading the models of {name:?}"))?;
-        Ok(Box::new(agent))
-    };
-    if let Some(dir) = name.strip_prefix("model:") {
-        model(dir, DiscardChoice::Argmax)
-    } else if let Some(dir) = name.strip_prefix("model-sample:") {
-        model(dir, DiscardChoice::Sample)
-    } else {
-        agent_from_name(name, seat)
-            .map_err(|e| anyhow::anyhow!("{e}, or model:DIR / model-sample:DIR for trained models"))
-    }
-}
-
-fn play_checked(
-    rules: &Rules,
-    seed: u64,
-    agents: &mut [Box<dyn Agent>],
-    check: bool,
-    mut log: Option<&mut SanmaLogger>,
-) -> Result<(Game, u64)> {
-    let game = play_game_with(
-        rules.clone(),
-        seed,
-        agents,
-        |game, seat, action, agent| -> Result<()> {
-            if check {
-                game.check_invariants()
-                    .map_err(|e| anyhow::anyhow!("seed {seed}: invariant broken: {e}"))?;
-            }
-            if let Some(log) = log.as_deref_mut() {
-                let output = AgentOutput {
-                    policy: agent.last_policy(),
-                    value: None,
-                };
-                log.record_decision(game, seat, action, output, None);
-            }
-            Ok(())
-        },
-    )
-    .with_context(|| format!("seed {seed}"))?;
-    let decisions = game.history().len() as u64;
-    Ok((game, decisions))
+    let specs = parse_seats(spec).context("--seats")?;
+    Ok(build_seats(&specs, &Dev::default())?)
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let rules = load_rules(args.rules.as_deref())?;
-    let mut agents = seat_agents(&args.seats)?;
+    let seats = parse_seats(&args.seats).context("--seats")?;
+    let mut agents = build_seats(&seats, &Dev::default())?;
     if let Some(dir) = &args.mjai {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let mut run = None;
-    let mut logger = None;
-    let mut done: std::collections::BTreeSet<u64> = Default::default();
-    if args.log {
-        // Model seats are named by kind only (their folders are in the run's config).
-        let seats: Vec<&str> = args
-            .seats
-            .split(',')
-            .map(|n| n.trim().split(':').next().unwrap_or(n))
-            .collect();
-        let base = format!("play-{}-seed{}", seats.join("-"), args.seed);
-        let mut run_id = args.run_id.clone().unwrap_or_else(|| base.clone());
-        let mut n = 1;
-        while let Ok(existing) = Run::open(&args.runs_dir.join(&run_id)) {
-            if existing.meta().status != "complete" {
-                done = logged_games(&existing)?; // resume an interrupted run
-                break;
-            }
-            if args.run_id.is_some() {
-                bail!(
-                    "run {} is complete already; choose another --run-id or remove it",
-                    existing.dir().display()
-                );
-            }
-            n += 1;
-            run_id = format!("{base}-{n}");
-        }
+    let mut session = if args.log {
         let config = serde_json::json!({
             "command": "play", "games": args.games, "seed": args.seed, "seats": args.seats, "rules": rules,
         });
-        let r = Run::create(&args.runs_dir, &run_id, "play", args.seed, config)?;
-        let mut l = SanmaLogger::create(&r, WriterOptions::default())?;
-        l.games_per_shard = args.games_per_shard.max(1);
-        logger = Some(l);
-        run = Some(r);
-    }
+        Some(PlaySession::open(&SessionOptions {
+            runs_dir: args.runs_dir.clone(),
+            run_id: args.run_id.clone(),
+            seats,
+            seed: args.seed,
+            config,
+            games_per_shard: args.games_per_shard,
+        })?)
+    } else {
+        None
+    };
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {
@@ -189,15 +113,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let start = Instant::now();
     for i in 0..args.games {
         let seed = args.seed.wrapping_add(i);
-        if done.contains(&seed) {
-            bar.inc(1);
-            continue; // logged by the interrupted run we resume
-        }
-        let (game, n) = play_checked(&rules, seed, &mut agents, args.check, logger.as_mut())?;
-        if let Some(log) = logger.as_mut() {
-            log.finish_game(&game, seed)?;
-        }
-        decisions += n;
+        let game = match session.as_mut() {
+            Some(session) if session.is_logged(seed) => {
+                bar.inc(1);
+                continue; // logged by the interrupted run we resume
+            }
+            Some(session) => session.play(&rules, seed, &mut agents, args.check)?,
+            None => play_game(&rules, seed, &mut agents, args.check, None)?,
+        };
+        decisions += game.history().len() as u64;
         add_game(&mut stats, &game);
         if let Some(dir) = &args.mjai {
             let path = dir.join(format!("game-{seed}.jsonl"));
@@ -207,9 +131,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    if let (Some(log), Some(run)) = (logger, run.as_mut()) {
-        log.close()?;
-        run.finish(true)?;
+    if let Some(session) = session {
+        let run = session.finish()?;
         println!("logged to {}", run.dir().display());
     }
     let secs = start.elapsed().as_secs_f64();
@@ -256,23 +179,4 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     println!("(win, deal-in, riichi, call and draw rates are per hand)");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Game ids already in a run's `games` table (to resume it).
-fn logged_games(run: &Run) -> Result<std::collections::BTreeSet<u64>> {
-    let dir = run.dir().join("games");
-    if !dir.exists() {
-        return Ok(Default::default());
-    }
-    let reader = TableReader::open(&dir, Some(games_schema()))?;
-    let mut ids = std::collections::BTreeSet::new();
-    for batch in reader.read(Some(&["game_id"]))? {
-        let col = batch
-            .column(0)
-            .as_any()
-            .downcast_ref::<meowlab::store::arrow::UInt64Array>()
-            .context("game_id is u64")?;
-        ids.extend(col.iter().flatten());
-    }
-    Ok(ids)
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use meowlab::meowjong::dataset::{extract, Samples};
-use meowlab::meowjong::model::{MeowjongNet, ModelKind, Preset};
+use meowlab::meowjong::model::{model_dir, model_stem, MeowjongNet, ModelKind, Preset};
 use meowlab::meowjong::sl::{
     fit_from, ClassBalance, FitReport, LrSchedule, Monitor, Progress, SlConfig,
 };
@@ -208,18 +208,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         };
         let init = match &args.init {
             Some(path) => {
-                let stem = if path.is_dir() {
-                    path.join("model")
-                } else {
-                    path.clone()
-                };
+                let stem = model_stem(path);
                 let net = MeowjongNet::load(&dev, &stem)
                     .with_context(|| format!("loading the initial model {}", stem.display()))?;
                 Some(net)
             }
             None => None,
         };
-        let dir = out_root.join(format!("{}-{}", kind.name(), preset.name));
+        let dir = model_dir(&out_root, kind, &preset.name);
         if let Some(init) = &args.init {
             let same = |p: &Path| std::fs::canonicalize(p).ok();
             let init_dir = if init.is_dir() {

@@ -20,7 +20,7 @@ use std::time::Instant;
 use meowlab_control::{spec, ActionSpace, EnvSpec};
 use meowlab_rl::checkpoint::{read_json, write_json};
 use meowlab_store::control::Phase;
-use meowlab_store::{ControlLogger, MetricsLogger, Run, WriterOptions};
+use meowlab_store::{ControlLogger, MetricsLogger, Run, RunStatus, WriterOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::a2c::{A2c, A2cConfig};
@@ -484,7 +484,7 @@ pub fn run_seed(
                     .into(),
             });
         }
-        if run.meta().status == "finished" && summary_path.exists() {
+        if run.meta().status == RunStatus::Complete && summary_path.exists() {
             return Ok(read_json(&summary_path)?);
         }
     }

@@ -13,14 +13,15 @@
 //! the legal tiles by the discard model renormalised to them. That is exactly the policy
 //! of an agent that samples every stage, and it says how sure the greedy agent was.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use meowlab_sanma::bots::{AgentSpec, SpecError};
 use meowlab_sanma::planes::encode;
 use meowlab_sanma::{Action, Agent, SeatView, ACTION_SPACE};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::model::{MeowjongNet, ModelKind};
+use crate::model::{find_models, MeowjongNet, ModelKind};
 use meowlab_nn::nn::{Dev, NnError};
 
 /// How the discard is chosen from the discard model.
@@ -30,6 +31,63 @@ pub enum DiscardChoice {
     Argmax,
     /// A sample from the model's probabilities over the legal tiles (seeded per game).
     Sample,
+}
+
+/// Why a seat's agent could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildAgentError {
+    /// The spec names no agent, or the seats are not three.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// A model seat's folder does not hold five loadable models.
+    #[error("seat {seat} ({spec}): {source}")]
+    Models {
+        /// The seat.
+        seat: u8,
+        /// What it asked for.
+        spec: AgentSpec,
+        /// Why the models did not load.
+        source: NnError,
+    },
+}
+
+/// Builds the agent of any [`AgentSpec`] for `seat`: bots from the engine, model seats
+/// from their folder (argmax or sampled discards). What `meowlab play --seats` uses.
+pub fn build_agent(
+    spec: &AgentSpec,
+    seat: u8,
+    dev: &Dev,
+) -> Result<Box<dyn Agent>, BuildAgentError> {
+    match spec {
+        AgentSpec::Model { dir, sample } => {
+            let choice = if *sample {
+                DiscardChoice::Sample
+            } else {
+                DiscardChoice::Argmax
+            };
+            let agent = ModelAgent::load(dev, dir, choice, seat).map_err(|source| {
+                BuildAgentError::Models {
+                    seat,
+                    spec: spec.clone(),
+                    source,
+                }
+            })?;
+            Ok(Box::new(agent))
+        }
+        bot => Ok(bot.build_bot(seat)?),
+    }
+}
+
+/// The agents of the three seats, in seat order.
+pub fn build_seats(
+    specs: &[AgentSpec; 3],
+    dev: &Dev,
+) -> Result<Vec<Box<dyn Agent>>, BuildAgentError> {
+    specs
+        .iter()
+        .zip(0u8..)
+        .map(|(spec, seat)| build_agent(spec, seat, dev))
+        .collect()
 }
 
 /// The five models and the decision rules around them.
@@ -47,48 +105,9 @@ impl ModelAgent {
     /// model named `<model>-<preset>` holding `model.safetensors` and `model.json` (the
     /// preset may differ between models; two presets of one model are ambiguous).
     pub fn load(dev: &Dev, dir: &Path, choice: DiscardChoice, seat: u8) -> Result<Self, NnError> {
-        let entries = std::fs::read_dir(dir).map_err(|source| NnError::Io {
-            path: dir.display().to_string(),
-            source,
-        })?;
-        let mut folders: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.join("model.json").is_file())
-            .collect();
-        folders.sort();
         let mut models = Vec::new();
-        for kind in ModelKind::ALL {
-            let prefix = format!("{}-", kind.name());
-            let found: Vec<&PathBuf> = folders
-                .iter()
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with(&prefix))
-                })
-                .collect();
-            let folder = match found.as_slice() {
-                [one] => *one,
-                [] => {
-                    return Err(NnError::Format {
-                        path: dir.display().to_string(),
-                        message: format!(
-                            "no {} model (a {}<preset>/ folder with model.json; train it with \
-                             `meowlab train-sl --model {}`)",
-                            kind.name(),
-                            prefix,
-                            kind.name()
-                        ),
-                    })
-                }
-                many => {
-                    return Err(NnError::Format {
-                        path: dir.display().to_string(),
-                        message: format!("several {} models: {many:?}", kind.name()),
-                    })
-                }
-            };
-            let mut net = MeowjongNet::load(dev, &folder.join("model"))?;
+        for (kind, folder) in ModelKind::ALL.into_iter().zip(find_models(dir)?) {
+            let mut net = MeowjongNet::open(dev, &folder)?;
             net.prepare_inference();
             if net.card.kind != kind {
                 return Err(NnError::Format {

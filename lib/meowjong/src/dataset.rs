@@ -18,11 +18,12 @@
 
 use std::path::Path;
 
+use meowlab_sanma::planes::ENCODER_VERSION;
 use meowlab_store::arrow::{
     Array, FixedSizeBinaryArray, ListArray, UInt16Array, UInt32Array, UInt64Array,
 };
 use meowlab_store::sanma::decisions_schema;
-use meowlab_store::{StoreError, TableReader};
+use meowlab_store::{Run, StoreError, TableReader};
 
 use crate::model::ModelKind;
 
@@ -144,6 +145,12 @@ impl Samples {
 
 /// Reads every decision of the run at `run_dir` and keeps `kind`'s samples.
 pub fn extract(run_dir: &Path, kind: ModelKind) -> Result<Samples, DatasetError> {
+    // planes from another encoder would be read as garbage: refuse them, naming the run
+    match Run::open(run_dir) {
+        Ok(run) => run.check_planes_encoder(ENCODER_VERSION)?,
+        Err(StoreError::NotARun { .. }) => {}
+        Err(e) => return Err(e.into()),
+    }
     let dir = run_dir.join("decisions");
     let reader = TableReader::open(&dir, Some(decisions_schema()))?;
     let bad = |reason: String| DatasetError::Data {
@@ -236,5 +243,22 @@ mod tests {
         }
         assert!((7_700..8_300).contains(&counts[0]), "{counts:?}");
         assert!((850..1_150).contains(&counts[1]) && (850..1_150).contains(&counts[2]));
+    }
+
+    #[test]
+    fn planes_of_another_encoder_are_refused_naming_the_run() {
+        let root = std::env::temp_dir().join(format!("meowlab-encoder-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let mut run = Run::create(&root, "old", "play", 0, serde_json::Value::Null).unwrap();
+        run.record_planes_encoder("meowjong-34x366-v0").unwrap();
+        let err = extract(run.dir(), ModelKind::Discard)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("old") && err.contains("meowjong-34x366-v0"),
+            "{err}"
+        );
+        assert!(err.contains(ENCODER_VERSION), "{err}");
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -490,6 +490,12 @@ impl MeowjongNet {
         })
     }
 
+    /// Reads a model named the way users name one: its folder (`<out>/discard-small/`) or
+    /// its stem (`…/model`, with or without extension). See [`model_stem`].
+    pub fn open(dev: &Dev, path: &Path) -> Result<Self, NnError> {
+        Self::load(dev, &model_stem(path))
+    }
+
     /// Reads a model written by [`MeowjongNet::save`] (`stem` with or without extension).
     pub fn load(dev: &Dev, stem: &Path) -> Result<Self, NnError> {
         let stem: PathBuf = stem.with_extension("");
@@ -590,6 +596,71 @@ impl Buffers for MeowjongNet {
         self.dense_norm
             .visit_buffers_mut(&mut |name, t| f(&format!("dense_bn.{name}"), t));
     }
+}
+
+/// The file stem of a saved model from its folder (`<out>/discard-small/` →
+/// `<out>/discard-small/model`) or from a stem or file path (extension dropped).
+pub fn model_stem(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join("model")
+    } else {
+        path.with_extension("")
+    }
+}
+
+/// The folder a model of `kind` with preset `preset` is saved to under `out`, as
+/// `meowlab train-sl` writes it: `<out>/<kind>-<preset>/`.
+pub fn model_dir(out: &Path, kind: ModelKind, preset: &str) -> PathBuf {
+    out.join(format!("{}-{preset}", kind.name()))
+}
+
+/// The folders of the five models under `dir`, in [`ModelKind::ALL`] order: one
+/// `<kind>-<preset>/` folder with `model.json` per kind (presets may differ between
+/// kinds; two folders of one kind are ambiguous and an error).
+pub fn find_models(dir: &Path) -> Result<Vec<PathBuf>, NnError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| NnError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let mut folders: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("model.json").is_file())
+        .collect();
+    folders.sort();
+    let mut found_all = Vec::new();
+    for kind in ModelKind::ALL {
+        let prefix = format!("{}-", kind.name());
+        let found: Vec<&PathBuf> = folders
+            .iter()
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix))
+            })
+            .collect();
+        match found.as_slice() {
+            [one] => found_all.push((*one).clone()),
+            [] => {
+                return Err(NnError::Format {
+                    path: dir.display().to_string(),
+                    message: format!(
+                        "no {} model (a {}<preset>/ folder with model.json; train it with \
+                         `meowlab train-sl --model {}`)",
+                        kind.name(),
+                        prefix,
+                        kind.name()
+                    ),
+                })
+            }
+            many => {
+                return Err(NnError::Format {
+                    path: dir.display().to_string(),
+                    message: format!("several {} models: {many:?}", kind.name()),
+                })
+            }
+        }
+    }
+    Ok(found_all)
 }
 
 #[cfg(test)]

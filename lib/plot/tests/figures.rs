@@ -25,7 +25,7 @@ fn fresh_dir(name: &str) -> PathBuf {
 /// Three logged games: a random agent against two heuristic bots.
 fn sanma_run(root: &Path) -> PathBuf {
     let mut run = Run::create(root, "figs", "play", 1, serde_json::json!({})).unwrap();
-    let mut log = SanmaLogger::create(&run, WriterOptions::default()).unwrap();
+    let mut log = SanmaLogger::create(&mut run, WriterOptions::default()).unwrap();
     for game_id in 0..3u64 {
         let mut agents: Vec<Box<dyn Agent>> = vec![
             Box::new(RandomAgent::new(game_id as u8)),

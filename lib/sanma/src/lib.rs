@@ -29,6 +29,6 @@ pub use action::{Action, IllegalAction, Seat, ACTION_SPACE};
 pub use bots::{play_game, play_game_with, Agent};
 pub use event::Event;
 pub use game::{Game, GameResult, KyokuStart, Phase};
-pub use rules::{GameLength, Rules};
+pub use rules::{GameLength, Rules, RulesError};
 pub use view::SeatView;
 pub use wall::{Wall, WallSpec};

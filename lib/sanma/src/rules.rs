@@ -96,26 +96,40 @@ impl Rules {
         }
     }
 
-    /// Checks values that serde cannot (positive points, target above start …).
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks values that serde cannot (positive points, bounds …).
+    pub fn validate(&self) -> Result<(), RulesError> {
+        let invalid = |field: &'static str, requirement: &'static str, value: i64| {
+            Err(RulesError {
+                field,
+                requirement,
+                value,
+            })
+        };
         if self.starting_points <= 0 {
-            return Err(format!(
-                "starting_points must be positive, got {}",
-                self.starting_points
-            ));
+            return invalid("starting_points", "positive", self.starting_points.into());
         }
         if self.riichi_min_points < 0 {
-            return Err(format!(
-                "riichi_min_points must be >= 0, got {}",
-                self.riichi_min_points
-            ));
+            return invalid("riichi_min_points", ">= 0", self.riichi_min_points.into());
         }
         if self.riichi_min_tiles_left > 55 {
-            return Err(format!(
-                "riichi_min_tiles_left must be <= 55, got {}",
-                self.riichi_min_tiles_left
-            ));
+            return invalid(
+                "riichi_min_tiles_left",
+                "<= 55",
+                self.riichi_min_tiles_left.into(),
+            );
         }
         Ok(())
     }
+}
+
+/// A rules value out of its range; names the field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field} must be {requirement}, got {value}")]
+pub struct RulesError {
+    /// The field of [`Rules`].
+    pub field: &'static str,
+    /// What it must be.
+    pub requirement: &'static str,
+    /// What it is.
+    pub value: i64,
 }

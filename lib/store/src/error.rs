@@ -61,6 +61,20 @@ pub enum StoreError {
         /// What was asked for and what there is.
         reason: String,
     },
+    /// A run asked for by name to be continued is complete already.
+    RunComplete {
+        /// The run folder.
+        path: PathBuf,
+    },
+    /// The run's tile planes were written by another encoder than this build's.
+    EncoderMismatch {
+        /// The run folder.
+        path: PathBuf,
+        /// The encoder version recorded in the run.
+        found: String,
+        /// This build's encoder version.
+        expected: String,
+    },
 }
 
 impl StoreError {
@@ -81,7 +95,9 @@ impl StoreError {
             | StoreError::SchemaMismatch { path, .. }
             | StoreError::Write { path, .. }
             | StoreError::NoTable { path, .. }
-            | StoreError::NoRow { path, .. } => path,
+            | StoreError::NoRow { path, .. }
+            | StoreError::RunComplete { path }
+            | StoreError::EncoderMismatch { path, .. } => path,
         }
     }
 }
@@ -111,6 +127,21 @@ impl fmt::Display for StoreError {
                 write!(f, "{}: the run has no table {table:?}", path.display())
             }
             StoreError::NoRow { path, reason } => write!(f, "{}: {reason}", path.display()),
+            StoreError::RunComplete { path } => write!(
+                f,
+                "run {} is complete already; choose another run id or remove it",
+                path.display()
+            ),
+            StoreError::EncoderMismatch {
+                path,
+                found,
+                expected,
+            } => write!(
+                f,
+                "{}: its tile planes were written by encoder {found:?}, this build reads \
+                 {expected:?}; log the games again with this build",
+                path.display()
+            ),
         }
     }
 }

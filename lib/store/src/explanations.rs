@@ -155,3 +155,22 @@ impl ExplanationLogger {
         self.writer.finish_shard()
     }
 }
+
+/// The id the next explanation of the run at `run_dir` gets: one more than the largest
+/// logged, 0 when there are none. An explanations shard that cannot be read is an
+/// error (guessing would reuse ids and mix two explanations).
+pub fn next_explanation_id(run_dir: &std::path::Path) -> crate::Result<u64> {
+    if !run_dir.join("explanations").is_dir() {
+        return Ok(0);
+    }
+    let mut loaded = crate::browse::explanations(run_dir)?;
+    if !loaded.problems.is_empty() {
+        return Err(loaded.problems.swap_remove(0));
+    }
+    Ok(loaded
+        .rows
+        .iter()
+        .map(|e| e.explanation_id + 1)
+        .max()
+        .unwrap_or(0))
+}

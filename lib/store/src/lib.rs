@@ -18,6 +18,7 @@ pub mod explanations;
 pub mod metrics;
 pub mod run;
 pub mod sanma;
+pub mod session;
 pub mod table;
 
 /// The arrow arrays the readers return, re-exported so users need no direct dependency.
@@ -30,6 +31,7 @@ pub use control::ControlLogger;
 pub use error::{Result, StoreError};
 pub use explanations::{Explanation, ExplanationLogger};
 pub use metrics::MetricsLogger;
-pub use run::{Run, RunMeta, SCHEMA_VERSION};
-pub use sanma::{AgentOutput, PlayError, SanmaLogger};
+pub use run::{Run, RunKind, RunMeta, RunStatus, SCHEMA_VERSION};
+pub use sanma::{AgentOutput, SanmaLogger};
+pub use session::{PlayError, PlaySession, SessionOptions};
 pub use table::{TableReader, TableWriter, WriterOptions};

@@ -15,8 +15,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct RunMeta {
     /// Folder name of the run.
     pub run_id: String,
-    /// What produced it ("play", "train-sl", …).
-    pub kind: String,
+    /// What produced it.
+    pub kind: RunKind,
     /// The run's seed.
     pub seed: u64,
     /// The full configuration (command-line arguments, rules …).
@@ -33,8 +33,82 @@ pub struct RunMeta {
     pub started_at: String,
     /// End time, once finished.
     pub finished_at: Option<String>,
-    /// "running", "complete" or "failed".
-    pub status: String,
+    /// Whether it is still being written.
+    pub status: RunStatus,
+    /// The tile-plane encoder (`meowlab_sanma::planes::ENCODER_VERSION`) of a run that
+    /// logs planes; `None` for runs without planes, and for runs written before versions
+    /// were recorded (all of those used `meowjong-34x366-v1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planes_encoder: Option<String>,
+}
+
+/// What produced a run. Stored as a string in `run.json`; kinds this build does not know
+/// are kept as they are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum RunKind {
+    /// Sanma games logged by `meowlab play --log` or a notebook (tables games, kyoku,
+    /// decisions, events).
+    Play,
+    /// A classic-control experiment (`meowlab run`: steps, episodes, metrics).
+    Control,
+    /// Files written by `meowlab bench`.
+    Bench,
+    /// Any other kind (tests, future tools).
+    Other(String),
+}
+
+impl RunKind {
+    /// The name stored in `run.json`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RunKind::Play => "play",
+            RunKind::Control => "control",
+            RunKind::Bench => "bench",
+            RunKind::Other(name) => name,
+        }
+    }
+}
+
+impl From<String> for RunKind {
+    fn from(name: String) -> RunKind {
+        match name.as_str() {
+            "play" => RunKind::Play,
+            "control" => RunKind::Control,
+            "bench" => RunKind::Bench,
+            _ => RunKind::Other(name),
+        }
+    }
+}
+
+impl From<&str> for RunKind {
+    fn from(name: &str) -> RunKind {
+        RunKind::from(name.to_string())
+    }
+}
+
+impl From<RunKind> for String {
+    fn from(kind: RunKind) -> String {
+        kind.as_str().to_string()
+    }
+}
+
+impl std::fmt::Display for RunKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a run is still being written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Being written, or interrupted (a crash leaves this): it can be resumed.
+    Running,
+    /// Finished normally.
+    Complete,
+    /// Stopped by an error.
+    Failed,
 }
 
 /// An open run directory.
@@ -86,7 +160,7 @@ impl Run {
     pub fn create(
         root: &Path,
         run_id: &str,
-        kind: &str,
+        kind: impl Into<RunKind>,
         seed: u64,
         config: serde_json::Value,
     ) -> Result<Run> {
@@ -94,13 +168,13 @@ impl Run {
         std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         let meta = match Run::open(&dir) {
             Ok(existing) => RunMeta {
-                status: "running".into(),
+                status: RunStatus::Running,
                 finished_at: None,
                 ..existing.meta
             },
             Err(StoreError::NotARun { .. }) => RunMeta {
                 run_id: run_id.to_owned(),
-                kind: kind.to_owned(),
+                kind: kind.into(),
                 seed,
                 config,
                 meowlab_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -112,7 +186,8 @@ impl Run {
                 schema_version: SCHEMA_VERSION,
                 started_at: now_rfc3339(),
                 finished_at: None,
-                status: "running".into(),
+                status: RunStatus::Running,
+                planes_encoder: None,
             },
             Err(e) => return Err(e),
         };
@@ -159,9 +234,35 @@ impl Run {
 
     /// Marks the run complete (or failed) with its end time.
     pub fn finish(&mut self, ok: bool) -> Result<()> {
-        self.meta.status = if ok { "complete" } else { "failed" }.into();
+        self.meta.status = if ok {
+            RunStatus::Complete
+        } else {
+            RunStatus::Failed
+        };
         self.meta.finished_at = Some(now_rfc3339());
         self.save()
+    }
+
+    /// Records the tile-plane encoder of the planes this run logs (see
+    /// [`RunMeta::planes_encoder`]).
+    pub fn record_planes_encoder(&mut self, version: &str) -> Result<()> {
+        if self.meta.planes_encoder.as_deref() == Some(version) {
+            return Ok(());
+        }
+        self.meta.planes_encoder = Some(version.to_string());
+        self.save()
+    }
+
+    /// Checks that the run's planes (if it records an encoder) are in `version`'s layout.
+    pub fn check_planes_encoder(&self, version: &str) -> Result<()> {
+        match &self.meta.planes_encoder {
+            Some(found) if found != version => Err(StoreError::EncoderMismatch {
+                path: self.dir.clone(),
+                found: found.clone(),
+                expected: version.to_string(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// The run folder.

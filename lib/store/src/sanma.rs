@@ -152,8 +152,10 @@ impl SanmaLogger {
     /// with the same number, and the `games` shard is renamed last: it commits the
     /// chunk. On reopening, shards of the other tables beyond the last committed
     /// `games` shard (a crash between renames) are removed, so every logged game is in
-    /// all four tables exactly once.
-    pub fn create(run: &Run, options: WriterOptions) -> Result<SanmaLogger> {
+    /// all four tables exactly once. The run records the tile-plane encoder version, which
+    /// dataset readers check.
+    pub fn create(run: &mut Run, options: WriterOptions) -> Result<SanmaLogger> {
+        run.record_planes_encoder(meowlab_sanma::planes::ENCODER_VERSION)?;
         let options = WriterOptions {
             max_rows_per_shard: usize::MAX,
             max_bytes_per_shard: usize::MAX,
@@ -282,41 +284,10 @@ impl SanmaLogger {
         seed: u64,
         game_id: u64,
         agents: &mut [Box<dyn meowlab_sanma::Agent>],
-    ) -> std::result::Result<Game, PlayError> {
-        let game =
-            meowlab_sanma::play_game_with(rules, seed, agents, |game, seat, action, agent| {
-                let output = AgentOutput {
-                    policy: agent.last_policy(),
-                    value: None,
-                };
-                self.record_decision(game, seat, action, output, None);
-                Ok::<_, meowlab_sanma::IllegalAction>(())
-            })
-            .map_err(PlayError::Illegal)?;
-        self.finish_game(&game, game_id).map_err(PlayError::Store)?;
-        Ok(game)
+    ) -> std::result::Result<Game, crate::PlayError> {
+        crate::session::play_with(&rules, seed, game_id, agents, false, Some(self))
     }
 }
-
-/// Why [`SanmaLogger::play_game`] stopped.
-#[derive(Debug)]
-pub enum PlayError {
-    /// An agent chose an illegal action (the game cannot go on).
-    Illegal(meowlab_sanma::IllegalAction),
-    /// Writing the game failed.
-    Store(crate::StoreError),
-}
-
-impl std::fmt::Display for PlayError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PlayError::Illegal(e) => write!(f, "illegal action: {e}"),
-            PlayError::Store(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for PlayError {}
 
 impl SanmaLogger {
     fn write_games(

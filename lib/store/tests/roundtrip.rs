@@ -20,7 +20,7 @@ fn tmp(name: &str) -> std::path::PathBuf {
 }
 
 /// Plays `games` seeded games with logging; returns the games.
-fn play_logged(run: &Run, seeds: std::ops::Range<u64>, options: WriterOptions) -> Vec<Game> {
+fn play_logged(run: &mut Run, seeds: std::ops::Range<u64>, options: WriterOptions) -> Vec<Game> {
     let mut log = SanmaLogger::create(run, options).unwrap();
     log.games_per_shard = 1;
     let mut agents: Vec<Box<dyn Agent>> = ["heuristic", "random", "tsumogiri"]
@@ -71,8 +71,8 @@ fn column<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> &'a T {
 #[test]
 fn a_logged_run_reads_back_exactly() {
     let root = tmp("roundtrip");
-    let run = Run::create(&root, "r1", "test", 7, serde_json::json!({"k": 1})).unwrap();
-    let games = play_logged(&run, 0..6, WriterOptions::default());
+    let mut run = Run::create(&root, "r1", "test", 7, serde_json::json!({"k": 1})).unwrap();
+    let games = play_logged(&mut run, 0..6, WriterOptions::default());
     let run = Run::open(run.dir()).unwrap();
     assert_eq!(
         run.tables().unwrap(),
@@ -149,8 +149,8 @@ fn logged_observations_are_the_tile_planes_of_each_decision() {
     use meowlab_sanma::planes::{encode, Planes};
     use meowlab_store::arrow::{FixedSizeBinaryArray, UInt32Array, UInt8Array};
     let root = tmp("observations");
-    let run = Run::create(&root, "r", "test", 0, serde_json::Value::Null).unwrap();
-    let games = play_logged(&run, 0..3, WriterOptions::default());
+    let mut run = Run::create(&root, "r", "test", 0, serde_json::Value::Null).unwrap();
+    let games = play_logged(&mut run, 0..3, WriterOptions::default());
     let decisions =
         TableReader::open(&run.dir().join("decisions"), Some(decisions_schema())).unwrap();
     let batches = decisions
@@ -199,12 +199,12 @@ fn logged_observations_are_the_tile_planes_of_each_decision() {
 #[test]
 fn shards_rotate_and_a_resumed_run_appends() {
     let root = tmp("rotate");
-    let run = Run::create(&root, "r", "test", 0, serde_json::Value::Null).unwrap();
+    let mut run = Run::create(&root, "r", "test", 0, serde_json::Value::Null).unwrap();
     let options = WriterOptions {
         max_rows_per_shard: 500,
         ..WriterOptions::default()
     };
-    play_logged(&run, 0..3, options);
+    play_logged(&mut run, 0..3, options);
     let n1 = TableReader::open(&run.dir().join("decisions"), None)
         .unwrap()
         .files()
@@ -245,8 +245,8 @@ fn shards_rotate_and_a_resumed_run_appends() {
         run.dir().join("decisions/part-00004.parquet"),
     )
     .unwrap();
-    let run = Run::create(&root, "r", "test", 0, serde_json::Value::Null).unwrap();
-    play_logged(&run, 3..5, options);
+    let mut run = Run::create(&root, "r", "test", 0, serde_json::Value::Null).unwrap();
+    play_logged(&mut run, 3..5, options);
     let reader = TableReader::open(&run.dir().join("games"), Some(games_schema())).unwrap();
     let ids: Vec<u64> = reader
         .read(Some(&["game_id"]))
@@ -276,8 +276,8 @@ fn shards_rotate_and_a_resumed_run_appends() {
 #[test]
 fn corrupt_truncated_and_foreign_files_are_typed_errors_naming_the_file() {
     let root = tmp("corrupt");
-    let run = Run::create(&root, "r", "test", 0, serde_json::Value::Null).unwrap();
-    play_logged(&run, 0..1, WriterOptions::default());
+    let mut run = Run::create(&root, "r", "test", 0, serde_json::Value::Null).unwrap();
+    play_logged(&mut run, 0..1, WriterOptions::default());
     let games = run.dir().join("games");
     let shard = games.join("part-00001.parquet");
 

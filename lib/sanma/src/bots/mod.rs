@@ -1,8 +1,10 @@
 //! Agents that choose actions from a seat's view, and a loop that plays a game with them.
 
 mod heuristic;
+mod spec;
 
 pub use heuristic::HeuristicAgent;
+pub use spec::{parse_seats, AgentSpec, SpecError};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -97,16 +99,10 @@ impl Agent for TsumogiriAgent {
     }
 }
 
-/// Builds an agent from its name: `random`, `tsumogiri` or `heuristic`.
-pub fn agent_from_name(name: &str, seat: Seat) -> Result<Box<dyn Agent>, String> {
-    match name {
-        "random" => Ok(Box::new(RandomAgent::new(seat))),
-        "tsumogiri" => Ok(Box::new(TsumogiriAgent)),
-        "heuristic" => Ok(Box::new(HeuristicAgent)),
-        other => Err(format!(
-            "unknown agent {other:?} (expected random, tsumogiri or heuristic)"
-        )),
-    }
+/// Builds a bot from its name: `random`, `tsumogiri` or `heuristic` (see [`AgentSpec`];
+/// model seats are built by `meowlab_meowjong::agent::build_agent`).
+pub fn agent_from_name(name: &str, seat: Seat) -> Result<Box<dyn Agent>, SpecError> {
+    name.parse::<AgentSpec>()?.build_bot(seat)
 }
 
 /// Plays one full game with three agents (seat order). Stops at an illegal action.

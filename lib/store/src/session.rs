@@ -1,0 +1,231 @@
+//! Logged play: the session behind `meowlab play --log`, for notebooks and scripts too.
+//!
+//! A [`PlaySession`] chooses the run folder (a fresh id, or the interrupted run of the
+//! same id to resume), knows which games that run logged already, plays and logs games
+//! with optional engine invariant checks, and marks the run complete at the end. The
+//! games themselves are the caller's: any agents, any seeds.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use meowlab_sanma::bots::AgentSpec;
+use meowlab_sanma::{play_game_with, Agent, Game, IllegalAction, Rules};
+
+use crate::error::{Result, StoreError};
+use crate::run::{Run, RunKind, RunStatus};
+use crate::sanma::{games_schema, AgentOutput, SanmaLogger};
+use crate::table::{TableReader, WriterOptions};
+
+/// Why a game could not be played or logged.
+#[derive(Debug, thiserror::Error)]
+pub enum PlayError {
+    /// An agent chose an illegal action (the game cannot go on).
+    #[error("seed {seed}: illegal action: {source}")]
+    Illegal {
+        /// The game's seed.
+        seed: u64,
+        /// What was refused and why.
+        source: IllegalAction,
+    },
+    /// The engine broke one of its invariants (a bug in the engine).
+    #[error("seed {seed}: invariant broken: {message}")]
+    Invariant {
+        /// The game's seed.
+        seed: u64,
+        /// What the check found.
+        message: String,
+    },
+    /// Writing the game failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Plays one game with `agents` (seed `seed`), checking the engine's invariants at every
+/// decision when `check`, and logging every decision and the game when `log` is given
+/// (as `game_id` = `seed`).
+pub fn play_game(
+    rules: &Rules,
+    seed: u64,
+    agents: &mut [Box<dyn Agent>],
+    check: bool,
+    log: Option<&mut SanmaLogger>,
+) -> std::result::Result<Game, PlayError> {
+    play_with(rules, seed, seed, agents, check, log)
+}
+
+/// [`play_game`] with the game logged as `game_id`.
+pub(crate) fn play_with(
+    rules: &Rules,
+    seed: u64,
+    game_id: u64,
+    agents: &mut [Box<dyn Agent>],
+    check: bool,
+    mut log: Option<&mut SanmaLogger>,
+) -> std::result::Result<Game, PlayError> {
+    let game = play_game_with(rules.clone(), seed, agents, |game, seat, action, agent| {
+        if check {
+            game.check_invariants()
+                .map_err(|message| PlayError::Invariant { seed, message })?;
+        }
+        if let Some(log) = log.as_deref_mut() {
+            let output = AgentOutput {
+                policy: agent.last_policy(),
+                value: None,
+            };
+            log.record_decision(game, seat, action, output, None);
+        }
+        Ok(())
+    })
+    .map_err(|e| match e {
+        PlayError::Illegal { source, .. } => PlayError::Illegal { seed, source },
+        other => other,
+    })?;
+    if let Some(log) = log {
+        log.finish_game(&game, game_id)?;
+    }
+    Ok(game)
+}
+
+impl From<IllegalAction> for PlayError {
+    fn from(source: IllegalAction) -> Self {
+        // the seed is filled in by `play_game`
+        PlayError::Illegal { seed: 0, source }
+    }
+}
+
+/// Where and how a logged play session writes.
+#[derive(Clone, Debug)]
+pub struct SessionOptions {
+    /// The folder runs are written under.
+    pub runs_dir: PathBuf,
+    /// The run id asked for; `None` picks [`play_run_id`] (with `-2`, `-3`, … when a
+    /// complete run has it).
+    pub run_id: Option<String>,
+    /// The seats (they name the default run id).
+    pub seats: [AgentSpec; 3],
+    /// The seed of the first game.
+    pub seed: u64,
+    /// What the run records as its config (command, games, rules …).
+    pub config: serde_json::Value,
+    /// Complete the open shards every this many games (a crash loses at most these).
+    pub games_per_shard: usize,
+}
+
+/// The default run id of a play session: `play-<seat kinds>-seed<seed>` (model seats by
+/// kind only; their folders are in the run's config).
+pub fn play_run_id(seats: &[AgentSpec; 3], seed: u64) -> String {
+    let kinds: Vec<&str> = seats.iter().map(AgentSpec::kind_name).collect();
+    format!("play-{}-seed{seed}", kinds.join("-"))
+}
+
+/// An open logged-play run.
+pub struct PlaySession {
+    run: Run,
+    logger: SanmaLogger,
+    logged: BTreeSet<u64>,
+}
+
+impl PlaySession {
+    /// Opens the run: an interrupted run of the chosen id is resumed (its logged games
+    /// are skipped by [`PlaySession::is_logged`]); a complete run asked for by name is an
+    /// error ([`StoreError::RunComplete`]); otherwise a new run is created.
+    pub fn open(options: &SessionOptions) -> Result<PlaySession> {
+        let base = play_run_id(&options.seats, options.seed);
+        let mut run_id = options.run_id.clone().unwrap_or_else(|| base.clone());
+        let mut logged = BTreeSet::new();
+        let mut n = 1;
+        loop {
+            let existing = match Run::open(&options.runs_dir.join(&run_id)) {
+                Ok(run) => run,
+                Err(StoreError::NotARun { .. }) => break,
+                Err(e) => return Err(e),
+            };
+            if existing.meta().status != RunStatus::Complete {
+                logged = logged_games(existing.dir())?;
+                break;
+            }
+            if options.run_id.is_some() {
+                return Err(StoreError::RunComplete {
+                    path: existing.dir().to_path_buf(),
+                });
+            }
+            n += 1;
+            run_id = format!("{base}-{n}");
+        }
+        let mut run = Run::create(
+            &options.runs_dir,
+            &run_id,
+            RunKind::Play,
+            options.seed,
+            options.config.clone(),
+        )?;
+        let mut logger = SanmaLogger::create(&mut run, WriterOptions::default())?;
+        logger.games_per_shard = options.games_per_shard.max(1);
+        Ok(PlaySession {
+            run,
+            logger,
+            logged,
+        })
+    }
+
+    /// The run being written.
+    pub fn run(&self) -> &Run {
+        &self.run
+    }
+
+    /// Whether the run logged the game of this seed before it was interrupted.
+    pub fn is_logged(&self, seed: u64) -> bool {
+        self.logged.contains(&seed)
+    }
+
+    /// Games found logged when the session opened (0 for a new run).
+    pub fn resumed_games(&self) -> usize {
+        self.logged.len()
+    }
+
+    /// Plays and logs the game of `seed` (see [`play_game`]).
+    pub fn play(
+        &mut self,
+        rules: &Rules,
+        seed: u64,
+        agents: &mut [Box<dyn Agent>],
+        check: bool,
+    ) -> std::result::Result<Game, PlayError> {
+        let game = play_game(rules, seed, agents, check, Some(&mut self.logger))?;
+        self.logged.insert(seed);
+        Ok(game)
+    }
+
+    /// Completes every table and marks the run complete.
+    pub fn finish(self) -> Result<Run> {
+        let PlaySession {
+            mut run, logger, ..
+        } = self;
+        logger.close()?;
+        run.finish(true)?;
+        Ok(run)
+    }
+}
+
+/// Game ids in a run's `games` table (finished shards only).
+pub fn logged_games(run_dir: &Path) -> Result<BTreeSet<u64>> {
+    use crate::arrow::UInt64Array;
+    let dir = run_dir.join("games");
+    if !dir.exists() {
+        return Ok(BTreeSet::new());
+    }
+    let reader = TableReader::open(&dir, Some(games_schema()))?;
+    let mut ids = BTreeSet::new();
+    for batch in reader.read(Some(&["game_id"]))? {
+        let col = batch
+            .column(0)
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .ok_or_else(|| StoreError::SchemaMismatch {
+                path: dir.clone(),
+                reason: "game_id is not u64".into(),
+            })?;
+        ids.extend(col.iter().flatten());
+    }
+    Ok(ids)
+}
