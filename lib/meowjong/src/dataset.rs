@@ -19,6 +19,7 @@
 use std::path::Path;
 
 use meowlab_sanma::planes::ENCODER_VERSION;
+use meowlab_sanma::IndexedAction;
 use meowlab_store::arrow::{
     Array, FixedSizeBinaryArray, ListArray, UInt16Array, UInt32Array, UInt64Array,
 };
@@ -71,44 +72,27 @@ pub fn split_of(game_id: u64, seed: u64) -> Split {
 }
 
 /// The label of one decision for `kind`, or `None` when it is not a sample of that model.
+/// `legal` and `action` are logged action indices (see [`IndexedAction`]).
 pub fn label(kind: ModelKind, legal: &[u16], action: u16) -> Option<u8> {
-    let any = |range: std::ops::RangeInclusive<u16>| legal.iter().any(|a| range.contains(a));
-    let did = |range: std::ops::RangeInclusive<u16>| range.contains(&action);
+    use IndexedAction::{Daiminkan, Kita, Kyuushu, Riichi, Ron, Tsumo};
+    let action = IndexedAction::from_index(action)?;
+    let any = |want: fn(IndexedAction) -> bool| {
+        legal
+            .iter()
+            .filter_map(|&i| IndexedAction::from_index(i))
+            .any(want)
+    };
+    let is_kan = |a: IndexedAction| a.is_closed_or_added_kan() || a == Daiminkan;
+    let is_riichi = |a: IndexedAction| matches!(a, Riichi(_));
     match kind {
-        ModelKind::Discard => match action {
-            0..=36 => Some(tile_kind(action)),
-            37..=73 => Some(tile_kind(action - 37)),
-            _ => None,
-        },
-        _ if matches!(action, TSUMO | RON | KYUUSHU) => None,
-        ModelKind::Kita => legal.contains(&KITA).then_some((action == KITA) as u8),
-        _ if action == KITA => None,
-        ModelKind::Kan => (any(KANS) || legal.contains(&DAIMINKAN))
-            .then(|| (did(KANS) || action == DAIMINKAN) as u8),
-        _ if did(KANS) || action == DAIMINKAN => None,
-        ModelKind::Pon => any(PONS).then(|| did(PONS) as u8),
-        ModelKind::Riichi => any(RIICHI_DISCARDS).then(|| did(RIICHI_DISCARDS) as u8),
-    }
-}
-
-// Action indices (`meowlab_sanma::Action::index`) the labels read.
-const RIICHI_DISCARDS: std::ops::RangeInclusive<u16> = 37..=73;
-const TSUMO: u16 = 74;
-const RON: u16 = 75;
-const KITA: u16 = 76;
-/// Ankan and kakan of every kind.
-const KANS: std::ops::RangeInclusive<u16> = 77..=144;
-const PONS: std::ops::RangeInclusive<u16> = 145..=146;
-const DAIMINKAN: u16 = 147;
-const KYUUSHU: u16 = 148;
-
-/// Kind (0..34) of a raw tile index (34, 35, 36 are the red 5m, 5p, 5s).
-fn tile_kind(raw: u16) -> u8 {
-    match raw {
-        34 => 4,
-        35 => 13,
-        36 => 22,
-        k => k as u8,
+        ModelKind::Discard => action.discarded().map(|tile| tile.index() as u8),
+        _ if matches!(action, Tsumo | Ron | Kyuushu) => None,
+        ModelKind::Kita => any(|a| a == Kita).then_some((action == Kita) as u8),
+        _ if action == Kita => None,
+        ModelKind::Kan => any(is_kan).then(|| is_kan(action) as u8),
+        _ if is_kan(action) => None,
+        ModelKind::Pon => any(IndexedAction::is_pon).then(|| action.is_pon() as u8),
+        ModelKind::Riichi => any(is_riichi).then(|| is_riichi(action) as u8),
     }
 }
 

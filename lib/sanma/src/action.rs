@@ -56,28 +56,16 @@ pub enum Action {
 }
 
 /// Size of the action index space (see [`Action::index`]).
-pub const ACTION_SPACE: usize = 150;
+pub const ACTION_SPACE: usize = layout::PASS as usize + 1;
 
 impl Action {
     /// A stable index for logs and models: 0–36 discard (raw tile; red fives 34–36),
     /// 37–73 riichi with that discard, 74 tsumo, 75 ron, 76 kita, 77–110 ankan of a kind,
     /// 111–144 kakan of a kind, 145 pon with two plain tiles, 146 pon with a red five,
-    /// 147 daiminkan, 148 kyuushu, 149 pass. (Tsumogiri is logged separately.)
+    /// 147 daiminkan, 148 kyuushu, 149 pass ([`layout`]; tsumogiri is logged separately).
+    /// [`IndexedAction::from_index`] reads one back.
     pub fn index(self) -> u16 {
-        match self {
-            Action::Discard { tile, .. } => tile.raw() as u16,
-            Action::Riichi { tile, .. } => 37 + tile.raw() as u16,
-            Action::Tsumo => 74,
-            Action::Ron => 75,
-            Action::Kita => 76,
-            Action::Ankan { tile } => 77 + tile.index() as u16,
-            Action::Kakan { tile } => 111 + tile.index() as u16,
-            Action::Pon { consumed } if consumed.iter().any(|t| t.is_red()) => 146,
-            Action::Pon { .. } => 145,
-            Action::Daiminkan => 147,
-            Action::Kyuushu => 148,
-            Action::Pass => 149,
-        }
+        IndexedAction::from(self).index()
     }
 }
 
@@ -85,28 +73,182 @@ impl Action {
 /// "ankan E", "pon (red five)", "pass"; `None` outside the action space. For plots and
 /// tables of logged policies, where only indices are stored.
 pub fn index_name(index: u16) -> Option<String> {
-    let tile = |raw: u16| match raw {
+    IndexedAction::from_index(index).map(|a| a.to_string())
+}
+
+/// The action-index layout (see [`Action::index`]): the first index of each range. The one
+/// place these numbers are written; readers of logged indices decode them with
+/// [`IndexedAction::from_index`].
+pub mod layout {
+    /// 0–36: discard a raw tile (red fives 34–36).
+    pub const DISCARD: u16 = 0;
+    /// 37–73: riichi with that discard.
+    pub const RIICHI: u16 = 37;
+    /// Tsumo.
+    pub const TSUMO: u16 = 74;
+    /// Ron.
+    pub const RON: u16 = 75;
+    /// Kita (nukidora).
+    pub const KITA: u16 = 76;
+    /// 77–110: ankan of a tile kind.
+    pub const ANKAN: u16 = 77;
+    /// 111–144: kakan of a tile kind.
+    pub const KAKAN: u16 = 111;
+    /// Pon with two plain tiles.
+    pub const PON: u16 = 145;
+    /// Pon using a red five.
+    pub const PON_RED: u16 = 146;
+    /// Daiminkan.
+    pub const DAIMINKAN: u16 = 147;
+    /// Kyuushu kyuuhai.
+    pub const KYUUSHU: u16 = 148;
+    /// Pass.
+    pub const PASS: u16 = 149;
+    /// Raw tiles (34 kinds + 3 red fives).
+    pub const RAW_TILES: u16 = 37;
+    /// Tile kinds.
+    pub const KINDS: u16 = 34;
+}
+
+/// What a logged action index stands for: [`Action::index`] read back, without what the
+/// index leaves out (tsumogiri; which two tiles a pon uses).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IndexedAction {
+    /// Discard this raw tile (a red five is its own tile).
+    Discard(Tile),
+    /// Riichi, discarding this raw tile.
+    Riichi(Tile),
+    /// Win on the drawn tile.
+    Tsumo,
+    /// Win on another player's tile.
+    Ron,
+    /// Set a North aside.
+    Kita,
+    /// Concealed kan of this kind.
+    Ankan(Tile),
+    /// Added kan of this kind.
+    Kakan(Tile),
+    /// Pon; `red` when a red five is among the two hand tiles.
+    Pon {
+        /// Uses a red five.
+        red: bool,
+    },
+    /// Open kan on a discard.
+    Daiminkan,
+    /// Abort with nine terminals and honours.
+    Kyuushu,
+    /// Decline.
+    Pass,
+}
+
+/// A raw tile index (0–33 kinds, 34–36 red 5m/5p/5s) as a tile.
+fn raw_tile(raw: u16) -> Option<Tile> {
+    match raw {
         0..=33 => Tile::from_index(raw as usize),
         34 => Tile::red_five(meowlab_hand::Suit::Man),
         35 => Tile::red_five(meowlab_hand::Suit::Pin),
         36 => Tile::red_five(meowlab_hand::Suit::Sou),
         _ => None,
-    };
-    Some(match index {
-        0..=36 => format!("discard {}", tile(index)?),
-        37..=73 => format!("riichi {}", tile(index - 37)?),
-        74 => "tsumo".into(),
-        75 => "ron".into(),
-        76 => "kita".into(),
-        77..=110 => format!("ankan {}", tile(index - 77)?),
-        111..=144 => format!("kakan {}", tile(index - 111)?),
-        145 => "pon".into(),
-        146 => "pon (red five)".into(),
-        147 => "daiminkan".into(),
-        148 => "kyuushu".into(),
-        149 => "pass".into(),
-        _ => return None,
-    })
+    }
+}
+
+impl IndexedAction {
+    /// Decodes an index; `None` outside the action space.
+    pub fn from_index(index: u16) -> Option<IndexedAction> {
+        use layout::*;
+        Some(match index {
+            i if i < RIICHI => IndexedAction::Discard(raw_tile(i - DISCARD)?),
+            i if i < TSUMO => IndexedAction::Riichi(raw_tile(i - RIICHI)?),
+            TSUMO => IndexedAction::Tsumo,
+            RON => IndexedAction::Ron,
+            KITA => IndexedAction::Kita,
+            i if (ANKAN..KAKAN).contains(&i) => IndexedAction::Ankan(raw_tile(i - ANKAN)?),
+            i if (KAKAN..PON).contains(&i) => IndexedAction::Kakan(raw_tile(i - KAKAN)?),
+            PON => IndexedAction::Pon { red: false },
+            PON_RED => IndexedAction::Pon { red: true },
+            DAIMINKAN => IndexedAction::Daiminkan,
+            KYUUSHU => IndexedAction::Kyuushu,
+            PASS => IndexedAction::Pass,
+            _ => return None,
+        })
+    }
+
+    /// The index (the inverse of [`IndexedAction::from_index`]).
+    pub fn index(self) -> u16 {
+        use layout::*;
+        match self {
+            IndexedAction::Discard(tile) => DISCARD + tile.raw() as u16,
+            IndexedAction::Riichi(tile) => RIICHI + tile.raw() as u16,
+            IndexedAction::Tsumo => TSUMO,
+            IndexedAction::Ron => RON,
+            IndexedAction::Kita => KITA,
+            IndexedAction::Ankan(tile) => ANKAN + tile.index() as u16,
+            IndexedAction::Kakan(tile) => KAKAN + tile.index() as u16,
+            IndexedAction::Pon { red: false } => PON,
+            IndexedAction::Pon { red: true } => PON_RED,
+            IndexedAction::Daiminkan => DAIMINKAN,
+            IndexedAction::Kyuushu => KYUUSHU,
+            IndexedAction::Pass => PASS,
+        }
+    }
+
+    /// The tile a discard or riichi discards.
+    pub fn discarded(self) -> Option<Tile> {
+        match self {
+            IndexedAction::Discard(tile) | IndexedAction::Riichi(tile) => Some(tile),
+            _ => None,
+        }
+    }
+
+    /// An ankan or kakan.
+    pub fn is_closed_or_added_kan(self) -> bool {
+        matches!(self, IndexedAction::Ankan(_) | IndexedAction::Kakan(_))
+    }
+
+    /// A pon (with or without a red five).
+    pub fn is_pon(self) -> bool {
+        matches!(self, IndexedAction::Pon { .. })
+    }
+}
+
+impl fmt::Display for IndexedAction {
+    /// "discard 0p", "riichi 9s", "ankan 1z", "pon (red five)", "pass".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IndexedAction::Discard(tile) => write!(f, "discard {tile}"),
+            IndexedAction::Riichi(tile) => write!(f, "riichi {tile}"),
+            IndexedAction::Tsumo => f.write_str("tsumo"),
+            IndexedAction::Ron => f.write_str("ron"),
+            IndexedAction::Kita => f.write_str("kita"),
+            IndexedAction::Ankan(tile) => write!(f, "ankan {tile}"),
+            IndexedAction::Kakan(tile) => write!(f, "kakan {tile}"),
+            IndexedAction::Pon { red: false } => f.write_str("pon"),
+            IndexedAction::Pon { red: true } => f.write_str("pon (red five)"),
+            IndexedAction::Daiminkan => f.write_str("daiminkan"),
+            IndexedAction::Kyuushu => f.write_str("kyuushu"),
+            IndexedAction::Pass => f.write_str("pass"),
+        }
+    }
+}
+
+impl From<Action> for IndexedAction {
+    fn from(action: Action) -> IndexedAction {
+        match action {
+            Action::Discard { tile, .. } => IndexedAction::Discard(tile),
+            Action::Riichi { tile, .. } => IndexedAction::Riichi(tile),
+            Action::Tsumo => IndexedAction::Tsumo,
+            Action::Ron => IndexedAction::Ron,
+            Action::Kita => IndexedAction::Kita,
+            Action::Ankan { tile } => IndexedAction::Ankan(tile.kind()),
+            Action::Kakan { tile } => IndexedAction::Kakan(tile.kind()),
+            Action::Pon { consumed } => IndexedAction::Pon {
+                red: consumed.iter().any(|t| t.is_red()),
+            },
+            Action::Daiminkan => IndexedAction::Daiminkan,
+            Action::Kyuushu => IndexedAction::Kyuushu,
+            Action::Pass => IndexedAction::Pass,
+        }
+    }
 }
 
 impl fmt::Display for Action {
@@ -180,6 +322,14 @@ mod index_name_tests {
         );
         assert_eq!(index_name(Action::Pass.index()).unwrap(), "pass");
         assert!((0..ACTION_SPACE as u16).all(|i| index_name(i).is_some()));
+        for i in 0..ACTION_SPACE as u16 {
+            assert_eq!(IndexedAction::from_index(i).unwrap().index(), i);
+        }
+        assert_eq!(IndexedAction::from_index(layout::PASS + 1), None);
+        assert_eq!(
+            IndexedAction::from(Action::Kakan { tile: five_pin }),
+            IndexedAction::Kakan(five_pin.kind())
+        );
         assert_eq!(index_name(ACTION_SPACE as u16), None);
     }
 }

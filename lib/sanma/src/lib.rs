@@ -25,7 +25,7 @@ pub mod stats;
 pub mod view;
 pub mod wall;
 
-pub use action::{Action, IllegalAction, Seat, ACTION_SPACE};
+pub use action::{layout, Action, IllegalAction, IndexedAction, Seat, ACTION_SPACE};
 pub use bots::{play_game, play_game_with, Agent};
 pub use event::Event;
 pub use game::{Game, GameResult, KyokuStart, Phase};
