@@ -172,7 +172,7 @@ pub fn dataset(args: DatasetArgs) -> Result<ExitCode> {
 /// `meowlab train-sl`.
 pub fn run(args: Args) -> Result<ExitCode> {
     check_run(&args.run)?;
-    let mut preset = Preset::by_name(&args.preset).map_err(anyhow::Error::msg)?;
+    let mut preset = Preset::by_name(&args.preset)?;
     if let Some(p) = args.dropout {
         if !(0.0..1.0).contains(&p) {
             bail!("--dropout {p} is not in [0, 1)");

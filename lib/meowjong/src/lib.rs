@@ -17,4 +17,4 @@ pub mod explain;
 pub mod model;
 pub mod sl;
 
-pub use model::{MeowjongNet, ModelCard, ModelKind, Preset};
+pub use model::{MeowjongNet, ModelCard, ModelKind, Preset, PresetError};

@@ -150,18 +150,11 @@ impl Preset {
     /// `<filters>k<rows>.<cols>` (e.g. `c64k1.366x64k3.1-d256`: a 1×366 kernel that reads a
     /// tile kind's whole row, then a 3×1 kernel across neighbouring tile kinds); either
     /// every convolution names one or none does.
-    pub fn by_name(name: &str) -> Result<Self, String> {
+    pub fn by_name(name: &str) -> Result<Self, PresetError> {
         match name {
             "paper" => Ok(Preset::paper()),
             "small" => Ok(Preset::small()),
-            spec => Preset::custom(spec).ok_or_else(|| {
-                format!(
-                    "unknown preset {spec:?} (paper, small, or a size like c16x16-d256: \
-                     filters per convolution joined by 'x', then the dense width; a \
-                     convolution may name its kernel, as in c64k1.366x64k3.1-d256, and \
-                     then every one must)"
-                )
-            }),
+            spec => Preset::custom(spec).ok_or_else(|| PresetError::Unknown(spec.to_string())),
         }
     }
 
@@ -193,37 +186,38 @@ impl Preset {
     /// sizes, a kernel for every convolution or none, a dropout rate in [0, 1), and every
     /// kind's convolutions fitting inside the 34×366 planes. A preset read from a model
     /// card is checked, so a hand-edited card gets an error rather than a broken network.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), PresetError> {
+        let invalid = |reason: String| {
+            Err(PresetError::Invalid {
+                preset: self.name.clone(),
+                reason,
+            })
+        };
         if self.filters.is_empty() || self.filters.contains(&0) || self.dense == 0 {
-            return Err(format!(
-                "preset {:?}: needs at least one convolution, and every filter count and the \
-                 dense width must be positive",
-                self.name
-            ));
+            return invalid(
+                "needs at least one convolution, and every filter count and the dense width \
+                 must be positive"
+                    .into(),
+            );
         }
         if !self.kernels.is_empty() && self.kernels.len() != self.filters.len() {
-            return Err(format!(
-                "preset {:?}: {} kernels for {} convolutions",
-                self.name,
+            return invalid(format!(
+                "{} kernels for {} convolutions",
                 self.kernels.len(),
                 self.filters.len()
             ));
         }
         if !(0.0..1.0).contains(&self.dropout) {
-            return Err(format!(
-                "preset {:?}: dropout {} is not in [0, 1)",
-                self.name, self.dropout
-            ));
+            return invalid(format!("dropout {} is not in [0, 1)", self.dropout));
         }
         for kind in ModelKind::ALL {
             let (mut h, mut w) = (ROWS, COLS);
             for i in 0..self.filters.len() {
                 let (kh, kw) = self.kernel(kind, i);
                 if kh == 0 || kw == 0 || kh > h || kw > w {
-                    return Err(format!(
-                        "preset {:?}: convolution {} of the {} network has a {kh}×{kw} \
+                    return invalid(format!(
+                        "convolution {} of the {} network has a {kh}×{kw} \
                          kernel over a {h}×{w} input",
-                        self.name,
                         i + 1,
                         kind.name()
                     ));
@@ -281,6 +275,42 @@ pub struct ModelCard {
     /// How it was trained (free-form: the training command's config and results).
     #[serde(default)]
     pub training: serde_json::Value,
+}
+
+/// A network size that cannot be built or grown into.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PresetError {
+    /// Neither `paper`, `small` nor a custom size.
+    #[error(
+        "unknown preset {0:?} (paper, small, or a size like c16x16-d256: filters per \
+         convolution joined by 'x', then the dense width; a convolution may name its kernel, \
+         as in c64k1.366x64k3.1-d256, and then every one must)"
+    )]
+    Unknown(String),
+    /// A size that does not make a network over the planes.
+    #[error("preset {preset:?}: {reason}")]
+    Invalid {
+        /// The preset's name.
+        preset: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// [`MeowjongNet::widened`] into a preset with other convolutions or a narrower dense
+    /// layer.
+    #[error(
+        "a {from} model can only grow into one with the same convolutions {filters:?} and a \
+         dense layer of at least {dense} units, not into {to}"
+    )]
+    CannotWiden {
+        /// The trained model's preset.
+        from: String,
+        /// Its filters per convolution.
+        filters: Vec<usize>,
+        /// Its dense width.
+        dense: usize,
+        /// The preset asked for.
+        to: String,
+    },
 }
 
 /// One Meowjong CNN.
@@ -388,14 +418,15 @@ impl MeowjongNet {
     /// BatchNorm) and zero outgoing weights, so training continues from the trained
     /// model's accuracy with more capacity (Net2Net-style growth) instead of from scratch.
     /// `preset` must have the same convolutions and a dense layer at least as wide.
-    pub fn widened(&self, preset: &Preset, rng: &mut ChaCha8Rng) -> Result<Self, String> {
+    pub fn widened(&self, preset: &Preset, rng: &mut ChaCha8Rng) -> Result<Self, PresetError> {
         let (old, dense) = (self.card.preset.dense, preset.dense);
         if !preset.same_convolutions(&self.card.preset, self.card.kind) || dense < old {
-            return Err(format!(
-                "a {} model can only grow into one with the same convolutions {:?} and a \
-                 dense layer of at least {old} units, not into {}",
-                self.card.preset.name, self.card.preset.filters, preset.name
-            ));
+            return Err(PresetError::CannotWiden {
+                from: self.card.preset.name.clone(),
+                filters: self.card.preset.filters.clone(),
+                dense: old,
+                to: preset.name.clone(),
+            });
         }
         let dev = self.dense.w.device().clone();
         let mut wide = MeowjongNet::new(&dev, self.card.kind, preset.clone(), rng);
@@ -517,9 +548,9 @@ impl MeowjongNet {
                 ),
             });
         }
-        card.preset.check().map_err(|message| NnError::Format {
+        card.preset.check().map_err(|e| NnError::Format {
             path: card_path.display().to_string(),
-            message,
+            message: e.to_string(),
         })?;
         let mut rng = <ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
         let mut net = MeowjongNet::new(dev, card.kind, card.preset.clone(), &mut rng);
@@ -694,7 +725,7 @@ mod tests {
             "c8k35.1-d16",
             "c8k1.300x8k1.68-d16",
         ] {
-            let err = Preset::by_name(bad).unwrap_err();
+            let err = Preset::by_name(bad).unwrap_err().to_string();
             assert!(err.contains(bad), "{err}");
         }
     }
@@ -796,7 +827,8 @@ mod tests {
         for bad in ["c8-d20", "c4x4-d20", "c4-d4"] {
             let err = narrow
                 .widened(&Preset::by_name(bad).unwrap(), &mut rng)
-                .unwrap_err();
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(bad), "{err}");
         }
     }

@@ -448,6 +448,9 @@ pub enum FitError {
     /// A bad hyper-parameter.
     #[error("bad training config: {0}")]
     Config(String),
+    /// The initial model cannot grow into the preset asked for.
+    #[error(transparent)]
+    Preset(#[from] crate::model::PresetError),
 }
 
 /// Scores `indices` of `samples` in eval mode, in batches.
@@ -504,7 +507,7 @@ pub fn fit_from(
             } else {
                 // a narrower dense layer grows into this run's, keeping what it learned
                 let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x6E0_0D3E);
-                Some(net.widened(want, &mut rng).map_err(FitError::Config)?)
+                Some(net.widened(want, &mut rng)?)
             }
         }
         None => None,
