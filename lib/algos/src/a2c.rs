@@ -2,15 +2,15 @@
 //! defaults are SB3's `A2C`: n-step returns over short rollouts of parallel envs, one
 //! gradient step per rollout on the whole batch, RMSprop.
 
-use std::path::Path;
-
 use dfdx::prelude::*;
 use meowlab_nn::nn::{OptimizerConfig, OptimizerKind};
 use meowlab_rl::value_loss;
 use serde::{Deserialize, Serialize};
 
-use crate::actor_critic::{ActorCritic, OnPolicy, PolicyKind, Setup, UpdateStats};
-use crate::{Agent, AgentError, PolicyView, Recorder};
+use crate::actor_critic::{
+    ActorCritic, OnPolicy, OnPolicyAlgorithm, PolicyKind, Setup, UpdateStats,
+};
+use crate::{AgentError, Recorder};
 
 /// A2C hyper-parameters (SB3 `A2C` defaults; `num_envs` from the RL Zoo's CartPole).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -114,7 +114,7 @@ impl A2c {
     }
 
     /// One gradient step on the whole rollout.
-    fn update(&mut self, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
+    fn update_on_rollout(&mut self, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
         let c = &self.config;
         let core = &mut self.core;
         let all: Vec<usize> = (0..core.rollout.len()).collect();
@@ -139,35 +139,21 @@ impl A2c {
     }
 }
 
-impl Agent for A2c {
-    fn global_step(&self) -> u64 {
-        self.core.global_step
+impl OnPolicyAlgorithm for A2c {
+    fn core(&self) -> &OnPolicy {
+        &self.core
     }
 
-    /// Collects a rollout, updates, and repeats until `until` steps.
-    fn train(&mut self, until: u64, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
-        while self.core.global_step < until {
-            let (gamma, lambda) = (self.config.gamma, self.config.gae_lambda);
-            self.core.collect(gamma, lambda, recorder)?;
-            self.update(recorder)?;
-        }
-        Ok(())
+    fn core_mut(&mut self) -> &mut OnPolicy {
+        &mut self.core
     }
 
-    fn act_deterministic(&mut self, obs: &[f32], action: &mut Vec<f32>) {
-        self.core.act_deterministic(obs, action);
+    fn gae(&self) -> (f64, f64) {
+        (self.config.gamma, self.config.gae_lambda)
     }
 
-    fn policy_view(&mut self, obs: &[f32]) -> Option<PolicyView> {
-        self.core.policy_view(obs)
-    }
-
-    fn save(&self, dir: &Path) -> Result<(), AgentError> {
-        self.core.save(dir)
-    }
-
-    fn load(&mut self, dir: &Path) -> Result<(), AgentError> {
-        self.core.load(dir)
+    fn update(&mut self, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
+        self.update_on_rollout(recorder)
     }
 }
 

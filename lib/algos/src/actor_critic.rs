@@ -25,7 +25,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use crate::{AgentError, PolicyView, Recorder, StepRecord};
+use crate::{Agent, AgentError, PolicyView, Recorder, StepRecord};
 
 /// The policy for Box action spaces (discrete spaces always use a categorical policy).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -230,20 +230,20 @@ struct OnPolicyState {
 }
 
 /// What PPO and A2C share: envs, networks, optimizer, rollout and counters; each
-/// algorithm adds its own update.
-pub(crate) struct OnPolicy {
+/// algorithm adds its own update ([`OnPolicyAlgorithm`]).
+pub struct OnPolicy {
     seed: u64,
     dev: Dev,
     envs: VecEnv,
     head: Head,
-    pub net: ActorCritic,
-    pub optimizer: Optimizer,
-    pub rng: ChaCha8Rng,
-    pub global_step: u64,
-    pub updates: u64,
+    pub(crate) net: ActorCritic,
+    pub(crate) optimizer: Optimizer,
+    pub(crate) rng: ChaCha8Rng,
+    pub(crate) global_step: u64,
+    pub(crate) updates: u64,
     num_steps: usize,
     episode_steps: Vec<u32>,
-    pub rollout: Rollout,
+    pub(crate) rollout: Rollout,
     /// Running observation statistics when `normalize_obs` is set.
     obs_norm: Option<RunningNorm>,
 }
@@ -261,7 +261,7 @@ pub(crate) struct Setup<'a> {
 }
 
 impl OnPolicy {
-    pub fn new(s: Setup<'_>) -> Result<Self, AgentError> {
+    pub(crate) fn new(s: Setup<'_>) -> Result<Self, AgentError> {
         let mut envs = VecEnv::new(s.env_id, s.num_envs.max(1))?;
         let head = Head::new(&envs.spec().action_space, s.policy);
         let dev = Dev::default();
@@ -345,7 +345,7 @@ impl OnPolicy {
     }
 
     /// Runs `num_steps` steps of every env, records them, and computes GAE.
-    pub fn collect(
+    pub(crate) fn collect(
         &mut self,
         gamma: f64,
         gae_lambda: f64,
@@ -447,7 +447,7 @@ impl OnPolicy {
 
     /// Gathers rollout rows `inds` into tensors; advantages normalised (unbiased std, as
     /// torch) when `norm_adv`.
-    pub fn gather(&self, inds: &[usize], norm_adv: bool) -> Minibatch {
+    pub(crate) fn gather(&self, inds: &[usize], norm_adv: bool) -> Minibatch {
         let r = &self.rollout;
         let d = r.obs.len() / r.len().max(1);
         let k = self.head.action_dim();
@@ -478,7 +478,7 @@ impl OnPolicy {
     }
 
     /// New log-probabilities, entropies and values of a minibatch, on the training tape.
-    pub fn evaluate(&self, mb: &Minibatch) -> (Vector<Taped>, Vector<Taped>, Vector<Taped>) {
+    pub(crate) fn evaluate(&self, mb: &Minibatch) -> (Vector<Taped>, Vector<Taped>, Vector<Taped>) {
         let n = mb.obs.shape().0;
         let out = self
             .net
@@ -515,7 +515,7 @@ impl OnPolicy {
         }
     }
 
-    pub fn record(
+    pub(crate) fn record(
         &self,
         stats: &UpdateStats,
         recorder: &mut dyn Recorder,
@@ -538,7 +538,7 @@ impl OnPolicy {
     }
 
     /// Softmax policy and critic values of a categorical agent (`None` otherwise).
-    pub fn policy_view(&self, obs: &[f32]) -> Option<PolicyView> {
+    pub(crate) fn policy_view(&self, obs: &[f32]) -> Option<PolicyView> {
         let Head::Categorical(k) = self.head else {
             return None;
         };
@@ -560,13 +560,13 @@ impl OnPolicy {
         })
     }
 
-    pub fn act_deterministic(&self, obs: &[f32], action: &mut Vec<f32>) {
+    pub(crate) fn act_deterministic(&self, obs: &[f32], action: &mut Vec<f32>) {
         let x = batch(&self.dev, 1, obs.len(), self.inputs(obs));
         let out = self.net.actor.forward(x).as_vec();
         self.head.deterministic(&out, action);
     }
 
-    pub fn save(&self, dir: &Path) -> Result<(), AgentError> {
+    pub(crate) fn save(&self, dir: &Path) -> Result<(), AgentError> {
         save_params(&self.net, &dir.join("agent.safetensors"))?;
         self.optimizer.save(&dir.join("optimizer.safetensors"))?;
         write_json(
@@ -582,7 +582,7 @@ impl OnPolicy {
         Ok(())
     }
 
-    pub fn load(&mut self, dir: &Path) -> Result<(), AgentError> {
+    pub(crate) fn load(&mut self, dir: &Path) -> Result<(), AgentError> {
         load_params(&mut self.net, &dir.join("agent.safetensors"))?;
         self.optimizer.load(&dir.join("optimizer.safetensors"))?;
         let state: OnPolicyState = read_json(&dir.join("agent.json"))?;
@@ -594,5 +594,50 @@ impl OnPolicy {
             .reset(crate::resume_seed(state.seed, state.global_step));
         self.episode_steps.fill(0);
         Ok(())
+    }
+}
+
+/// An actor-critic algorithm over the shared [`OnPolicy`] core: what PPO and A2C
+/// implement. Every such algorithm is an [`Agent`] the same way: collect a rollout,
+/// update on it, repeat.
+pub trait OnPolicyAlgorithm {
+    /// The envs, networks, optimizer and rollout.
+    fn core(&self) -> &OnPolicy;
+    /// The same, to train.
+    fn core_mut(&mut self) -> &mut OnPolicy;
+    /// γ and λ of GAE.
+    fn gae(&self) -> (f64, f64);
+    /// One update on the rollout just collected.
+    fn update(&mut self, recorder: &mut dyn Recorder) -> Result<(), AgentError>;
+}
+
+impl<T: OnPolicyAlgorithm> Agent for T {
+    fn global_step(&self) -> u64 {
+        self.core().global_step
+    }
+
+    fn train(&mut self, until: u64, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
+        while self.core().global_step < until {
+            let (gamma, lambda) = self.gae();
+            self.core_mut().collect(gamma, lambda, recorder)?;
+            self.update(recorder)?;
+        }
+        Ok(())
+    }
+
+    fn act_deterministic(&mut self, obs: &[f32], action: &mut Vec<f32>) {
+        self.core().act_deterministic(obs, action);
+    }
+
+    fn policy_view(&mut self, obs: &[f32]) -> Option<PolicyView> {
+        self.core().policy_view(obs)
+    }
+
+    fn save(&self, dir: &Path) -> Result<(), AgentError> {
+        self.core().save(dir)
+    }
+
+    fn load(&mut self, dir: &Path) -> Result<(), AgentError> {
+        self.core_mut().load(dir)
     }
 }

@@ -3,16 +3,16 @@
 //! log-std are one [`ActorCritic`] trained by one Adam with global-norm clipping over all
 //! of them (as CleanRL's single optimizer over `agent.parameters()`).
 
-use std::path::Path;
-
 use dfdx::prelude::*;
 use meowlab_nn::nn::{OptimizerConfig, OptimizerKind};
 use meowlab_rl::{clipped_policy_loss, value_loss, ClipStats};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use crate::actor_critic::{ActorCritic, OnPolicy, PolicyKind, Setup, UpdateStats};
-use crate::{Agent, AgentError, PolicyView, Recorder};
+use crate::actor_critic::{
+    ActorCritic, OnPolicy, OnPolicyAlgorithm, PolicyKind, Setup, UpdateStats,
+};
+use crate::{AgentError, Recorder};
 
 /// PPO hyper-parameters (CleanRL `ppo.py` defaults; see [`PpoConfig::continuous`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,7 +152,7 @@ impl Ppo {
     }
 
     /// `update_epochs` epochs of minibatch steps on the clipped objective.
-    fn update(&mut self, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
+    fn update_on_rollout(&mut self, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
         let c = &self.config;
         let core = &mut self.core;
         // Annealing the rate if instructed to do so.
@@ -207,41 +207,28 @@ impl Ppo {
     }
 }
 
-impl Agent for Ppo {
-    fn global_step(&self) -> u64 {
-        self.core.global_step
+impl OnPolicyAlgorithm for Ppo {
+    fn core(&self) -> &OnPolicy {
+        &self.core
     }
 
-    /// Collects a rollout, updates, and repeats until `until` steps.
-    fn train(&mut self, until: u64, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
-        while self.core.global_step < until {
-            let (gamma, lambda) = (self.config.gamma, self.config.gae_lambda);
-            self.core.collect(gamma, lambda, recorder)?;
-            self.update(recorder)?;
-        }
-        Ok(())
+    fn core_mut(&mut self) -> &mut OnPolicy {
+        &mut self.core
     }
 
-    fn act_deterministic(&mut self, obs: &[f32], action: &mut Vec<f32>) {
-        self.core.act_deterministic(obs, action);
+    fn gae(&self) -> (f64, f64) {
+        (self.config.gamma, self.config.gae_lambda)
     }
 
-    fn policy_view(&mut self, obs: &[f32]) -> Option<PolicyView> {
-        self.core.policy_view(obs)
-    }
-
-    fn save(&self, dir: &Path) -> Result<(), AgentError> {
-        self.core.save(dir)
-    }
-
-    fn load(&mut self, dir: &Path) -> Result<(), AgentError> {
-        self.core.load(dir)
+    fn update(&mut self, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
+        self.update_on_rollout(recorder)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Agent;
     use meowlab_nn::nn::Params;
 
     #[test]
