@@ -144,7 +144,7 @@ fn bench_control(run: &Path, states: usize) -> Result<()> {
     println!(
         "{} ({}, step {}): {} logged evaluation states, {} features",
         run.display(),
-        trained.config.algorithms().join("+"),
+        trained.config.algorithm.name(),
         trained.global_step,
         logged.len(),
         spec.obs_dim

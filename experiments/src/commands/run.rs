@@ -54,7 +54,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "{}: {} with {} for {} steps, seeds {:?} → {}",
         config.name,
         config.env,
-        config.algorithms().join(""),
+        config.algorithm.name(),
         config.total_timesteps,
         config.seeds,
         args.out.display()

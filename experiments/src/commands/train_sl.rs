@@ -7,12 +7,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use meowlab::meowjong::dataset::{extract, Samples};
-use meowlab::meowjong::model::{model_dir, model_stem, MeowjongNet, ModelKind, Preset};
-use meowlab::meowjong::sl::{
-    fit_from, ClassBalance, FitReport, LrSchedule, Monitor, Progress, SlConfig,
-};
+use meowlab::meowjong::model::{model_dir, ModelKind, Preset};
+use meowlab::meowjong::sl::{ClassBalance, FitReport, LrSchedule, Monitor, Progress, SlConfig};
+use meowlab::meowjong::sl_run::{train_model, TrainedModel};
 use meowlab::nn::nn::Dev;
-use meowlab::store::{MetricsLogger, WriterOptions};
 
 /// Arguments of `meowlab train-sl`.
 #[derive(clap::Args)]
@@ -206,52 +204,35 @@ pub fn run(args: Args) -> Result<ExitCode> {
             warmup_steps: args.warmup_steps,
             ..SlConfig::new(kind, preset.clone())
         };
-        let init = match &args.init {
-            Some(path) => {
-                let stem = model_stem(path);
-                let net = MeowjongNet::load(&dev, &stem)
-                    .with_context(|| format!("loading the initial model {}", stem.display()))?;
-                Some(net)
-            }
-            None => None,
-        };
         let dir = model_dir(&out_root, kind, &preset.name);
-        if let Some(init) = &args.init {
-            let same = |p: &Path| std::fs::canonicalize(p).ok();
-            let init_dir = if init.is_dir() {
-                init.clone()
-            } else {
-                init.with_file_name("")
-            };
-            if dir.exists() && same(&init_dir) == same(&dir) {
-                bail!(
-                    "--init {} would be replaced by the new model; choose another --out",
-                    init.display()
-                );
-            }
+        let trained = train_one(
+            &dev,
+            &samples,
+            &config,
+            args.init.as_deref(),
+            &dir,
+            args.quiet,
+        )?;
+        if let Some(err) = &trained.checkpoint_warning {
+            eprintln!(
+                "meowlab: warning: a checkpoint in {} could not be written ({err}); the final model was",
+                dir.display()
+            );
         }
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .with_context(|| format!("cannot replace {}", dir.display()))?;
-        }
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let report = train_one(&dev, &samples, &config, init, &dir, args.quiet)?;
-        print_result(&report, &dir);
+        print_result(&trained.report, &dir);
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// [`train_model`] with a progress bar and a line per epoch.
 fn train_one(
     dev: &Dev,
     samples: &Samples,
     config: &SlConfig,
-    init: Option<MeowjongNet>,
+    init: Option<&Path>,
     dir: &Path,
     quiet: bool,
-) -> Result<FitReport> {
-    let mut metrics = MetricsLogger::open(&dir.join("metrics"), WriterOptions::default())?;
-    let start = std::time::Instant::now();
+) -> Result<TrainedModel> {
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
@@ -265,12 +246,11 @@ fn train_one(
         .progress_chars("=> "),
     );
     let (mut loss_sum, mut correct, mut seen) = (0.0, 0usize, 0usize);
-    let mut store_error = None;
-    let mut checkpoint_error = None;
-    let mut on_progress = |p: Progress| match p {
+    let mut on_progress = |p: &Progress| {
+        match p {
         Progress::EpochStart { epoch, batches } => {
             bar.set_prefix(format!("{} epoch {epoch}", config.kind.name()));
-            bar.set_length(batches as u64);
+            bar.set_length(*batches as u64);
             bar.set_position(0);
             bar.reset_eta();
             (loss_sum, correct, seen) = (0.0, 0, 0);
@@ -289,80 +269,33 @@ fn train_one(
                     loss_sum / n,
                     100.0 * correct as f64 / n
                 ));
-                metrics.log(
-                    step,
-                    start.elapsed().as_secs_f64(),
-                    "train/batch_loss",
-                    tally.loss(),
-                );
             }
         }
-        Progress::EpochEnd(e) => {
-            bar.suspend(|| {
-                println!(
-                    "  epoch {:>2}: train loss {:.4} acc {:5.2}% | val loss {:.4} acc {:5.2}% | {:.0} samples/s{}",
-                    e.epoch,
-                    e.train_loss,
-                    100.0 * e.train_accuracy,
-                    e.val_loss,
-                    100.0 * e.val_accuracy,
-                    e.samples_per_sec,
-                    if e.best { "  (best)" } else { "" }
-                )
-            });
-            let t = start.elapsed().as_secs_f64();
-            for (name, value) in [
-                ("train/loss", e.train_loss),
-                ("train/accuracy", e.train_accuracy),
-                ("val/loss", e.val_loss),
-                ("val/accuracy", e.val_accuracy),
-                ("train/samples_per_sec", e.samples_per_sec),
-                ("epoch", e.epoch as f64),
-            ] {
-                metrics.log(e.step, t, name, value);
-            }
-            if let Err(err) = metrics.flush() {
-                store_error.get_or_insert(err);
-            }
-        }
-        Progress::Improved { net, .. } => {
-            // the best model so far, replaced by the final one at the end
-            if let Err(err) = net.save(&dir.join("model")) {
-                checkpoint_error.get_or_insert(err);
-            }
-        }
+        Progress::EpochEnd(e) => bar.suspend(|| {
+            println!(
+                "  epoch {:>2}: train loss {:.4} acc {:5.2}% | val loss {:.4} acc {:5.2}% | {:.0} samples/s{}",
+                e.epoch,
+                e.train_loss,
+                100.0 * e.train_accuracy,
+                e.val_loss,
+                100.0 * e.val_accuracy,
+                e.samples_per_sec,
+                if e.best { "  (best)" } else { "" }
+            )
+        }),
+        Progress::Improved { .. } => {}
+    }
     };
-    let (net, report) = fit_from(dev, samples, config, init, &mut on_progress)?;
+    let trained =
+        train_model(dev, samples, config, init, dir, &mut on_progress).with_context(|| {
+            format!(
+                "training the {} model into {}",
+                config.kind.name(),
+                dir.display()
+            )
+        });
     bar.finish_and_clear();
-    // the model first: a metrics or checkpoint problem must not lose the trained weights
-    net.save(&dir.join("model"))
-        .with_context(|| format!("saving the model in {}", dir.display()))?;
-    let json = serde_json::to_string_pretty(&report)?;
-    std::fs::write(dir.join("report.json"), json)
-        .with_context(|| format!("writing {}", dir.join("report.json").display()))?;
-    if let Some(err) = checkpoint_error {
-        eprintln!(
-            "meowlab: warning: a checkpoint in {} could not be written ({err}); the final model was",
-            dir.display()
-        );
-    }
-    if let Some(err) = store_error {
-        return Err(err).context("writing the metrics table (the model was saved)");
-    }
-    let step = report.epochs.last().map_or(0, |e| e.step);
-    let t = start.elapsed().as_secs_f64();
-    for (name, value) in [
-        ("test/loss", report.test.loss()),
-        ("test/accuracy", report.test.accuracy()),
-        ("test/top3_accuracy", report.test.top3_accuracy()),
-        ("test/majority_accuracy", report.majority_test_accuracy),
-    ] {
-        metrics.log(step, t, name, value);
-    }
-    metrics
-        .flush()
-        .context("writing the metrics table (the model was saved)")?;
-    Ok(report)
+    trained
 }
 
 fn print_result(r: &FitReport, dir: &Path) {

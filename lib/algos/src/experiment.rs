@@ -96,37 +96,172 @@ fn default_keep() -> usize {
     2
 }
 
-/// One experiment: an env, an algorithm (exactly one of the algorithm tables) and the
-/// training budget.
+/// The algorithm of an experiment with its hyper-parameters. In TOML it is one table
+/// named after the algorithm (`[dqn]`, `[ddpg]`, `[ppo]` or `[a2c]`) beside the
+/// experiment's keys; a file with none or several is refused when it is parsed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Algorithm {
+    /// Double/dueling DQN.
+    Dqn(DqnConfig),
+    /// DDPG with action or parameter noise.
+    Ddpg(DdpgConfig),
+    /// PPO (categorical, Gaussian or Bernoulli policies).
+    Ppo(PpoConfig),
+    /// Synchronous advantage actor-critic.
+    A2c(A2cConfig),
+}
+
+impl Algorithm {
+    /// The algorithm's name, as its TOML table is named.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Algorithm::Dqn(_) => "dqn",
+            Algorithm::Ddpg(_) => "ddpg",
+            Algorithm::Ppo(_) => "ppo",
+            Algorithm::A2c(_) => "a2c",
+        }
+    }
+}
+
+/// What [`ExperimentConfig::validate`] (and parsing) refuses.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Not exactly one algorithm table.
+    #[error("exactly one algorithm table ([dqn], [ddpg], [ppo], [a2c]) is required, found {}",
+        if found.is_empty() { "none".to_string() } else { found.join(", ") })]
+    Algorithms {
+        /// The tables present.
+        found: Vec<&'static str>,
+    },
+    /// The env id is unknown.
+    #[error("env: {0}")]
+    Env(#[from] meowlab_control::ControlError),
+    /// The algorithm cannot act in the env's action space.
+    #[error("{algo} needs a {needs} env; {env} is {is}")]
+    ActionSpace {
+        /// The algorithm.
+        algo: &'static str,
+        /// The env id.
+        env: String,
+        /// The kind of action space the algorithm needs.
+        needs: &'static str,
+        /// The kind the env has.
+        is: &'static str,
+    },
+    /// A budget that must be positive is zero.
+    #[error("{field} must be positive")]
+    NotPositive {
+        /// The key, as in the TOML file.
+        field: &'static str,
+    },
+    /// No seeds to run.
+    #[error("seeds must not be empty")]
+    NoSeeds,
+}
+
+/// One experiment: an env, an algorithm and the training budget.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "ConfigFile", into = "ConfigFile")]
 pub struct ExperimentConfig {
     /// Name of the experiment (run ids are `<name>__seed<k>`).
     pub name: String,
     /// What the experiment is for (free text).
-    #[serde(default)]
     pub description: String,
     /// Gymnasium env id.
     pub env: String,
     /// Env steps to train for.
     pub total_timesteps: u64,
     /// Seeds to run (`--seeds` overrides).
-    #[serde(default = "default_seeds")]
     pub seeds: Vec<u64>,
     /// Evaluation schedule.
-    #[serde(default)]
     pub eval: EvalConfig,
     /// Checkpoints kept per run (the newest ones).
-    #[serde(default = "default_keep")]
     pub keep_checkpoints: usize,
-    /// DQN hyper-parameters.
-    pub dqn: Option<DqnConfig>,
-    /// DDPG hyper-parameters.
-    pub ddpg: Option<DdpgConfig>,
-    /// PPO hyper-parameters.
-    pub ppo: Option<PpoConfig>,
-    /// A2C hyper-parameters.
-    pub a2c: Option<A2cConfig>,
+    /// The algorithm and its hyper-parameters.
+    pub algorithm: Algorithm,
+}
+
+/// The TOML shape of [`ExperimentConfig`]: the algorithm as one of four optional tables
+/// (absent ones are `null` in `run.json`, as runs have always recorded them).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    env: String,
+    total_timesteps: u64,
+    #[serde(default = "default_seeds")]
+    seeds: Vec<u64>,
+    #[serde(default)]
+    eval: EvalConfig,
+    #[serde(default = "default_keep")]
+    keep_checkpoints: usize,
+    dqn: Option<DqnConfig>,
+    ddpg: Option<DdpgConfig>,
+    ppo: Option<PpoConfig>,
+    a2c: Option<A2cConfig>,
+}
+
+impl TryFrom<ConfigFile> for ExperimentConfig {
+    type Error = ConfigError;
+
+    fn try_from(file: ConfigFile) -> Result<Self, ConfigError> {
+        let mut tables = Vec::new();
+        let mut found = Vec::new();
+        if let Some(c) = file.dqn {
+            tables.push(Algorithm::Dqn(c));
+        }
+        if let Some(c) = file.ddpg {
+            tables.push(Algorithm::Ddpg(c));
+        }
+        if let Some(c) = file.ppo {
+            tables.push(Algorithm::Ppo(c));
+        }
+        if let Some(c) = file.a2c {
+            tables.push(Algorithm::A2c(c));
+        }
+        found.extend(tables.iter().map(Algorithm::name));
+        let algorithm = match <[Algorithm; 1]>::try_from(tables) {
+            Ok([algorithm]) => algorithm,
+            Err(_) => return Err(ConfigError::Algorithms { found }),
+        };
+        Ok(ExperimentConfig {
+            name: file.name,
+            description: file.description,
+            env: file.env,
+            total_timesteps: file.total_timesteps,
+            seeds: file.seeds,
+            eval: file.eval,
+            keep_checkpoints: file.keep_checkpoints,
+            algorithm,
+        })
+    }
+}
+
+impl From<ExperimentConfig> for ConfigFile {
+    fn from(c: ExperimentConfig) -> Self {
+        let mut file = ConfigFile {
+            name: c.name,
+            description: c.description,
+            env: c.env,
+            total_timesteps: c.total_timesteps,
+            seeds: c.seeds,
+            eval: c.eval,
+            keep_checkpoints: c.keep_checkpoints,
+            dqn: None,
+            ddpg: None,
+            ppo: None,
+            a2c: None,
+        };
+        match c.algorithm {
+            Algorithm::Dqn(a) => file.dqn = Some(a),
+            Algorithm::Ddpg(a) => file.ddpg = Some(a),
+            Algorithm::Ppo(a) => file.ppo = Some(a),
+            Algorithm::A2c(a) => file.a2c = Some(a),
+        }
+        file
+    }
 }
 
 impl ExperimentConfig {
@@ -138,65 +273,39 @@ impl ExperimentConfig {
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         let config: ExperimentConfig = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
-        config.validate().map_err(err)?;
+        config.validate().map_err(|e| err(e.to_string()))?;
         Ok(config)
     }
 
-    /// Checks what serde cannot: one algorithm, a known env it supports, sane budgets.
-    pub fn validate(&self) -> Result<(), String> {
-        let algos = self.algorithms();
-        if algos.len() != 1 {
-            return Err(format!(
-                "exactly one algorithm table ([dqn], [ddpg], [ppo], [a2c]) is required, found {}",
-                if algos.is_empty() {
-                    "none".to_string()
-                } else {
-                    algos.join(", ")
-                }
-            ));
-        }
-        let env = spec(&self.env).map_err(|e| format!("env: {e}"))?;
+    /// Checks what parsing cannot: a known env the algorithm supports, sane budgets
+    /// (call it again after changing fields in code).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let env = spec(&self.env)?;
         let discrete = matches!(env.action_space, ActionSpace::Discrete(_));
-        match (algos[0], discrete) {
-            ("dqn", false) => {
-                return Err(format!(
-                    "dqn needs a discrete env; {} is continuous",
-                    self.env
-                ))
-            }
-            ("ddpg", true) => {
-                return Err(format!(
-                    "ddpg needs a continuous env; {} is discrete",
-                    self.env
-                ))
-            }
+        let wrong_space = |needs, is| ConfigError::ActionSpace {
+            algo: self.algorithm.name(),
+            env: self.env.clone(),
+            needs,
+            is,
+        };
+        match (&self.algorithm, discrete) {
+            (Algorithm::Dqn(_), false) => return Err(wrong_space("discrete", "continuous")),
+            (Algorithm::Ddpg(_), true) => return Err(wrong_space("continuous", "discrete")),
             _ => {}
         }
-        if self.total_timesteps == 0 || self.eval.every == 0 || self.eval.episodes == 0 {
-            return Err("total_timesteps, eval.every and eval.episodes must be positive".into());
+        for (field, value) in [
+            ("total_timesteps", self.total_timesteps),
+            ("eval.every", self.eval.every),
+            ("eval.episodes", self.eval.episodes as u64),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::NotPositive { field });
+            }
         }
         if self.seeds.is_empty() {
-            return Err("seeds must not be empty".into());
+            return Err(ConfigError::NoSeeds);
         }
         Ok(())
-    }
-
-    /// Names of the algorithm tables present.
-    pub fn algorithms(&self) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        if self.dqn.is_some() {
-            out.push("dqn");
-        }
-        if self.ddpg.is_some() {
-            out.push("ddpg");
-        }
-        if self.ppo.is_some() {
-            out.push("ppo");
-        }
-        if self.a2c.is_some() {
-            out.push("a2c");
-        }
-        out
     }
 
     /// The env's spec.
@@ -206,29 +315,13 @@ impl ExperimentConfig {
 
     /// A fresh agent for `seed`.
     pub fn build_agent(&self, seed: u64) -> Result<Box<dyn Agent>, AgentError> {
-        if let Some(c) = &self.dqn {
-            return Ok(Box::new(Dqn::new(
-                &self.env,
-                c.clone(),
-                self.total_timesteps,
-                seed,
-            )?));
-        }
-        if let Some(c) = &self.ddpg {
-            return Ok(Box::new(Ddpg::new(&self.env, c.clone(), seed)?));
-        }
-        if let Some(c) = &self.ppo {
-            return Ok(Box::new(Ppo::new(
-                &self.env,
-                c.clone(),
-                self.total_timesteps,
-                seed,
-            )?));
-        }
-        if let Some(c) = &self.a2c {
-            return Ok(Box::new(A2c::new(&self.env, c.clone(), seed)?));
-        }
-        unreachable!("validate() guarantees one algorithm")
+        let (env, total, c) = (&self.env, self.total_timesteps, &self.algorithm);
+        Ok(match c {
+            Algorithm::Dqn(c) => Box::new(Dqn::new(env, c.clone(), total, seed)?),
+            Algorithm::Ddpg(c) => Box::new(Ddpg::new(env, c.clone(), seed)?),
+            Algorithm::Ppo(c) => Box::new(Ppo::new(env, c.clone(), total, seed)?),
+            Algorithm::A2c(c) => Box::new(A2c::new(env, c.clone(), seed)?),
+        })
     }
 
     /// The run id of one seed.
@@ -316,10 +409,6 @@ impl StoreRecorder {
         self.next_episode_id += 1;
         id
     }
-
-    fn store_err(e: meowlab_store::StoreError) -> AgentError {
-        AgentError::Record(e.to_string())
-    }
 }
 
 impl Recorder for StoreRecorder {
@@ -345,12 +434,12 @@ impl Recorder for StoreRecorder {
                     value: r.value,
                 },
             )
-            .map_err(Self::store_err)?;
+            .map_err(AgentError::Record)?;
         if r.terminated || r.truncated {
             let length = r.index + 1;
             self.control
                 .episode(Phase::Train, id, self.seed, ret, length, self.global_step)
-                .map_err(Self::store_err)?;
+                .map_err(AgentError::Record)?;
             let wall = self.wall();
             self.metrics
                 .log(self.global_step, wall, "train/episode_return", ret);
@@ -567,7 +656,7 @@ pub fn run_seed(
                 };
                 control
                     .step(Phase::Eval, first_id + episode as u64, r.index, &step)
-                    .map_err(StoreRecorder::store_err)
+                    .map_err(AgentError::Record)
             },
         )?;
         for (i, (ret, len)) in eval.returns.iter().zip(&eval.lengths).enumerate() {

@@ -36,9 +36,9 @@ pub enum AgentError {
     /// A checkpoint file is missing or malformed.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
-    /// The recorder failed (e.g. the store could not write).
+    /// The recorder could not write to the store.
     #[error("recording failed: {0}")]
-    Record(String),
+    Record(#[from] meowlab_store::StoreError),
     /// The algorithm cannot act in this environment's action space.
     #[error("{algo} does not support {env}'s action space ({space})")]
     UnsupportedEnv {

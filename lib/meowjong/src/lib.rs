@@ -1,6 +1,6 @@
 //! The Meowjong agent (Zhao & Holden 2022) for 3-player mahjong: five CNNs over the
 //! 34×366 tile planes ([`model`]), their supervised samples from logged runs
-//! ([`dataset`]), supervised learning ([`sl`]), the Sanma agent that plays with them
+//! ([`dataset`]), supervised learning ([`sl`], written to a model folder by [`sl_run`]), the Sanma agent that plays with them
 //! ([`agent`]) and Shapley explanations of its discards ([`explain`]).
 //!
 //! Self-play reinforcement learning of these models belongs here too, as a `selfplay`
@@ -16,5 +16,6 @@ pub mod dataset;
 pub mod explain;
 pub mod model;
 pub mod sl;
+pub mod sl_run;
 
 pub use model::{MeowjongNet, ModelCard, ModelKind, Preset, PresetError};

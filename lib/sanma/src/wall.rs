@@ -81,6 +81,37 @@ pub struct Wall {
     dora_revealed: u8,
 }
 
+/// Why [`Wall::build`] cannot lay out a scenario's tiles.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WallError {
+    /// A starting hand does not have 13 tiles.
+    #[error("hand {hand} has {tiles} tiles, expected 13")]
+    HandSize {
+        /// The hand, counted from the dealer.
+        hand: usize,
+        /// Its size.
+        tiles: usize,
+    },
+    /// A tile is used more often than the set has it.
+    #[error("{part}: no {tile} left in the set")]
+    TileUsedUp {
+        /// The part of the spec that asked for it (hands, draws, replacements, dora, ura).
+        part: &'static str,
+        /// The tile.
+        tile: Tile,
+    },
+    /// More tiles in one part than the wall has slots for.
+    #[error("{given} {part} given, the wall has room for {most}")]
+    TooMany {
+        /// The part of the spec.
+        part: &'static str,
+        /// Tiles given.
+        given: usize,
+        /// Slots in the wall.
+        most: usize,
+    },
+}
+
 impl Wall {
     /// Shuffles a fresh wall with `rng` (Fisher–Yates from the top).
     pub fn shuffled(rng: &mut ChaCha8Rng, red: bool) -> Wall {
@@ -109,19 +140,22 @@ impl Wall {
     /// draws in order, the replacement draws in order, dora and ura indicators. Every
     /// other slot is filled with the unused tiles in kind order. Errors when a tile is
     /// used more often than the set has it.
-    pub fn build(spec: &WallSpec<'_>) -> Result<Wall, String> {
+    pub fn build(spec: &WallSpec<'_>) -> Result<Wall, WallError> {
         let mut pool: Vec<Tile> = tile_set(spec.red).to_vec();
-        let mut take = |t: Tile, what: &str| -> Result<Tile, String> {
+        let mut take = |tile: Tile, part: &'static str| -> Result<Tile, WallError> {
             let i = pool
                 .iter()
-                .position(|&p| p == t)
-                .ok_or_else(|| format!("{what}: no {t} left in the set"))?;
+                .position(|&p| p == tile)
+                .ok_or(WallError::TileUsedUp { part, tile })?;
             Ok(pool.remove(i))
         };
         let mut slots: [Option<Tile>; WALL_SIZE] = [None; WALL_SIZE];
         for (i, hand) in spec.hands.iter().enumerate() {
             if hand.len() != 13 {
-                return Err(format!("hand {i} has {} tiles, expected 13", hand.len()));
+                return Err(WallError::HandSize {
+                    hand: i,
+                    tiles: hand.len(),
+                });
             }
             for (k, &t) in hand.iter().enumerate() {
                 let slot = if k < 12 {
@@ -132,12 +166,15 @@ impl Wall {
                 slots[slot] = Some(take(t, "hands")?);
             }
         }
-        if spec.draws.len() > 55
-            || spec.replacements.len() > 8
-            || spec.dora.len() > 5
-            || spec.ura.len() > 5
-        {
-            return Err("too many draws, replacements or indicators".into());
+        for (part, given, most) in [
+            ("draws", spec.draws.len(), 55),
+            ("replacements", spec.replacements.len(), 8),
+            ("dora", spec.dora.len(), 5),
+            ("ura", spec.ura.len(), 5),
+        ] {
+            if given > most {
+                return Err(WallError::TooMany { part, given, most });
+            }
         }
         for (k, &t) in spec.draws.iter().enumerate() {
             slots[DEAL_END + k] = Some(take(t, "draws")?);

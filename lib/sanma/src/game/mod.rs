@@ -265,6 +265,16 @@ pub struct GameResult {
     pub ranks: [u8; 3],
 }
 
+/// Why [`Game::replay`] stopped: the action at `step` was illegal in the replayed game.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("action {step}: {source}")]
+pub struct ReplayError {
+    /// Index of the refused action in the list given.
+    pub step: usize,
+    /// Why the engine refused it.
+    pub source: IllegalAction,
+}
+
 /// A Sanma game under [`Rules`], from a seed.
 #[derive(Clone, Debug)]
 pub struct Game {
@@ -379,11 +389,15 @@ impl Game {
     }
 
     /// Replays a game from its seed and the actions taken; errors name the step.
-    pub fn replay(rules: Rules, seed: u64, actions: &[(Seat, Action)]) -> Result<Game, String> {
+    pub fn replay(
+        rules: Rules,
+        seed: u64,
+        actions: &[(Seat, Action)],
+    ) -> Result<Game, ReplayError> {
         let mut game = Game::new(rules, seed);
         for (step, &(seat, action)) in actions.iter().enumerate() {
             game.act(seat, action)
-                .map_err(|e| format!("action {step}: {e}"))?;
+                .map_err(|source| ReplayError { step, source })?;
         }
         Ok(game)
     }
