@@ -32,6 +32,9 @@ pub enum Bench {
     /// Meowjong CNN training samples/s and inference decisions/s (small and paper
     /// presets), and the same networks in PyTorch in the same run with `--python`.
     Sl(super::bench_sl::SlArgs),
+    /// The arena: hanchan/s and decisions/s with three model seats at 1, 16, 64 and 256
+    /// games in flight and with heuristic seats, against the one-at-a-time loop.
+    Arena(super::bench_arena::ArenaArgs),
     /// Shapley values: exact time by player count, sampled error against evaluations,
     /// and the time to explain Sanma decisions (with --run and --agent).
     Explain(super::bench_explain::ExplainArgs),
@@ -130,6 +133,7 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
         Bench::Control(args) => control(args),
         Bench::Sl(args) => super::bench_sl::run(args),
         Bench::Explain(args) => super::bench_explain::run(args),
+        Bench::Arena(args) => super::bench_arena::run(args),
     }
 }
 
@@ -366,9 +370,9 @@ fn selfplay(games: u64, mut log: Option<&mut meowlab::store::SanmaLogger>) -> Re
             rules,
             seed,
             &mut agents,
-            |game, seat, action, _| -> Result<()> {
+            |game, seat, reply: &meowlab::sanma::Reply| -> Result<()> {
                 if let Some(l) = log.as_deref_mut() {
-                    l.record_decision(game, seat, action, AgentOutput::default(), None);
+                    l.record_decision(game, seat, reply.action, AgentOutput::default(), None);
                 }
                 Ok(())
             },

@@ -6,13 +6,13 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use meowlab::meowjong::agent::build_seats;
+use meowlab::meowjong::agent::{build_players, build_seats};
 use meowlab::nn::Dev;
 use meowlab::sanma::bots::parse_seats;
 use meowlab::sanma::event::to_jsonl;
 use meowlab::sanma::stats::{add_game, SeatStats};
-use meowlab::sanma::{Agent, Rules};
-use meowlab::store::session::play_game;
+use meowlab::sanma::{Agent, Arena, Game, Rules, Table};
+use meowlab::store::session::play_games;
 use meowlab::store::{PlaySession, SessionOptions};
 
 /// Arguments of `meowlab play`.
@@ -51,6 +51,10 @@ pub struct Args {
     /// Check the engine's invariants at every decision (slower; for long offline runs).
     #[arg(long)]
     check: bool,
+    /// Games played at once in lockstep (model seats answer all their decisions in one
+    /// batch). Results and logs are the same for any value.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    in_flight: u64,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -80,7 +84,8 @@ pub fn seat_agents(spec: &str) -> Result<Vec<Box<dyn Agent>>> {
 pub fn run(args: Args) -> Result<ExitCode> {
     let rules = load_rules(args.rules.as_deref())?;
     let seats = parse_seats(&args.seats).context("--seats")?;
-    let mut agents = build_seats(&seats, &Dev::default())?;
+    let mut players = build_players(&seats, &Dev::default())?;
+    let names = players.names();
     if let Some(dir) = &args.mjai {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -108,27 +113,41 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} games  {elapsed_precise} eta {eta}")
             .expect("template"),
     );
+    // games logged by the interrupted run we resume are not played again
+    let tables: Vec<Table> = (0..args.games)
+        .map(|i| args.seed.wrapping_add(i))
+        .filter(|&seed| !session.as_ref().is_some_and(|s| s.is_logged(seed)))
+        .map(|seed| Table {
+            seed,
+            players: players.seats,
+        })
+        .collect();
+    bar.inc(args.games - tables.len() as u64);
     let mut stats: [SeatStats; 3] = Default::default();
     let mut decisions = 0u64;
+    let mut mjai_error = None;
     let start = Instant::now();
-    for i in 0..args.games {
-        let seed = args.seed.wrapping_add(i);
-        let game = match session.as_mut() {
-            Some(session) if session.is_logged(seed) => {
-                bar.inc(1);
-                continue; // logged by the interrupted run we resume
-            }
-            Some(session) => session.play(&rules, seed, &mut agents, args.check)?,
-            None => play_game(&rules, seed, &mut agents, args.check, None)?,
-        };
+    let mut on_game = |game: &Game| {
         decisions += game.history().len() as u64;
-        add_game(&mut stats, &game);
+        add_game(&mut stats, game);
         if let Some(dir) = &args.mjai {
-            let path = dir.join(format!("game-{seed}.jsonl"));
-            std::fs::write(&path, to_jsonl(game.events()))
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            let path = dir.join(format!("game-{}.jsonl", game.seed()));
+            if let Err(e) = std::fs::write(&path, to_jsonl(game.events())) {
+                mjai_error.get_or_insert((path, e));
+            }
         }
         bar.inc(1);
+    };
+    let arena = Arena::new(rules.clone(), args.in_flight as usize);
+    let mut refs = players.batch_agents();
+    match session.as_mut() {
+        Some(session) => {
+            session.play_games(&arena, &tables, &mut refs, args.check, &mut on_game)?
+        }
+        None => play_games(&arena, &tables, &mut refs, args.check, None, &mut on_game)?,
+    }
+    if let Some((path, e)) = mjai_error {
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
     }
     bar.finish_and_clear();
     if let Some(session) = session {
@@ -164,7 +183,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         println!(
             "{:<5} {:<10} {:>8.3} {:>5.1}% {:>5.1}% {:>5.1}% {:>9.0} {:>5.1}% {:>7.1}% {:>6.1}% {:>5.1}% {:>5.1}%",
             s,
-            agents[s].name(),
+            names[s],
             st.average_rank(),
             pct(st.ranks[0]),
             pct(st.ranks[1]),

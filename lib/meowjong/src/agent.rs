@@ -15,9 +15,10 @@
 
 use std::path::Path;
 
+use meowlab_sanma::arena::{BatchAgent, Decision, Reply};
 use meowlab_sanma::bots::{AgentSpec, SpecError};
 use meowlab_sanma::planes::encode;
-use meowlab_sanma::{Action, Agent, SeatView, ACTION_SPACE};
+use meowlab_sanma::{Action, Agent, Game, Seat, SeatView, ACTION_SPACE};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -90,13 +91,84 @@ pub fn build_seats(
         .collect()
 }
 
+/// The arena player of any [`AgentSpec`]: bots one instance per game and seat, model
+/// seats as one [`BatchModelAgent`] that answers all their decisions in batches.
+pub fn build_player(
+    spec: &AgentSpec,
+    seat: u8,
+    dev: &Dev,
+) -> Result<Box<dyn BatchAgent>, BuildAgentError> {
+    match spec {
+        AgentSpec::Model { dir, sample } => {
+            let choice = if *sample {
+                DiscardChoice::Sample
+            } else {
+                DiscardChoice::Argmax
+            };
+            let agent = BatchModelAgent::load(dev, dir, choice).map_err(|source| {
+                BuildAgentError::Models {
+                    seat,
+                    spec: spec.clone(),
+                    source,
+                }
+            })?;
+            Ok(Box::new(agent))
+        }
+        bot => Ok(bot.build_bot_player()?),
+    }
+}
+
+/// The arena players of three seats: one per distinct spec, so seats with the same agent
+/// share its batches, and each seat's player.
+pub struct SeatPlayers {
+    /// The distinct players.
+    pub players: Vec<Box<dyn BatchAgent>>,
+    /// Each seat's index into `players` (a [`Table`]'s `players`).
+    ///
+    /// [`Table`]: meowlab_sanma::Table
+    pub seats: [usize; 3],
+}
+
+impl SeatPlayers {
+    /// The players as [`Arena::play`](meowlab_sanma::Arena::play) takes them.
+    pub fn batch_agents(&mut self) -> Vec<&mut dyn BatchAgent> {
+        self.players
+            .iter_mut()
+            .map(|p| p.as_mut() as &mut dyn BatchAgent)
+            .collect()
+    }
+
+    /// Each seat's player name.
+    pub fn names(&self) -> [String; 3] {
+        self.seats.map(|p| self.players[p].name())
+    }
+}
+
+/// Builds the players of three seats from their specs (see [`SeatPlayers`]).
+pub fn build_players(specs: &[AgentSpec; 3], dev: &Dev) -> Result<SeatPlayers, BuildAgentError> {
+    let mut distinct: Vec<&AgentSpec> = Vec::new();
+    let mut players = Vec::new();
+    let mut seats = [0; 3];
+    for (seat, spec) in (0u8..).zip(specs) {
+        seats[seat as usize] = match distinct.iter().position(|s| *s == spec) {
+            Some(p) => p,
+            None => {
+                players.push(build_player(spec, seat, dev)?);
+                distinct.push(spec);
+                players.len() - 1
+            }
+        };
+    }
+    Ok(SeatPlayers { players, seats })
+}
+
 /// The five models and the decision rules around them.
 pub struct ModelAgent {
     /// Models in [`ModelKind::ALL`] order.
     models: Vec<MeowjongNet>,
     choice: DiscardChoice,
     rng: ChaCha8Rng,
-    seat: u64,
+    seat: u8,
     last_policy: Option<Vec<f32>>,
 }
 
@@ -134,17 +206,9 @@ impl ModelAgent {
             models,
             choice,
             rng: ChaCha8Rng::seed_from_u64(seat as u64),
-            seat: seat as u64,
+            seat,
             last_policy: None,
         }
-    }
-
-    fn probabilities(&mut self, kind: ModelKind, planes: &[f32]) -> Vec<f32> {
-        let index = ModelKind::ALL
-            .iter()
-            .position(|&k| k == kind)
-            .expect("a kind");
-        self.models[index].predict(planes, &mut self.rng)
     }
 }
 
@@ -192,38 +256,25 @@ fn tile_kind(a: &Action) -> usize {
     }
 }
 
-impl Agent for ModelAgent {
-    fn name(&self) -> String {
-        match self.choice {
-            DiscardChoice::Argmax => "model".into(),
-            DiscardChoice::Sample => "model-sample".into(),
-        }
-    }
+/// What the models are asked at one decision: the legal stages, found once.
+struct Stages {
+    /// Kita, Kan and Pon (in that order) with the action each would take, if legal.
+    binary: Vec<(ModelKind, Action)>,
+    /// Riichi options, one per tile kind.
+    riichi: Vec<Action>,
+    /// Discard options, one per tile kind.
+    discards: Vec<Action>,
+}
 
-    fn start_game(&mut self, seed: u64) {
-        self.rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(3).wrapping_add(self.seat));
-    }
-
-    fn last_policy(&self) -> Option<Vec<f32>> {
-        self.last_policy.clone()
-    }
-
-    fn act(&mut self, view: &SeatView<'_>) -> Action {
-        let legal = view.legal_actions();
-        let mut policy = vec![0.0f32; ACTION_SPACE];
-        // Rule-based: always win (before anything else, kyuushu included), always abort
-        // with nine terminals.
+impl Stages {
+    /// The rule-based answer (win, then kyuushu) if there is one, else the model stages.
+    fn of(legal: &[Action]) -> Result<Stages, Action> {
         let win = legal
             .iter()
             .find(|a| matches!(a, Action::Tsumo | Action::Ron));
         if let Some(&a) = win.or_else(|| legal.iter().find(|a| matches!(a, Action::Kyuushu))) {
-            policy[a.index() as usize] = 1.0;
-            self.last_policy = Some(policy);
-            return a;
+            return Err(a);
         }
-        let planes = encode(view).to_f32();
-        let mut reach = 1.0f32; // probability of getting to the current stage
-        let mut chosen: Option<Action> = None;
         let binary_stages: [(ModelKind, Pick); 3] = [
             (ModelKind::Kita, |a| matches!(a, Action::Kita)),
             (ModelKind::Kan, |a| {
@@ -234,27 +285,53 @@ impl Agent for ModelAgent {
             }),
             (ModelKind::Pon, |a| matches!(a, Action::Pon { .. })),
         ];
-        for (kind, pick) in binary_stages {
-            let Some(&action) = legal.iter().find(|a| pick(a)) else {
-                continue;
-            };
-            let p = self.probabilities(kind, &planes)[1];
+        let binary = binary_stages
+            .into_iter()
+            .filter_map(|(kind, pick)| legal.iter().find(|a| pick(a)).map(|&a| (kind, a)))
+            .collect();
+        Ok(Stages {
+            binary,
+            riichi: candidates(legal, |a| matches!(a, Action::Riichi { .. })),
+            discards: candidates(legal, |a| matches!(a, Action::Discard { .. })),
+        })
+    }
+
+    /// Whether the model of `kind` is consulted.
+    fn needs(&self, kind: ModelKind) -> bool {
+        match kind {
+            ModelKind::Discard => !self.riichi.is_empty() || !self.discards.is_empty(),
+            ModelKind::Riichi => !self.riichi.is_empty(),
+            _ => self.binary.iter().any(|&(k, _)| k == kind),
+        }
+    }
+
+    /// The staged choice and policy (see the module docs) from each consulted model's
+    /// probabilities (`probs(kind)`).
+    fn resolve<'p>(
+        &self,
+        probs: impl Fn(ModelKind) -> &'p [f32],
+        choice: DiscardChoice,
+        rng: &mut ChaCha8Rng,
+    ) -> (Action, Vec<f32>) {
+        let mut policy = vec![0.0f32; ACTION_SPACE];
+        let mut reach = 1.0f32; // probability of getting to the current stage
+        let mut chosen: Option<Action> = None;
+        for &(kind, action) in &self.binary {
+            let p = probs(kind)[1];
             policy[action.index() as usize] += reach * p;
             reach *= 1.0 - p;
             if chosen.is_none() && p > 0.5 {
                 chosen = Some(action);
             }
         }
-        let riichi = candidates(legal, |a| matches!(a, Action::Riichi { .. }));
-        let discards = candidates(legal, |a| matches!(a, Action::Discard { .. }));
+        let (riichi, discards) = (&self.riichi, &self.discards);
         if riichi.is_empty() && discards.is_empty() {
             // Another player's tile: what is not called is passed.
             let pass = Action::Pass;
             policy[pass.index() as usize] += reach;
-            self.last_policy = Some(policy);
-            return chosen.unwrap_or(pass);
+            return (chosen.unwrap_or(pass), policy);
         }
-        let q = self.probabilities(ModelKind::Discard, &planes);
+        let q = probs(ModelKind::Discard);
         // The discard model over a set of legal tiles, renormalised.
         let over = |options: &[Action]| -> Vec<f32> {
             let raw: Vec<f32> = options.iter().map(|a| q[tile_kind(a)]).collect();
@@ -266,26 +343,198 @@ impl Agent for ModelAgent {
             }
         };
         if !riichi.is_empty() {
-            let p = self.probabilities(ModelKind::Riichi, &planes)[1];
-            let probs = over(&riichi);
-            for (a, share) in riichi.iter().zip(&probs) {
+            let p = probs(ModelKind::Riichi)[1];
+            let shares = over(riichi);
+            for (a, share) in riichi.iter().zip(&shares) {
                 policy[a.index() as usize] += reach * p * share;
             }
             reach *= 1.0 - p;
             if chosen.is_none() && p > 0.5 {
-                chosen = Some(riichi[pick(self.choice, &mut self.rng, &probs)]);
+                chosen = Some(riichi[pick(choice, rng, &shares)]);
             }
         }
-        let probs = over(&discards);
-        for (a, share) in discards.iter().zip(&probs) {
+        let shares = over(discards);
+        for (a, share) in discards.iter().zip(&shares) {
             policy[a.index() as usize] += reach * share;
         }
         let action = match chosen {
             Some(a) => a,
-            None if discards.is_empty() => riichi[pick(self.choice, &mut self.rng, &over(&riichi))],
-            None => discards[pick(self.choice, &mut self.rng, &probs)],
+            None if discards.is_empty() => riichi[pick(choice, rng, &over(riichi))],
+            None => discards[pick(choice, rng, &shares)],
         };
+        (action, policy)
+    }
+}
+
+/// The policy of a rule-based answer: all weight on it.
+fn certain(action: Action) -> Vec<f32> {
+    let mut policy = vec![0.0f32; ACTION_SPACE];
+    policy[action.index() as usize] = 1.0;
+    policy
+}
+
+impl Agent for ModelAgent {
+    fn name(&self) -> String {
+        agent_name(self.choice)
+    }
+
+    fn start_game(&mut self, seed: u64) {
+        self.rng = game_rng(seed, self.seat);
+    }
+
+    fn last_policy(&self) -> Option<Vec<f32>> {
+        self.last_policy.clone()
+    }
+
+    fn act(&mut self, view: &SeatView<'_>) -> Action {
+        let stages = match Stages::of(view.legal_actions()) {
+            Ok(stages) => stages,
+            Err(rule) => {
+                self.last_policy = Some(certain(rule));
+                return rule;
+            }
+        };
+        let planes = encode(view).to_f32();
+        let mut outputs: [Vec<f32>; 5] = Default::default();
+        for (i, kind) in ModelKind::ALL.into_iter().enumerate() {
+            if stages.needs(kind) {
+                outputs[i] = self.models[i].predict(&planes, &mut self.rng);
+            }
+        }
+        let (action, policy) = stages.resolve(
+            |kind| &outputs[kind_index(kind)],
+            self.choice,
+            &mut self.rng,
+        );
         self.last_policy = Some(policy);
         action
+    }
+}
+
+fn agent_name(choice: DiscardChoice) -> String {
+    match choice {
+        DiscardChoice::Argmax => "model".into(),
+        DiscardChoice::Sample => "model-sample".into(),
+    }
+}
+
+/// The sampling stream of `seat` in the game of `seed`.
+fn game_rng(seed: u64, seat: u8) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed.wrapping_mul(3).wrapping_add(u64::from(seat)))
+}
+
+fn kind_index(kind: ModelKind) -> usize {
+    ModelKind::ALL
+        .iter()
+        .position(|&k| k == kind)
+        .expect("a kind")
+}
+
+/// The model agent for the [`Arena`](meowlab_sanma::Arena): every pending decision of
+/// every game is encoded in parallel and each model kind runs once over all the
+/// decisions that consult it. Plays exactly as [`ModelAgent`] (same choices, same
+/// policies, same sampling streams per game and seat), at batch speed.
+pub struct BatchModelAgent {
+    /// Models in [`ModelKind::ALL`] order.
+    models: Vec<MeowjongNet>,
+    choice: DiscardChoice,
+    /// Sampling stream per (table, seat).
+    rngs: std::collections::BTreeMap<(usize, Seat), ChaCha8Rng>,
+    /// Scratch stream for `predict` (unused on the CPU).
+    scratch: ChaCha8Rng,
+}
+
+impl BatchModelAgent {
+    /// Loads the five models from `dir` (see [`ModelAgent::load`]).
+    pub fn load(dev: &Dev, dir: &Path, choice: DiscardChoice) -> Result<Self, NnError> {
+        let agent = ModelAgent::load(dev, dir, choice, 0)?;
+        Ok(Self::from_models(agent.models, choice))
+    }
+
+    /// An agent from five models in [`ModelKind::ALL`] order (panics otherwise).
+    pub fn from_models(models: Vec<MeowjongNet>, choice: DiscardChoice) -> Self {
+        let checked = ModelAgent::from_models(models, choice, 0);
+        BatchModelAgent {
+            models: checked.models,
+            choice,
+            rngs: std::collections::BTreeMap::new(),
+            scratch: ChaCha8Rng::seed_from_u64(0),
+        }
+    }
+}
+
+impl BatchAgent for BatchModelAgent {
+    fn name(&self) -> String {
+        agent_name(self.choice)
+    }
+
+    fn start_game(&mut self, table: usize, seat: Seat, seed: u64) {
+        self.rngs.insert((table, seat), game_rng(seed, seat));
+    }
+
+    fn act_batch(&mut self, decisions: &[Decision<'_>], replies: &mut Vec<Reply>) {
+        use rayon::prelude::*;
+        replies.clear();
+        let stages: Vec<Result<Stages, Action>> = decisions
+            .iter()
+            .map(|d| Stages::of(d.view.legal_actions()))
+            .collect();
+        // the planes of every decision a model is consulted on, encoded in parallel
+        let consulted: Vec<usize> = (0..decisions.len())
+            .filter(|&i| stages[i].is_ok())
+            .collect();
+        let planes: Vec<Vec<f32>> = consulted
+            .par_iter()
+            .map(|&i| encode(&decisions[i].view).to_f32())
+            .collect();
+        // row of each consulted decision in each model's output
+        let mut outputs: Vec<(Vec<f32>, Vec<usize>)> = Vec::with_capacity(5);
+        for (m, kind) in ModelKind::ALL.into_iter().enumerate() {
+            let mut rows = vec![usize::MAX; decisions.len()];
+            let mut batch = Vec::new();
+            let mut n = 0;
+            for (k, &i) in consulted.iter().enumerate() {
+                if stages[i].as_ref().is_ok_and(|s| s.needs(kind)) {
+                    rows[i] = n;
+                    n += 1;
+                    batch.extend_from_slice(&planes[k]);
+                }
+            }
+            let probs = if n > 0 {
+                self.models[m].predict(&batch, &mut self.scratch)
+            } else {
+                Vec::new()
+            };
+            outputs.push((probs, rows));
+        }
+        for (i, d) in decisions.iter().enumerate() {
+            let reply = match &stages[i] {
+                Err(rule) => Reply {
+                    action: *rule,
+                    policy: Some(certain(*rule)),
+                },
+                Ok(stage) => {
+                    let rng = self
+                        .rngs
+                        .get_mut(&(d.table, d.seat))
+                        .expect("start_game was called for every seat");
+                    let probs = |kind: ModelKind| {
+                        let (probs, rows) = &outputs[kind_index(kind)];
+                        let (r, classes) = (rows[i], kind.classes());
+                        &probs[r * classes..(r + 1) * classes]
+                    };
+                    let (action, policy) = stage.resolve(probs, self.choice, rng);
+                    Reply {
+                        action,
+                        policy: Some(policy),
+                    }
+                }
+            };
+            replies.push(reply);
+        }
+    }
+
+    fn end_game(&mut self, table: usize, seat: Seat, _game: &Game) {
+        self.rngs.remove(&(table, seat));
     }
 }

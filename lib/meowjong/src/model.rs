@@ -699,6 +699,37 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    /// A row's probabilities do not depend on the other rows of its batch, bit for bit:
+    /// what makes arena results independent of the number of games in flight.
+    #[test]
+    fn predictions_do_not_depend_on_the_batch() {
+        use rand::Rng;
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let dev = Dev::default();
+        for preset in [Preset::small(), Preset::by_name("c8x8-d32").unwrap()] {
+            let mut net = MeowjongNet::new(&dev, ModelKind::Discard, preset.clone(), &mut rng);
+            net.prepare_inference();
+            let rows = 40;
+            let planes: Vec<f32> = (0..rows * ROWS * COLS)
+                .map(|_| if rng.gen_bool(0.05) { 1.0 } else { 0.0 })
+                .collect();
+            let all = net.predict(&planes, &mut rng);
+            let classes = all.len() / rows;
+            for (start, len) in [(0, 1), (3, 1), (5, 7), (0, 8), (0, 9), (11, 29), (39, 1)] {
+                let part = net.predict(
+                    &planes[start * ROWS * COLS..(start + len) * ROWS * COLS],
+                    &mut rng,
+                );
+                assert!(
+                    part == all[start * classes..(start + len) * classes],
+                    "{}: rows {start}..{} alone differ from the same rows in a batch of {rows}",
+                    preset.name,
+                    start + len
+                );
+            }
+        }
+    }
+
     #[test]
     fn custom_presets_parse_and_bad_ones_are_refused() {
         let p = Preset::by_name("c16x32-d128").unwrap();

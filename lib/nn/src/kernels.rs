@@ -1000,25 +1000,27 @@ pub(crate) fn dense_few_rows(x: &[f32], rows: usize, w: &[f32], bias: &[f32]) ->
     })
 }
 
-/// Rows of the reduction dimension per parallel chunk of [`dense_many_rows`].
-const DENSE_K_CHUNK: usize = 8192;
-
-/// `y[s, o] = bias[o] + Σ_k x[s, k] w[k, o]` for a batch (inference): one sgemm per
-/// chunk of `k` (so each of x and w is packed once in all).
-pub(crate) fn dense_many_rows(x: &[f32], rows: usize, w: &[f32], bias: &[f32]) -> Vec<f32> {
+/// `y[s, o] = bias[o] + Σ_k x[s, k] w[k, o]` with every row computed exactly as
+/// [`dense_few_rows`] computes it alone: blocks of `block` rows in parallel, so a row's
+/// result does not depend on the other rows of the batch (nor on the thread count).
+pub(crate) fn dense_row_independent(
+    x: &[f32],
+    rows: usize,
+    w: &[f32],
+    bias: &[f32],
+    block: usize,
+) -> Vec<f32> {
     let (n, k) = (bias.len(), w.len() / bias.len());
     debug_assert_eq!(x.len(), rows * k);
-    in_k_chunks(k, DENSE_K_CHUNK, rows, bias, |range, acc| {
-        gemm(
-            (rows, range.len(), n),
-            &x[range.start..],
-            (k, 1),
-            &w[range.start * n..range.end * n],
-            (n, 1),
-            0.0,
-            acc,
-        );
-    })
+    let blocks: Vec<Vec<f32>> = x
+        .par_chunks(block.max(1) * k)
+        .map(|xb| dense_few_rows(xb, xb.len() / k, w, bias))
+        .collect();
+    let mut y = Vec::with_capacity(rows * n);
+    for b in blocks {
+        y.extend_from_slice(&b);
+    }
+    y
 }
 
 /// `bias` + the products of fixed chunks of the reduction dimension `0..k`, each

@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod action;
+pub mod arena;
 pub mod board;
 pub mod bots;
 pub mod event;
@@ -26,9 +27,10 @@ pub mod view;
 pub mod wall;
 
 pub use action::{layout, Action, IllegalAction, IndexedAction, Seat, ACTION_SPACE};
+pub use arena::{Arena, BatchAgent, Decision, Reply, Table};
 pub use bots::{play_game, play_game_with, Agent};
 pub use event::Event;
 pub use game::{Game, GameResult, KyokuStart, Phase, ReplayError};
-pub use rules::{GameLength, Rules, RulesError};
+pub use rules::{GameLength, Rules, RulesError, WallDealing};
 pub use view::SeatView;
 pub use wall::{Wall, WallError, WallSpec};

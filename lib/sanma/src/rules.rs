@@ -55,6 +55,31 @@ pub struct Rules {
     pub four_kan_abort: bool,
     /// Rank points added to final scores for reports (uma), 1st..3rd.
     pub uma: [i32; 3],
+    /// How each hand's wall is shuffled. Not a rule of play but a protocol: duplicate
+    /// evaluation deals every hand from (seed, round, honba) so the games of one set meet
+    /// the same tiles. Left out of the serialised rules when it is the default.
+    #[serde(skip_serializing_if = "WallDealing::is_sequential")]
+    pub walls: WallDealing,
+}
+
+/// Where the walls of a game's hands come from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WallDealing {
+    /// One random stream per game, seeded by the game seed; hand k takes the k-th wall.
+    #[default]
+    Sequential,
+    /// Each hand's wall is a function of (game seed, round, honba) alone, so two games
+    /// with the same seed deal the same tiles whenever they reach the same hand, whatever
+    /// happened before (Mortal's duplicate).
+    PerRound,
+}
+
+impl WallDealing {
+    /// The default (for serde's `skip_serializing_if`).
+    pub fn is_sequential(&self) -> bool {
+        *self == WallDealing::Sequential
+    }
 }
 
 impl Default for Rules {
@@ -77,6 +102,7 @@ impl Default for Rules {
             kyuushu_kyuuhai: true,
             four_kan_abort: true,
             uma: [0, 0, 0],
+            walls: WallDealing::Sequential,
         }
     }
 }

@@ -2,9 +2,10 @@
 //! (invariants). Seat 0 deals in E1 unless a test says otherwise.
 
 use meowlab_hand::{parse_tiles, Tile};
+use meowlab_sanma::arena::IllegalMove;
 use meowlab_sanma::bots::{HeuristicAgent, RandomAgent, TsumogiriAgent};
 use meowlab_sanma::planes::{self, column_map, encode, FeatureBlock, Planes, COLS, ROWS};
-use meowlab_sanma::{play_game_with, Action, Agent, Game, IllegalAction, KyokuStart, Rules};
+use meowlab_sanma::{play_game_with, Action, Agent, Game, KyokuStart, Rules};
 use meowlab_sanma::{Wall, WallSpec};
 
 fn t(s: &str) -> Vec<Tile> {
@@ -432,7 +433,7 @@ fn random_games_encode_consistently() {
             ],
         };
         let result: Result<Game, Failure> =
-            play_game_with(Rules::default(), seed, &mut agents, |game, seat, _, _| {
+            play_game_with(Rules::default(), seed, &mut agents, |game, seat, _| {
                 decisions += 1;
                 check_invariants(game, seat, &whole).map_err(Failure::Planes)
             });
@@ -446,11 +447,11 @@ fn random_games_encode_consistently() {
 #[derive(Debug)]
 enum Failure {
     Planes(#[allow(dead_code)] String),
-    Illegal(#[allow(dead_code)] IllegalAction),
+    Illegal(#[allow(dead_code)] IllegalMove),
 }
 
-impl From<IllegalAction> for Failure {
-    fn from(e: IllegalAction) -> Self {
+impl From<IllegalMove> for Failure {
+    fn from(e: IllegalMove) -> Self {
         Failure::Illegal(e)
     }
 }

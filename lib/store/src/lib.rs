@@ -32,6 +32,6 @@ pub use error::{Result, StoreError};
 pub use explanations::{Explanation, ExplanationLogger};
 pub use metrics::MetricsLogger;
 pub use run::{Run, RunKind, RunMeta, RunStatus, SCHEMA_VERSION};
-pub use sanma::{AgentOutput, SanmaLogger};
+pub use sanma::{AgentOutput, DecisionRecord, SanmaLogger};
 pub use session::{PlayError, PlaySession, SessionOptions};
 pub use table::{TableReader, TableWriter, WriterOptions};

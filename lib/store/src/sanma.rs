@@ -116,7 +116,9 @@ pub struct AgentOutput {
     pub value: Option<f32>,
 }
 
-struct PendingDecision {
+/// One decision captured for the `decisions` table, kept until its game is written (see
+/// [`SanmaLogger::capture_decision`]).
+pub struct DecisionRecord {
     kyoku: u16,
     step: u32,
     seat: Seat,
@@ -133,7 +135,7 @@ pub struct SanmaLogger {
     kyoku: TableWriter,
     decisions: TableWriter,
     events: TableWriter,
-    pending: Vec<PendingDecision>,
+    pending: Vec<DecisionRecord>,
     games_since_flush: usize,
     events_seen: usize,
     kyoku_seen: usize,
@@ -201,6 +203,21 @@ impl SanmaLogger {
         output: AgentOutput,
         observation: Option<Vec<u8>>,
     ) {
+        let record = self.capture_decision(game, seat, action, output, observation);
+        self.pending.push(record);
+    }
+
+    /// What [`SanmaLogger::record_decision`] records, returned instead of kept: for
+    /// many games in flight, whose decisions interleave; write them with
+    /// [`SanmaLogger::finish_game_with`].
+    pub fn capture_decision(
+        &self,
+        game: &Game,
+        seat: Seat,
+        action: Action,
+        output: AgentOutput,
+        observation: Option<Vec<u8>>,
+    ) -> DecisionRecord {
         let kyoku = game
             .events()
             .iter()
@@ -218,7 +235,7 @@ impl SanmaLogger {
             self.encode_observations
                 .then(|| meowlab_sanma::planes::encode(&game.view(seat)).to_bytes())
         });
-        self.pending.push(PendingDecision {
+        DecisionRecord {
             kyoku,
             step,
             seat,
@@ -227,7 +244,22 @@ impl SanmaLogger {
             action,
             output,
             observation,
-        });
+        }
+    }
+
+    /// Writes the finished `game` with `decisions`, its decisions captured in play order.
+    pub fn finish_game_with(
+        &mut self,
+        game: &Game,
+        game_id: u64,
+        decisions: Vec<DecisionRecord>,
+    ) -> Result<()> {
+        debug_assert!(
+            self.pending.is_empty(),
+            "decisions of another game are pending"
+        );
+        self.pending = decisions;
+        self.finish_game(game, game_id)
     }
 
     /// Writes the finished `game` (its decisions recorded since the last call).

@@ -3,17 +3,21 @@
 //! A [`PlaySession`] chooses the run folder (a fresh id, or the interrupted run of the
 //! same id to resume), knows which games that run logged already, plays and logs games
 //! with optional engine invariant checks, and marks the run complete at the end. The
-//! games themselves are the caller's: any agents, any seeds.
+//! games themselves are the caller's: any agents, any seeds, played in the engine's
+//! [`Arena`] with as many games in flight as asked ([`play_games`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use meowlab_sanma::arena::{IllegalMove, Observer};
 use meowlab_sanma::bots::AgentSpec;
-use meowlab_sanma::{play_game_with, Agent, Game, IllegalAction, Rules};
+use meowlab_sanma::{
+    play_game_with, Agent, Arena, BatchAgent, Game, IllegalAction, Reply, Rules, Seat, Table,
+};
 
 use crate::error::{Result, StoreError};
 use crate::run::{Run, RunKind, RunStatus};
-use crate::sanma::{games_schema, AgentOutput, SanmaLogger};
+use crate::sanma::{games_schema, AgentOutput, DecisionRecord, SanmaLogger};
 use crate::table::{TableReader, WriterOptions};
 
 /// Why a game could not be played or logged.
@@ -62,23 +66,15 @@ pub(crate) fn play_with(
     check: bool,
     mut log: Option<&mut SanmaLogger>,
 ) -> std::result::Result<Game, PlayError> {
-    let game = play_game_with(rules.clone(), seed, agents, |game, seat, action, agent| {
+    let game = play_game_with(rules.clone(), seed, agents, |game, seat, reply: &Reply| {
         if check {
             game.check_invariants()
                 .map_err(|message| PlayError::Invariant { seed, message })?;
         }
         if let Some(log) = log.as_deref_mut() {
-            let output = AgentOutput {
-                policy: agent.last_policy(),
-                value: None,
-            };
-            log.record_decision(game, seat, action, output, None);
+            log.record_decision(game, seat, reply.action, output_of(reply), None);
         }
-        Ok(())
-    })
-    .map_err(|e| match e {
-        PlayError::Illegal { source, .. } => PlayError::Illegal { seed, source },
-        other => other,
+        Ok::<(), PlayError>(())
     })?;
     if let Some(log) = log {
         log.finish_game(&game, game_id)?;
@@ -86,10 +82,83 @@ pub(crate) fn play_with(
     Ok(game)
 }
 
-impl From<IllegalAction> for PlayError {
-    fn from(source: IllegalAction) -> Self {
-        // the seed is filled in by `play_game`
-        PlayError::Illegal { seed: 0, source }
+fn output_of(reply: &Reply) -> AgentOutput {
+    AgentOutput {
+        policy: reply.policy.clone(),
+        value: None,
+    }
+}
+
+impl From<IllegalMove> for PlayError {
+    fn from(e: IllegalMove) -> Self {
+        PlayError::Illegal {
+            seed: e.seed,
+            source: e.source,
+        }
+    }
+}
+
+/// Plays `tables` in `arena` with `players` (see [`Arena::play`]): checks the engine's
+/// invariants at every decision when `check`, logs every game as `game_id` = its seed
+/// when `log` is given, and hands each finished game to `on_game` in schedule order.
+/// Logs are identical whatever `arena.in_flight` is.
+pub fn play_games(
+    arena: &Arena,
+    tables: &[Table],
+    players: &mut [&mut dyn BatchAgent],
+    check: bool,
+    log: Option<&mut SanmaLogger>,
+    on_game: &mut dyn FnMut(&Game),
+) -> std::result::Result<(), PlayError> {
+    let mut observer = Logged {
+        check,
+        log,
+        captured: HashMap::new(),
+        on_game,
+    };
+    arena.play(tables, players, &mut observer)
+}
+
+/// The observer of [`play_games`]: decisions are captured per game while games
+/// interleave and written when the game is reported, in schedule order.
+struct Logged<'a> {
+    check: bool,
+    log: Option<&'a mut SanmaLogger>,
+    captured: HashMap<usize, Vec<DecisionRecord>>,
+    on_game: &'a mut dyn FnMut(&Game),
+}
+
+impl Observer for Logged<'_> {
+    type Error = PlayError;
+
+    fn before_act(
+        &mut self,
+        table: usize,
+        game: &Game,
+        seat: Seat,
+        reply: &Reply,
+    ) -> std::result::Result<(), PlayError> {
+        if self.check {
+            game.check_invariants()
+                .map_err(|message| PlayError::Invariant {
+                    seed: game.seed(),
+                    message,
+                })?;
+        }
+        if let Some(log) = self.log.as_deref() {
+            let record = log.capture_decision(game, seat, reply.action, output_of(reply), None);
+            self.captured.entry(table).or_default().push(record);
+        }
+        Ok(())
+    }
+
+    fn game_over(&mut self, table: usize, game: Game) -> std::result::Result<(), PlayError> {
+        if let Some(log) = self.log.as_deref_mut() {
+            let decisions = self.captured.remove(&table).unwrap_or_default();
+            log.finish_game_with(&game, game.seed(), decisions)?;
+        }
+        (self.on_game)(&game);
+        Ok(())
     }
 }
 
@@ -194,6 +263,29 @@ impl PlaySession {
         let game = play_game(rules, seed, agents, check, Some(&mut self.logger))?;
         self.logged.insert(seed);
         Ok(game)
+    }
+
+    /// Plays and logs `tables` (see [`play_games`]); their seeds count as logged after.
+    pub fn play_games(
+        &mut self,
+        arena: &Arena,
+        tables: &[Table],
+        players: &mut [&mut dyn BatchAgent],
+        check: bool,
+        on_game: &mut dyn FnMut(&Game),
+    ) -> std::result::Result<(), PlayError> {
+        let logged = &mut self.logged;
+        play_games(
+            arena,
+            tables,
+            players,
+            check,
+            Some(&mut self.logger),
+            &mut |game: &Game| {
+                logged.insert(game.seed());
+                on_game(game);
+            },
+        )
     }
 
     /// Completes every table and marks the run complete.

@@ -1,4 +1,5 @@
-//! Agents that choose actions from a seat's view, and a loop that plays a game with them.
+//! Agents that choose actions from a seat's view, and [`play_game`]: one game with them
+//! through the [`Arena`](crate::arena::Arena).
 
 mod heuristic;
 mod spec;
@@ -9,7 +10,8 @@ pub use spec::{parse_seats, AgentSpec, SpecError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::action::{Action, IllegalAction, Seat};
+use crate::action::{Action, Seat};
+use crate::arena::{Arena, BatchAgent, IllegalMove, Observer, Reply, Seated, Table};
 use crate::game::Game;
 use crate::rules::Rules;
 use crate::view::SeatView;
@@ -105,38 +107,63 @@ pub fn agent_from_name(name: &str, seat: Seat) -> Result<Box<dyn Agent>, SpecErr
     name.parse::<AgentSpec>()?.build_bot(seat)
 }
 
-/// Plays one full game with three agents (seat order). Stops at an illegal action.
+/// Plays one full game with three agents (seat order) through the [`Arena`] (one game in
+/// flight). Stops at an illegal action.
 pub fn play_game(
     rules: Rules,
     seed: u64,
     agents: &mut [Box<dyn Agent>],
-) -> Result<Game, IllegalAction> {
-    play_game_with(rules, seed, agents, |_, _, _, _| Ok(()))
+) -> Result<Game, IllegalMove> {
+    play_game_with(rules, seed, agents, |_, _, _| Ok(()))
 }
 
-/// Like [`play_game`], calling `before_act(game, seat, action, agent)` before each chosen
-/// action is applied (for logging or invariant checks); its error stops the game.
-pub fn play_game_with<E: From<IllegalAction>>(
+/// Like [`play_game`], calling `before_act(game, seat, reply)` before each chosen action
+/// is applied (for logging or invariant checks); its error stops the game.
+pub fn play_game_with<E: From<IllegalMove>>(
     rules: Rules,
     seed: u64,
     agents: &mut [Box<dyn Agent>],
-    mut before_act: impl FnMut(&Game, Seat, Action, &dyn Agent) -> Result<(), E>,
+    before_act: impl FnMut(&Game, Seat, &Reply) -> Result<(), E>,
 ) -> Result<Game, E> {
     assert_eq!(agents.len(), 3, "sanma needs three agents");
-    let names = agents.iter().map(|a| a.name()).collect();
-    for a in agents.iter_mut() {
-        a.start_game(seed);
+    let mut seated: Vec<Seated<'_>> = agents.iter_mut().map(|a| Seated::new(a.as_mut())).collect();
+    let mut players: Vec<&mut dyn BatchAgent> = seated
+        .iter_mut()
+        .map(|s| s as &mut dyn BatchAgent)
+        .collect();
+    let table = Table {
+        seed,
+        players: [0, 1, 2],
+    };
+    let mut hook = Hook {
+        before_act,
+        game: None,
+        error: std::marker::PhantomData,
+    };
+    Arena::new(rules, 1).play(&[table], &mut players, &mut hook)?;
+    Ok(hook.game.expect("the arena reports every game it plays"))
+}
+
+/// The observer of [`play_game_with`]: its hook, and the game at the end.
+struct Hook<F, E> {
+    before_act: F,
+    game: Option<Game>,
+    error: std::marker::PhantomData<E>,
+}
+
+impl<F, E> Observer for Hook<F, E>
+where
+    F: FnMut(&Game, Seat, &Reply) -> Result<(), E>,
+    E: From<IllegalMove>,
+{
+    type Error = E;
+
+    fn before_act(&mut self, _: usize, game: &Game, seat: Seat, reply: &Reply) -> Result<(), E> {
+        (self.before_act)(game, seat, reply)
     }
-    let mut game = Game::with_names(rules, seed, names);
-    let mut deciding = Vec::with_capacity(3);
-    while !game.is_over() {
-        deciding.clear();
-        deciding.extend(game.deciding());
-        for &seat in &deciding {
-            let action = agents[seat as usize].act(&game.view(seat));
-            before_act(&game, seat, action, agents[seat as usize].as_ref())?;
-            game.act(seat, action)?;
-        }
+
+    fn game_over(&mut self, _: usize, game: Game) -> Result<(), E> {
+        self.game = Some(game);
+        Ok(())
     }
-    Ok(game)
 }

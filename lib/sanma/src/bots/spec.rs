@@ -9,6 +9,7 @@ use std::str::FromStr;
 
 use super::{Agent, HeuristicAgent, RandomAgent, TsumogiriAgent};
 use crate::action::Seat;
+use crate::arena::{BatchAgent, EachGame};
 
 /// Which agent plays a seat.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +74,17 @@ impl AgentSpec {
             AgentSpec::Heuristic => Ok(Box::new(HeuristicAgent)),
             AgentSpec::Model { .. } => Err(SpecError::NeedsModels(self.clone())),
         }
+    }
+
+    /// The bot of this spec as an [`Arena`](crate::Arena) player: one instance per game
+    /// and seat (see [`EachGame`]). Model specs are refused as in [`AgentSpec::build_bot`].
+    pub fn build_bot_player(&self) -> Result<Box<dyn BatchAgent>, SpecError> {
+        self.build_bot(0)?;
+        let spec = self.clone();
+        Ok(Box::new(EachGame::new(move |seat| {
+            spec.build_bot(seat)
+                .expect("a bot spec builds for every seat")
+        })))
     }
 }
 

@@ -15,7 +15,7 @@ impl Game {
             Some(w) => w,
             None => match self.queued_walls.pop_front() {
                 Some(w) => w,
-                None => Wall::shuffled(&mut self.rng, self.rules.red_fives),
+                None => self.next_wall(),
             },
         };
         for p in &mut self.players {

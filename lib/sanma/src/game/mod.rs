@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::action::{Action, IllegalAction, Seat};
 use crate::event::Event;
-use crate::rules::{GameLength, Rules};
+use crate::rules::{GameLength, Rules, WallDealing};
 use crate::wall::Wall;
 
 /// A discarded tile and how it was discarded.
@@ -265,6 +265,18 @@ pub struct GameResult {
     pub ranks: [u8; 3],
 }
 
+/// The seed of the wall of hand (round, honba) under [`WallDealing::PerRound`]: a
+/// SplitMix64-style mix, so nearby seeds, rounds and honba give unrelated walls.
+fn per_round_seed(seed: u64, round: u8, honba: u32) -> u64 {
+    let mut z = seed ^ (u64::from(round) << 56) ^ (u64::from(honba) << 32) ^ 0xD1B5_4A32_D192_ED03;
+    for _ in 0..2 {
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+    }
+    z
+}
+
 /// Why [`Game::replay`] stopped: the action at `step` was illegal in the replayed game.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("action {step}: {source}")]
@@ -325,6 +337,8 @@ impl Game {
         let scoring = rules.scoring();
         let scores = [rules.starting_points; 3];
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        // a placeholder until the first hand is dealt (it advances the sequential stream,
+        // as games have always done)
         let wall = Wall::shuffled(&mut rng, rules.red_fives);
         let mut game = Game {
             rules,
@@ -386,6 +400,18 @@ impl Game {
     /// Uses these walls, in order, for the hands after the current one.
     pub(crate) fn queue_walls(&mut self, walls: impl IntoIterator<Item = Wall>) {
         self.queued_walls.extend(walls);
+    }
+
+    /// The wall of the hand about to be dealt, as [`Rules::walls`] says.
+    pub(crate) fn next_wall(&mut self) -> Wall {
+        match self.rules.walls {
+            WallDealing::Sequential => Wall::shuffled(&mut self.rng, self.rules.red_fives),
+            WallDealing::PerRound => {
+                let mut rng =
+                    ChaCha8Rng::seed_from_u64(per_round_seed(self.seed, self.round, self.honba));
+                Wall::shuffled(&mut rng, self.rules.red_fives)
+            }
+        }
     }
 
     /// Replays a game from its seed and the actions taken; errors name the step.
