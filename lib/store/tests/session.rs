@@ -79,3 +79,55 @@ fn an_interrupted_session_resumes_and_a_complete_one_is_not_reopened() {
     }
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// The same schedule logged with 1, 7 and 64 games in flight writes byte-identical
+/// shards in every table (games are written in schedule order, decisions per game).
+#[test]
+fn logs_do_not_depend_on_games_in_flight() {
+    use meowlab_sanma::{Arena, BatchAgent, Table};
+    let root = std::env::temp_dir().join(format!("meowlab-inflight-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let specs = parse_seats("heuristic,random,heuristic").unwrap();
+    let tables: Vec<Table> = (0..20)
+        .map(|i| Table {
+            seed: 300 + i,
+            players: [0, 1, 0],
+        })
+        .collect();
+    let mut shards = Vec::new();
+    for n in [1usize, 7, 64] {
+        let mut heuristic = specs[0].build_bot_player().unwrap();
+        let mut random = specs[1].build_bot_player().unwrap();
+        let mut players: Vec<&mut dyn BatchAgent> = vec![heuristic.as_mut(), random.as_mut()];
+        let mut session = PlaySession::open(&SessionOptions {
+            run_id: Some(format!("n{n}")),
+            games_per_shard: 8,
+            ..options(&root, None)
+        })
+        .unwrap();
+        let mut seen = Vec::new();
+        session
+            .play_games(
+                &Arena::new(Rules::default(), n),
+                &tables,
+                &mut players,
+                true,
+                &mut |g| seen.push(g.seed()),
+            )
+            .unwrap();
+        assert_eq!(seen, (300..320).collect::<Vec<u64>>(), "schedule order");
+        let run = session.finish().unwrap();
+        let mut files = Vec::new();
+        for table in ["games", "kyoku", "decisions", "events"] {
+            for shard in meowlab_store::table::shards(&run.dir().join(table)).unwrap() {
+                let name = shard.strip_prefix(run.dir()).unwrap().display().to_string();
+                files.push((name, std::fs::read(&shard).unwrap()));
+            }
+        }
+        assert!(files.len() >= 12, "3 shards per table");
+        shards.push(files);
+    }
+    assert!(shards[0] == shards[1], "1 vs 7 in flight");
+    assert!(shards[0] == shards[2], "1 vs 64 in flight");
+    std::fs::remove_dir_all(&root).unwrap();
+}

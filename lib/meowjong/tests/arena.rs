@@ -1,0 +1,93 @@
+//! The model agent in the arena: batched decisions give exactly the games and logged
+//! policies of the single-decision agent, whatever the number of games in flight, with
+//! argmax and with sampled discards.
+
+use std::collections::BTreeMap;
+
+use meowlab_meowjong::agent::{BatchModelAgent, DiscardChoice, ModelAgent};
+use meowlab_meowjong::model::{MeowjongNet, ModelKind, Preset};
+use meowlab_nn::Dev;
+use meowlab_sanma::arena::{Arena, BatchAgent, IllegalMove, Observer, Reply, Table};
+use meowlab_sanma::bots::HeuristicAgent;
+use meowlab_sanma::{play_game_with, Action, Agent, Game, Rules, Seat};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn models(seed: u64) -> Vec<MeowjongNet> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let preset = Preset::by_name("c4x4-d16").unwrap();
+    ModelKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let mut net = MeowjongNet::new(&Dev::default(), kind, preset.clone(), &mut rng);
+            net.prepare_inference();
+            net
+        })
+        .collect()
+}
+
+/// Every action with its policy, per table.
+#[derive(Default)]
+struct Record(BTreeMap<usize, Vec<(Seat, Action, Option<Vec<f32>>)>>);
+
+impl Observer for Record {
+    type Error = IllegalMove;
+    fn before_act(&mut self, t: usize, _: &Game, seat: Seat, r: &Reply) -> Result<(), IllegalMove> {
+        self.0
+            .entry(t)
+            .or_default()
+            .push((seat, r.action, r.policy.clone()));
+        Ok(())
+    }
+    fn game_over(&mut self, _: usize, _: Game) -> Result<(), IllegalMove> {
+        Ok(())
+    }
+}
+
+#[test]
+fn batched_model_decisions_equal_single_ones_for_any_games_in_flight() {
+    for choice in [DiscardChoice::Argmax, DiscardChoice::Sample] {
+        // the model in seats 0 and 2, a heuristic bot in seat 1
+        let tables: Vec<Table> = (0..10)
+            .map(|i| Table {
+                seed: 40 + i,
+                players: [0, 1, 0],
+            })
+            .collect();
+        let mut runs = Vec::new();
+        for n in [1usize, 7, 64] {
+            let mut model = BatchModelAgent::from_models(models(9), choice);
+            let mut heuristic =
+                meowlab_sanma::arena::EachGame::new(|_| Box::new(HeuristicAgent) as Box<dyn Agent>);
+            let mut players: Vec<&mut dyn BatchAgent> = vec![&mut model, &mut heuristic];
+            let mut record = Record::default();
+            Arena::new(Rules::default(), n)
+                .play(&tables, &mut players, &mut record)
+                .unwrap();
+            runs.push(record.0);
+        }
+        assert!(runs[0] == runs[1], "{choice:?}: 1 vs 7 in flight");
+        assert!(runs[0] == runs[2], "{choice:?}: 1 vs 64 in flight");
+        // the single-decision agent plays the same games with the same policies
+        for (t, table) in tables.iter().enumerate() {
+            let mut agents: Vec<Box<dyn Agent>> = vec![
+                Box::new(ModelAgent::from_models(models(9), choice, 0)),
+                Box::new(HeuristicAgent),
+                Box::new(ModelAgent::from_models(models(9), choice, 2)),
+            ];
+            let mut single = Vec::new();
+            play_game_with(Rules::default(), table.seed, &mut agents, |_, seat, r| {
+                single.push((seat, r.action, r.policy.clone()));
+                Ok::<(), IllegalMove>(())
+            })
+            .unwrap();
+            assert!(single == runs[0][&t], "{choice:?}: table {t}");
+        }
+        let model_decisions = runs[0]
+            .values()
+            .flatten()
+            .filter(|d| d.0 != 1 && d.2.is_some())
+            .count();
+        assert!(model_decisions > 500, "{model_decisions} model decisions");
+    }
+}
