@@ -26,9 +26,12 @@ fn models(seed: u64) -> Vec<MeowjongNet> {
         .collect()
 }
 
+/// One applied decision: the seat, its action and its policy.
+type Logged = (Seat, Action, Option<Vec<f32>>);
+
 /// Every action with its policy, per table.
 #[derive(Default)]
-struct Record(BTreeMap<usize, Vec<(Seat, Action, Option<Vec<f32>>)>>);
+struct Record(BTreeMap<usize, Vec<Logged>>);
 
 impl Observer for Record {
     type Error = IllegalMove;
