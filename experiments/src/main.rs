@@ -21,6 +21,9 @@ enum Command {
     Demo(commands::demo::Args),
     /// Bots play full Sanma games and report per-seat statistics (optionally mjai logs).
     Play(commands::play::Args),
+    /// Judge a challenger against an opponent in duplicate sets (seat rotations on the
+    /// same walls): statistics with 95% intervals, paired tests, optional SPRT.
+    Eval(commands::eval::Args),
     /// Score winning hands from a cases file ({"cases": [...]}, riichienv agari schema);
     /// prints one JSON line per case.
     Score(commands::score::Args),
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => commands::demo::run(args),
         Command::Play(args) => commands::play::run(args),
+        Command::Eval(args) => commands::eval::run(args),
         Command::Score(args) => commands::score::run(args),
         Command::Shanten(args) => commands::shanten::run(args),
         Command::SampleHands(args) => commands::sample::run(args),

@@ -12,7 +12,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use meowlab::hand::tile::to_mpsz;
 use meowlab::sanma::bots::HeuristicAgent;
-use meowlab::sanma::{play_game_with, Action, Agent, Rules, SeatView};
+use meowlab::sanma::{play_game_with, Action, Agent, Reply, Rules, SeatView};
 use meowlab::store::{AgentOutput, Run, SanmaLogger, WriterOptions};
 use meowlab_workbench::{Tab, Workbench};
 use rand::{Rng, SeedableRng};
@@ -76,7 +76,7 @@ fn sanma_run(root: &Path) -> (PathBuf, Vec<Seen>) {
             Rules::default(),
             game_id,
             &mut agents,
-            |game, seat, action, agent| {
+            |game, seat, reply: &Reply| {
                 if game_id == 1 {
                     let hands = [0u8, 1, 2].map(|s| {
                         let v = game.view(s);
@@ -99,11 +99,11 @@ fn sanma_run(root: &Path) -> (PathBuf, Vec<Seen>) {
                     });
                 }
                 let output = AgentOutput {
-                    policy: agent.last_policy(),
+                    policy: reply.policy.clone(),
                     value: None,
                 };
-                log.record_decision(game, seat, action, output, None);
-                Ok::<_, meowlab::sanma::IllegalAction>(())
+                log.record_decision(game, seat, reply.action, output, None);
+                Ok::<_, meowlab::sanma::arena::IllegalMove>(())
             },
         )
         .unwrap();

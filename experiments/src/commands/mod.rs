@@ -5,6 +5,7 @@ pub mod bench_arena;
 pub mod bench_explain;
 pub mod bench_sl;
 pub mod demo;
+pub mod eval;
 pub mod explain;
 pub mod play;
 pub mod plot;

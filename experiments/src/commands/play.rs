@@ -127,7 +127,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut decisions = 0u64;
     let mut mjai_error = None;
     let start = Instant::now();
-    let mut on_game = |game: &Game| {
+    let mut on_game = |_: usize, game: &Game| {
         decisions += game.history().len() as u64;
         add_game(&mut stats, game);
         if let Some(dir) = &args.mjai {

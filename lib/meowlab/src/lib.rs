@@ -16,6 +16,9 @@
 pub use meowlab_algos as algos;
 /// Classic-control environments with gymnasium's dynamics (crate `meowlab-control`).
 pub use meowlab_control as control;
+/// Duplicate evaluation of Sanma agents: sets, statistics with intervals, tests (crate
+/// `meowlab-eval`).
+pub use meowlab_eval as eval;
 /// Shapley-value explanations (crate `meowlab-explain`).
 pub use meowlab_explain as explain;
 /// Tiles, shanten, waits and scoring (crate `meowlab-hand`).

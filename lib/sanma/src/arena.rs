@@ -24,6 +24,7 @@ use crate::bots::Agent;
 use crate::event::Event;
 use crate::game::Game;
 use crate::rules::Rules;
+use crate::stats::HandScore;
 use crate::view::SeatView;
 
 /// One pending decision handed to a [`BatchAgent`].
@@ -57,7 +58,8 @@ impl Reply {
 }
 
 /// A finished hand, for learners: the score change of every seat within the hand
-/// (wins and draws with honba and deposits, minus riichi sticks put down in it).
+/// (wins and draws with honba and deposits, minus riichi sticks put down in it; see
+/// [`HandScore`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KyokuEnd {
     /// The hand's number within the game (0 = the first hand played).
@@ -168,7 +170,7 @@ struct Live {
     /// Round and honba of the hand being played.
     hand: (u8, u32),
     /// Score change of the hand being played so far.
-    deltas: [i32; 3],
+    score: HandScore,
 }
 
 impl Arena {
@@ -213,7 +215,7 @@ impl Arena {
                     events_seen: 0,
                     hands: 0,
                     hand: (0, 0),
-                    deltas: [0; 3],
+                    score: HandScore::default(),
                 };
                 // a game can end before anyone decides only in theory; scan anyway
                 scan_hand_ends(&mut l, &t, players);
@@ -308,36 +310,27 @@ impl Arena {
 fn scan_hand_ends(l: &mut Live, t: &Table, players: &mut [&mut dyn BatchAgent]) {
     let events = l.game.events();
     for e in &events[l.events_seen..] {
-        match e {
-            Event::StartKyoku {
-                bakaze,
-                kyoku,
-                honba,
-                ..
-            } => {
-                let wind = bakaze.index().saturating_sub(27) as u8;
-                l.hand = (3 * wind + kyoku.saturating_sub(1), *honba);
-                l.deltas = [0; 3];
+        if let Event::StartKyoku {
+            bakaze,
+            kyoku,
+            honba,
+            ..
+        } = e
+        {
+            let wind = bakaze.index().saturating_sub(27) as u8;
+            l.hand = (3 * wind + kyoku.saturating_sub(1), *honba);
+        }
+        if let Some(deltas) = l.score.event(e) {
+            let end = KyokuEnd {
+                ordinal: l.hands,
+                round: l.hand.0,
+                honba: l.hand.1,
+                deltas,
+            };
+            for (seat, &p) in (0u8..).zip(&t.players) {
+                players[p].end_kyoku(l.table, seat, &end);
             }
-            Event::ReachAccepted { actor } => l.deltas[*actor as usize] -= 1000,
-            Event::Hora { deltas, .. } | Event::Ryukyoku { deltas, .. } => {
-                for (d, x) in l.deltas.iter_mut().zip(deltas) {
-                    *d += x;
-                }
-            }
-            Event::EndKyoku => {
-                let end = KyokuEnd {
-                    ordinal: l.hands,
-                    round: l.hand.0,
-                    honba: l.hand.1,
-                    deltas: l.deltas,
-                };
-                for (seat, &p) in (0u8..).zip(&t.players) {
-                    players[p].end_kyoku(l.table, seat, &end);
-                }
-                l.hands += 1;
-            }
-            _ => {}
+            l.hands += 1;
         }
     }
     l.events_seen = events.len();

@@ -54,6 +54,9 @@ pub enum RunKind {
     Control,
     /// Files written by `meowlab bench`.
     Bench,
+    /// A duplicate evaluation (`meowlab eval`: the games' tables, `sets`,
+    /// `evaluation.json`).
+    Eval,
     /// Any other kind (tests, future tools).
     Other(String),
 }
@@ -65,6 +68,7 @@ impl RunKind {
             RunKind::Play => "play",
             RunKind::Control => "control",
             RunKind::Bench => "bench",
+            RunKind::Eval => "eval",
             RunKind::Other(name) => name,
         }
     }
@@ -76,6 +80,7 @@ impl From<String> for RunKind {
             "play" => RunKind::Play,
             "control" => RunKind::Control,
             "bench" => RunKind::Bench,
+            "eval" => RunKind::Eval,
             _ => RunKind::Other(name),
         }
     }

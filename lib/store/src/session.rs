@@ -99,20 +99,29 @@ impl From<IllegalMove> for PlayError {
 }
 
 /// Plays `tables` in `arena` with `players` (see [`Arena::play`]): checks the engine's
-/// invariants at every decision when `check`, logs every game as `game_id` = its seed
-/// when `log` is given, and hands each finished game to `on_game` in schedule order.
-/// Logs are identical whatever `arena.in_flight` is.
+/// invariants at every decision when `check`, logs every game when `log` is given (as
+/// `game_ids[i]` for table `i`, or its seed without ids), and hands each finished game
+/// to `on_game(table, game)` in schedule order. Logs are identical whatever
+/// `arena.in_flight` is.
 pub fn play_games(
     arena: &Arena,
     tables: &[Table],
     players: &mut [&mut dyn BatchAgent],
     check: bool,
-    log: Option<&mut SanmaLogger>,
-    on_game: &mut dyn FnMut(&Game),
+    log: Option<(&mut SanmaLogger, Option<&[u64]>)>,
+    on_game: &mut dyn FnMut(usize, &Game),
 ) -> std::result::Result<(), PlayError> {
+    if let Some((_, Some(ids))) = &log {
+        assert_eq!(ids.len(), tables.len(), "one game id per table");
+    }
+    let (log, game_ids) = match log {
+        Some((log, ids)) => (Some(log), ids),
+        None => (None, None),
+    };
     let mut observer = Logged {
         check,
         log,
+        game_ids,
         captured: HashMap::new(),
         on_game,
     };
@@ -124,8 +133,9 @@ pub fn play_games(
 struct Logged<'a> {
     check: bool,
     log: Option<&'a mut SanmaLogger>,
+    game_ids: Option<&'a [u64]>,
     captured: HashMap<usize, Vec<DecisionRecord>>,
-    on_game: &'a mut dyn FnMut(&Game),
+    on_game: &'a mut dyn FnMut(usize, &Game),
 }
 
 impl Observer for Logged<'_> {
@@ -155,9 +165,10 @@ impl Observer for Logged<'_> {
     fn game_over(&mut self, table: usize, game: Game) -> std::result::Result<(), PlayError> {
         if let Some(log) = self.log.as_deref_mut() {
             let decisions = self.captured.remove(&table).unwrap_or_default();
-            log.finish_game_with(&game, game.seed(), decisions)?;
+            let id = self.game_ids.map_or(game.seed(), |ids| ids[table]);
+            log.finish_game_with(&game, id, decisions)?;
         }
-        (self.on_game)(&game);
+        (self.on_game)(table, &game);
         Ok(())
     }
 }
@@ -272,7 +283,7 @@ impl PlaySession {
         tables: &[Table],
         players: &mut [&mut dyn BatchAgent],
         check: bool,
-        on_game: &mut dyn FnMut(&Game),
+        on_game: &mut dyn FnMut(usize, &Game),
     ) -> std::result::Result<(), PlayError> {
         let logged = &mut self.logged;
         play_games(
@@ -280,10 +291,10 @@ impl PlaySession {
             tables,
             players,
             check,
-            Some(&mut self.logger),
-            &mut |game: &Game| {
+            Some((&mut self.logger, None)),
+            &mut |table, game: &Game| {
                 logged.insert(game.seed());
-                on_game(game);
+                on_game(table, game);
             },
         )
     }

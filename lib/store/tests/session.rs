@@ -112,7 +112,7 @@ fn logs_do_not_depend_on_games_in_flight() {
                 &tables,
                 &mut players,
                 true,
-                &mut |g| seen.push(g.seed()),
+                &mut |_, g| seen.push(g.seed()),
             )
             .unwrap();
         assert_eq!(seen, (300..320).collect::<Vec<u64>>(), "schedule order");

@@ -1,0 +1,248 @@
+//! `evaluation.json`: the summary of an evaluation, a stable interface. Every statistic is
+//! computed over sets (each set's value first, then the mean and its interval over sets);
+//! differences are paired by set, challenger − opponent (a negative average-rank
+//! difference means the challenger is better).
+
+use serde::{Deserialize, Serialize};
+
+use crate::duplicate::{Format, RankPoints, SetResult, SetTally};
+use crate::stats::{mean_ci, paired, ratio_ci, sign_flip_test, Difference, Estimate, SprtDecision};
+
+/// Bootstrap resamples of ratio intervals.
+const BOOTSTRAP: usize = 2000;
+/// Sign flips of the per-round test.
+const SIGN_FLIPS: usize = 9999;
+
+/// One agent's statistics (per game unless named per hand).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgentSummary {
+    /// The agent's spec or name.
+    pub agent: String,
+    /// Seat-games played.
+    pub games: u32,
+    /// Average final rank (1 = best).
+    pub avg_rank: Estimate,
+    /// Rate of 1st places.
+    pub first: Estimate,
+    /// Rate of 2nd places.
+    pub second: Estimate,
+    /// Rate of 3rd places.
+    pub third: Estimate,
+    /// Rate of games ended below zero.
+    pub bust: Estimate,
+    /// Average final score.
+    pub avg_score: Estimate,
+    /// Average rank points (see `rank_points` of the evaluation).
+    pub rank_points: Estimate,
+    /// Hands won, per hand.
+    pub win: Estimate,
+    /// Hands dealt into, per hand.
+    pub deal_in: Estimate,
+    /// Hands with an accepted riichi, per hand.
+    pub riichi: Estimate,
+    /// Hands with a call (pon or open kan), per hand.
+    pub call: Estimate,
+    /// Hands ending in an exhaustive draw, per hand.
+    pub exhaustive_draw: Estimate,
+    /// Points per win (bootstrap interval).
+    pub avg_win_points: Estimate,
+    /// Points per deal-in (bootstrap interval).
+    pub avg_deal_in_points: Estimate,
+}
+
+/// Paired differences, challenger − opponent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Differences {
+    /// In average rank (negative: the challenger finishes better).
+    pub avg_rank: Difference,
+    /// In average rank points (positive: the challenger earns more).
+    pub rank_points: Difference,
+}
+
+/// Rates of hands by the agent's place in the hand's score change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HandPlaces {
+    /// Largest change.
+    pub first: f64,
+    /// Middle.
+    pub second: f64,
+    /// Smallest.
+    pub third: f64,
+    /// No change.
+    pub none: f64,
+}
+
+/// Meowjong's per-round table with a valid test.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PerRound {
+    /// The challenger's rates (pooled over hands).
+    pub challenger: HandPlaces,
+    /// The opponent's rates.
+    pub opponent: HandPlaces,
+    /// p-value of "the two agents' place distributions are the same".
+    pub p_value: f64,
+    /// How `p_value` was computed.
+    pub test: String,
+}
+
+/// The sequential test's outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SprtReport {
+    /// H0 (`delta0`), H1 (`delta1`) or undecided at the set limit.
+    pub decision: SprtDecision,
+    /// The log-likelihood ratio at the end.
+    pub llr: f64,
+    /// Its lower and upper bounds.
+    pub bounds: [f64; 2],
+    /// Rank-point difference under H0.
+    pub delta0: f64,
+    /// Rank-point difference under H1.
+    pub delta1: f64,
+    /// False-positive rate.
+    pub alpha: f64,
+    /// False-negative rate.
+    pub beta: f64,
+}
+
+/// The summary written to `evaluation.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// Duplicate sets played.
+    pub sets: usize,
+    /// Games played.
+    pub games: usize,
+    /// Seatings of a set.
+    pub format: Format,
+    /// Seed of the first set.
+    pub seed: u64,
+    /// The rank-points table.
+    pub rank_points_table: RankPoints,
+    /// The challenger.
+    pub challenger: AgentSummary,
+    /// The opponent.
+    pub opponent: AgentSummary,
+    /// Challenger − opponent.
+    pub difference: Differences,
+    /// The per-round table.
+    pub per_round: PerRound,
+    /// The sequential test, when asked for.
+    pub sprt: Option<SprtReport>,
+}
+
+/// A per-set difference rounded to 1e-9, so identical play differs by exactly 0 (the
+/// two agents' averages are sums over different numbers of seats).
+fn settle(x: f64) -> f64 {
+    (x * 1e9).round() / 1e9
+}
+
+/// Per-set rank-point differences, challenger − opponent (what the SPRT reads).
+pub fn rank_point_differences(sets: &[SetResult]) -> Vec<f64> {
+    sets.iter()
+        .map(|s| settle(s.challenger.avg_rank_points() - s.opponent.avg_rank_points()))
+        .collect()
+}
+
+fn summary(agent: &str, tallies: &[&SetTally], seed: u64) -> AgentSummary {
+    let per_set = |f: &dyn Fn(&SetTally) -> f64| -> Estimate {
+        mean_ci(&tallies.iter().map(|t| f(t)).collect::<Vec<_>>())
+    };
+    let rate = |f: &dyn Fn(&SetTally) -> f64| per_set(f).clamped(0.0, 1.0);
+    let per_hand = |count: &dyn Fn(&SetTally) -> u32| -> Estimate {
+        rate(&|t| f64::from(count(t)) / f64::from(t.stats.kyoku.max(1)))
+    };
+    let ratio = |num: &dyn Fn(&SetTally) -> i64, den: &dyn Fn(&SetTally) -> u32, salt: u64| {
+        let n: Vec<f64> = tallies.iter().map(|t| num(t) as f64).collect();
+        let d: Vec<f64> = tallies.iter().map(|t| f64::from(den(t))).collect();
+        ratio_ci(&n, &d, BOOTSTRAP, seed ^ salt)
+    };
+    AgentSummary {
+        agent: agent.to_string(),
+        games: tallies.iter().map(|t| t.seat_games).sum(),
+        avg_rank: per_set(&|t| t.avg_rank()).clamped(1.0, 3.0),
+        first: rate(&|t| t.place_rate(0)),
+        second: rate(&|t| t.place_rate(1)),
+        third: rate(&|t| t.place_rate(2)),
+        bust: rate(&|t| f64::from(t.stats.busts) / f64::from(t.seat_games.max(1))),
+        avg_score: per_set(&|t| t.stats.score_sum as f64 / f64::from(t.seat_games.max(1))),
+        rank_points: per_set(&|t| t.avg_rank_points()),
+        win: per_hand(&|t| t.stats.wins),
+        deal_in: per_hand(&|t| t.stats.deal_ins),
+        riichi: per_hand(&|t| t.stats.riichi),
+        call: per_hand(&|t| t.stats.calls),
+        exhaustive_draw: per_hand(&|t| t.stats.exhaustive_draws),
+        avg_win_points: ratio(&|t| t.stats.win_points, &|t| t.stats.wins, 1),
+        avg_deal_in_points: ratio(&|t| t.stats.deal_in_points, &|t| t.stats.deal_ins, 2),
+    }
+}
+
+fn pooled_places(tallies: &[&SetTally]) -> HandPlaces {
+    let mut counts = [0u32; 4];
+    for t in tallies {
+        for (c, x) in counts.iter_mut().zip(t.stats.hand_places) {
+            *c += x;
+        }
+    }
+    let total = f64::from(counts.iter().sum::<u32>().max(1));
+    HandPlaces {
+        first: f64::from(counts[0]) / total,
+        second: f64::from(counts[1]) / total,
+        third: f64::from(counts[2]) / total,
+        none: f64::from(counts[3]) / total,
+    }
+}
+
+/// Summarises the sets of an evaluation.
+#[allow(clippy::too_many_arguments)]
+pub fn summarise(
+    sets: &[SetResult],
+    format: Format,
+    seed: u64,
+    rank_points: &RankPoints,
+    names: [&str; 2],
+    sprt: Option<SprtReport>,
+) -> Evaluation {
+    let challenger: Vec<&SetTally> = sets.iter().map(|s| &s.challenger).collect();
+    let opponent: Vec<&SetTally> = sets.iter().map(|s| &s.opponent).collect();
+    let diff = |f: &dyn Fn(&SetTally) -> f64| {
+        paired(
+            &sets
+                .iter()
+                .map(|s| settle(f(&s.challenger) - f(&s.opponent)))
+                .collect::<Vec<_>>(),
+        )
+    };
+    // per set: the challenger's place rates minus the opponent's (1st, 2nd, 3rd; "no
+    // change" is implied by the other three)
+    let place_diffs: Vec<Vec<f64>> = sets
+        .iter()
+        .map(|s| {
+            (0..3)
+                .map(|p| settle(s.challenger.hand_place_rate(p) - s.opponent.hand_place_rate(p)))
+                .collect()
+        })
+        .collect();
+    Evaluation {
+        sets: sets.len(),
+        games: sets.len() * format.games_per_set(),
+        format,
+        seed,
+        rank_points_table: rank_points.clone(),
+        challenger: summary(names[0], &challenger, seed),
+        opponent: summary(names[1], &opponent, seed),
+        difference: Differences {
+            avg_rank: diff(&|t| t.avg_rank()),
+            rank_points: diff(&|t| t.avg_rank_points()),
+        },
+        per_round: PerRound {
+            challenger: pooled_places(&challenger),
+            opponent: pooled_places(&opponent),
+            p_value: sign_flip_test(&place_diffs, SIGN_FLIPS, seed),
+            test: format!(
+                "paired sign-flip permutation test over sets ({SIGN_FLIPS} flips) of the \
+                 per-set differences in 1st/2nd/3rd hand-place rates, statistic d̄ᵀM⁻¹d̄ \
+                 (M the uncentred second moments)"
+            ),
+        },
+        sprt,
+    }
+}
