@@ -17,7 +17,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// The small end-to-end Sanma experiment: heuristic bots log games, the five Meowjong
-    /// models learn from them, the model agent plays the heuristic bots (a few minutes).
+    /// models learn from them, the model agent is evaluated against the heuristic bots in
+    /// duplicate sets (under a minute after the build).
     Demo(commands::demo::Args),
     /// Bots play full Sanma games and report per-seat statistics (optionally mjai logs).
     Play(commands::play::Args),
@@ -80,8 +81,26 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("meowlab: error: {err:#}");
+            eprintln!("meowlab: error: {}", error_chain(&err));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, "outer: inner: …", leaving out a cause whose text the message
+/// already shows (library errors print their source in their own message, e.g.
+/// "{path}: {source}", and also return it as `source()`).
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }

@@ -1,6 +1,6 @@
 //! `meowlab demo`: the small end-to-end Sanma experiment of the README — heuristic bots
-//! play and log games, the five Meowjong models learn from them, and the model agent
-//! plays against the heuristic bots. Each stage is the `meowlab` command a user would
+//! play and log games, the five Meowjong models learn from them, and the model agent is
+//! evaluated against the heuristic bots in duplicate sets. Each stage is the `meowlab` command a user would
 //! type (printed before it runs), so the demo doubles as a recipe.
 
 use std::path::PathBuf;
@@ -21,9 +21,10 @@ pub struct Args {
     /// on 2 cores).
     #[arg(long, default_value_t = 40_000)]
     samples: usize,
-    /// Games the model agent plays against two heuristic bots.
-    #[arg(long, default_value_t = 30)]
-    eval_games: u64,
+    /// Duplicate sets of the evaluation: the model agent alone against two heuristic bots,
+    /// in each seat on the same walls (3 games per set).
+    #[arg(long, default_value_t = 100)]
+    eval_sets: u64,
     /// Seed of the games and the training.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -93,9 +94,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "--seed",
         &seed,
     ]))?;
-    let eval_games = args.eval_games.to_string();
+    let eval_sets = args.eval_sets.to_string();
     let eval_seed = (args.seed + 1_000_000).to_string();
-    let seats = format!("model:{},heuristic,heuristic", models.display());
+    let challenger = format!("model:{}", models.display());
     // the models were just retrained, so their games are played afresh
     let eval_id = format!("demo-eval-seed{eval_seed}");
     let eval_run = args.runs_dir.join(&eval_id);
@@ -104,13 +105,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .with_context(|| format!("cannot replace {}", eval_run.display()))?;
     }
     step(&s(&[
-        "play",
-        "--games",
-        &eval_games,
+        "eval",
+        "--challenger",
+        &challenger,
+        "--opponent",
+        "heuristic",
+        "--sets",
+        &eval_sets,
         "--seed",
         &eval_seed,
-        "--seats",
-        &seats,
         "--log",
         "--runs-dir",
         &runs,
@@ -122,22 +125,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let fig = |name: &str| figures.join(name).display().to_string();
     step(&s(&[
         "plot",
-        "ranks",
+        "eval",
         &eval_dir,
         "-o",
         &fig("ranks.png"),
         "--title",
-        "Model agent vs two heuristic bots",
+        "Model agent vs two heuristic bots (duplicate sets)",
     ]))?;
     step(&s(&[
         "plot",
-        "outcomes",
+        "eval",
         &eval_dir,
+        "--per-round",
         "-o",
-        &fig("outcomes.svg"),
+        &fig("per-round.svg"),
     ]))?;
     println!(
-        "\nDone: teacher games and models in {run_dir}, the model agent's games in {eval_dir}, figures in {}.\n\
+        "\nDone: teacher games and models in {run_dir}, the model agent's evaluation in {eval_dir}, figures in {}.\n\
          The full recipe (2,000 games, more samples) and its results: experiments/RESULTS.md.",
         figures.display()
     );

@@ -56,7 +56,7 @@ pub struct Args {
     #[arg(long, default_value_t = 16)]
     check_every: usize,
     /// Uma of 1st, 2nd and 3rd for rank points.
-    #[arg(long, value_delimiter = ',', num_args = 3, default_values_t = [20.0, 0.0, -20.0])]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_values_t = [20.0, 0.0, -20.0])]
     uma: Vec<f64>,
     /// Points scores are measured against for rank points (above the starting points:
     /// the difference goes to 1st as oka).

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use meowlab::plot::{
-    ActionBars, Curves, Figure, Grouping, Layout, OutcomeBars, PlaneHeatmap, RankBars,
-    ShapleyChart, ShapleyStyle,
+    ActionBars, Curves, EvalBars, EvalView, Figure, Grouping, Layout, OutcomeBars, PlaneHeatmap,
+    RankBars, ShapleyChart, ShapleyStyle,
 };
 use meowlab::store::browse;
 
@@ -49,6 +49,17 @@ enum Kind {
     Outcomes {
         /// A run logged by `meowlab play --log`.
         run: PathBuf,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// An evaluation (`meowlab eval`): each agent's final-rank distribution, or with
+    /// --per-round Meowjong's per-round table, with 95% intervals over sets.
+    Eval {
+        /// An evaluation run (or its evaluation.json).
+        run: PathBuf,
+        /// The per-round table instead of the final ranks.
+        #[arg(long)]
+        per_round: bool,
         #[command(flatten)]
         out: Output,
     },
@@ -341,6 +352,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 .with_context(|| format!("cannot read {}", run.display()))?;
             report_problems(&kyoku.problems);
             out.save(Figure::new(OutcomeBars::from_kyoku(&kyoku.rows, &games)?))
+        }
+        Kind::Eval {
+            run,
+            per_round,
+            out,
+        } => {
+            let evaluation = meowlab::eval::read_summary(&run)?;
+            let view = if per_round {
+                EvalView::PerRound
+            } else {
+                EvalView::Ranks
+            };
+            out.save(Figure::new(EvalBars::new(&evaluation, view)))
         }
         Kind::Planes { at, overlay, out } => {
             let d = decision_of(&at, "a tile plane", |d| d.observation.is_some())?;

@@ -69,6 +69,26 @@ impl Default for EvalOptions {
     }
 }
 
+impl EvalOptions {
+    /// Refuses options no evaluation can run with (checked before anything is written).
+    pub fn validate(&self) -> Result<(), EvalError> {
+        if self.sets == 0 || self.in_flight == 0 || self.check_every == 0 {
+            return Err(EvalError::Options(
+                "sets, in-flight games and check-every must be positive".into(),
+            ));
+        }
+        if let Some(t) = &self.sprt {
+            let valid = |p: f64| p > 0.0 && p < 0.5;
+            if !(valid(t.alpha) && valid(t.beta)) || t.delta1 <= t.delta0 {
+                return Err(EvalError::Options(format!(
+                    "sprt: alpha and beta must be in (0, 0.5) and delta1 > delta0 (got {t:?})"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Where an evaluation stands (for progress bars).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EvalProgress {
@@ -111,19 +131,7 @@ pub fn evaluate(
     mut log: Option<&mut SanmaLogger>,
     progress: &mut dyn FnMut(EvalProgress),
 ) -> Result<(Evaluation, Vec<SetResult>), EvalError> {
-    if options.sets == 0 || options.in_flight == 0 || options.check_every == 0 {
-        return Err(EvalError::Options(
-            "sets, in-flight games and check-every must be positive".into(),
-        ));
-    }
-    if let Some(t) = &options.sprt {
-        let valid = |p: f64| p > 0.0 && p < 0.5;
-        if !(valid(t.alpha) && valid(t.beta)) || t.delta1 <= t.delta0 {
-            return Err(EvalError::Options(format!(
-                "sprt: alpha and beta must be in (0, 0.5) and delta1 > delta0 (got {t:?})"
-            )));
-        }
-    }
+    options.validate()?;
     let per_set = options.format.games_per_set();
     let arena = Arena::new(duplicate_rules(&options.rules), options.in_flight);
     let chunk = if options.sprt.is_some() {
@@ -207,6 +215,7 @@ pub fn run_evaluation(
     log: bool,
     progress: &mut dyn FnMut(EvalProgress),
 ) -> Result<(Evaluation, Run), EvalError> {
+    options.validate()?;
     let mut run = Run::create(runs_dir, run_id, RunKind::Eval, options.seed, config)?;
     let mut logger = if log {
         Some(SanmaLogger::create(&mut run, WriterOptions::default())?)

@@ -72,6 +72,26 @@ pub struct HandPlaces {
     pub none: f64,
 }
 
+/// Per-set means of the hand-place rates with their 95% intervals over sets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HandPlaceEstimates {
+    /// Largest change.
+    pub first: Estimate,
+    /// Middle.
+    pub second: Estimate,
+    /// Smallest.
+    pub third: Estimate,
+    /// No change.
+    pub none: Estimate,
+}
+
+impl HandPlaceEstimates {
+    /// The four estimates in table order (1st, 2nd, 3rd, no change).
+    pub fn all(&self) -> [&Estimate; 4] {
+        [&self.first, &self.second, &self.third, &self.none]
+    }
+}
+
 /// Meowjong's per-round table with a valid test.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PerRound {
@@ -79,6 +99,10 @@ pub struct PerRound {
     pub challenger: HandPlaces,
     /// The opponent's rates.
     pub opponent: HandPlaces,
+    /// The challenger's per-set rates: means and intervals over sets.
+    pub challenger_per_set: HandPlaceEstimates,
+    /// The opponent's per-set rates.
+    pub opponent_per_set: HandPlaceEstimates,
     /// p-value of "the two agents' place distributions are the same".
     pub p_value: f64,
     /// How `p_value` was computed.
@@ -191,6 +215,24 @@ fn pooled_places(tallies: &[&SetTally]) -> HandPlaces {
     }
 }
 
+fn place_estimates(tallies: &[&SetTally]) -> HandPlaceEstimates {
+    let at = |p: usize| {
+        mean_ci(
+            &tallies
+                .iter()
+                .map(|t| t.hand_place_rate(p))
+                .collect::<Vec<_>>(),
+        )
+        .clamped(0.0, 1.0)
+    };
+    HandPlaceEstimates {
+        first: at(0),
+        second: at(1),
+        third: at(2),
+        none: at(3),
+    }
+}
+
 /// Summarises the sets of an evaluation.
 #[allow(clippy::too_many_arguments)]
 pub fn summarise(
@@ -236,6 +278,8 @@ pub fn summarise(
         per_round: PerRound {
             challenger: pooled_places(&challenger),
             opponent: pooled_places(&opponent),
+            challenger_per_set: place_estimates(&challenger),
+            opponent_per_set: place_estimates(&opponent),
             p_value: sign_flip_test(&place_diffs, SIGN_FLIPS, seed),
             test: format!(
                 "paired sign-flip permutation test over sets ({SIGN_FLIPS} flips) of the \

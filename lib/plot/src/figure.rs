@@ -9,6 +9,7 @@ use plotters::prelude::*;
 use crate::bars::{ActionBars, ShapleyChart};
 use crate::curves::Curves;
 use crate::error::PlotError;
+use crate::eval::EvalBars;
 use crate::font;
 use crate::games::{OutcomeBars, RankBars};
 use crate::planes::PlaneHeatmap;
@@ -32,6 +33,8 @@ pub enum Chart {
     Actions(ActionBars),
     /// Shapley values.
     Shapley(ShapleyChart),
+    /// An evaluation's ranks or per-round table, challenger beside opponent.
+    Eval(EvalBars),
 }
 
 macro_rules! chart_from {
@@ -44,7 +47,7 @@ macro_rules! chart_from {
     )*};
 }
 chart_from!(Curves => Curves, RankBars => Ranks, OutcomeBars => Outcomes,
-    ActionBars => Actions, ShapleyChart => Shapley);
+    ActionBars => Actions, ShapleyChart => Shapley, EvalBars => Eval);
 
 impl From<PlaneHeatmap> for Chart {
     fn from(c: PlaneHeatmap) -> Chart {
@@ -75,6 +78,7 @@ impl Chart {
             Chart::Planes(c) => c.draw(area, s),
             Chart::Actions(c) => c.draw(area, s),
             Chart::Shapley(c) => c.draw(area, s),
+            Chart::Eval(c) => c.draw(area, s),
         }
     }
 }

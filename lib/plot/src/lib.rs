@@ -23,6 +23,7 @@
 mod bars;
 mod curves;
 mod error;
+mod eval;
 mod figure;
 mod font;
 mod games;
@@ -34,6 +35,7 @@ mod style;
 pub use bars::{ActionBars, ShapleyChart, ShapleyStyle};
 pub use curves::{Aggregate, CurveGroup, Curves, SeedSeries};
 pub use error::PlotError;
+pub use eval::{EvalBars, EvalView};
 pub use figure::{Chart, Figure, Format};
 pub use games::{Grouping, OutcomeBars, RankBars};
 pub use planes::PlaneHeatmap;
