@@ -22,10 +22,13 @@ pub enum Tab {
     Curves,
     /// Shapley attributions of the current decision.
     Shapley,
+    /// The summary and the duplicate sets of an evaluation run (offered when the
+    /// selected run is one).
+    Evaluation,
 }
 
 impl Tab {
-    /// All tabs in menu order.
+    /// The tabs every run offers, in menu order.
     pub const ALL: [Tab; 4] = [Tab::Replay, Tab::Planes, Tab::Curves, Tab::Shapley];
 
     /// Tab title.
@@ -35,6 +38,7 @@ impl Tab {
             Tab::Planes => "Tile planes",
             Tab::Curves => "Learning curves",
             Tab::Shapley => "Shapley",
+            Tab::Evaluation => "Evaluation",
         }
     }
 }
@@ -108,6 +112,8 @@ pub struct Workbench {
     pub events_follow: Option<usize>,
     /// The kind of explanation the Shapley tab shows for a control episode.
     pub shapley_kind: Option<String>,
+    /// The duplicate set the evaluation view shows.
+    pub eval_set: usize,
 }
 
 impl Default for Workbench {
@@ -139,6 +145,7 @@ impl Default for Workbench {
             play_clock: 0.0,
             events_follow: None,
             shapley_kind: None,
+            eval_set: 0,
         }
     }
 }
@@ -166,6 +173,9 @@ impl Workbench {
                         .extend(run.problems.iter().map(|p| format!("{}: {p}", run.name())));
                     self.runs.push(run);
                     self.selected_run = Some(self.runs.len() - 1);
+                    if self.selected_is_evaluation() && self.game.is_none() {
+                        self.tab = Tab::Evaluation;
+                    }
                     self.recent.retain(|r| r != &dir);
                     self.recent.insert(0, dir);
                     self.recent.truncate(MAX_RECENT);
@@ -209,6 +219,23 @@ impl Workbench {
         self.episode = None;
         self.cursor = 0;
         self.tab = Tab::Replay;
+    }
+
+    /// Moves the cursor of the open game to the first decision of hand `hand` (the
+    /// hand's index within the game).
+    pub fn jump_to_hand(&mut self, hand: u16) {
+        if let Some(g) = &self.game {
+            if let Some(i) = g.decisions.iter().position(|d| d.kyoku == hand) {
+                self.cursor = i;
+            }
+        }
+    }
+
+    /// Whether the selected run is an evaluation (it offers the Evaluation tab).
+    pub fn selected_is_evaluation(&self) -> bool {
+        self.selected_run
+            .and_then(|i| self.runs.get(i))
+            .is_some_and(|r| matches!(&r.data, RunData::Sanma(s) if s.evaluation.is_some()))
     }
 
     /// Opens episode `episode_id` of `phase` in the selected run.
@@ -268,6 +295,9 @@ impl Workbench {
 
     /// Draws the whole app into `ui` (what eframe and the tests call every frame).
     pub fn ui(&mut self, ui: &mut Ui) {
+        if self.tab == Tab::Evaluation && !self.selected_is_evaluation() {
+            self.tab = Tab::Replay;
+        }
         self.keyboard(ui);
         if self.playing {
             self.advance_animation(ui);
@@ -299,6 +329,7 @@ impl Workbench {
             Tab::Planes => panels::planes::show(ui, self),
             Tab::Curves => panels::curves::show(ui, self),
             Tab::Shapley => panels::shapley::show(ui, self),
+            Tab::Evaluation => panels::evaluation::show(ui, self),
         });
     }
 

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use meowlab::eval::{read_summary, Evaluation, SUMMARY_FILE};
 use meowlab::store::browse::{self, EpisodeRow, GameRow, KyokuRow, Loaded, MetricRow};
 use meowlab::store::{Run, RunMeta};
 
@@ -14,6 +15,8 @@ pub struct SanmaRun {
     pub games: Vec<GameRow>,
     /// Hands of every game, by (game, hand).
     pub kyoku: Vec<KyokuRow>,
+    /// The summary of an evaluation run (`meowlab eval`), when it is one.
+    pub evaluation: Option<Box<Evaluation>>,
 }
 
 /// A control run's tables.
@@ -109,11 +112,30 @@ pub fn open_run(dir: &Path) -> Result<OpenRun, String> {
             None
         }
     };
+    let evaluation = if dir.join(SUMMARY_FILE).is_file() {
+        read_summary(dir)
+            .map(Box::new)
+            .map_err(|e| problems.push(e.to_string()))
+            .ok()
+    } else {
+        None
+    };
     let data = if dir.join("games").is_dir() {
         let games = browse::games(dir).map_err(|e| e.to_string())?;
         let games = keep(games, &mut problems);
         let kyoku = read_or_note(browse::kyoku(dir, None), &mut problems);
-        RunData::Sanma(SanmaRun { games, kyoku })
+        RunData::Sanma(SanmaRun {
+            games,
+            kyoku,
+            evaluation,
+        })
+    } else if evaluation.is_some() {
+        // an evaluation played without --log: its summary, no games to replay
+        RunData::Sanma(SanmaRun {
+            games: Vec::new(),
+            kyoku: Vec::new(),
+            evaluation,
+        })
     } else if dir.join("episodes").is_dir() || dir.join("metrics").is_dir() {
         let episodes = read_or_note(browse::episodes(dir), &mut problems);
         let metrics = read_or_note(browse::metrics(&dir.join("metrics")), &mut problems);
@@ -129,7 +151,7 @@ pub fn open_run(dir: &Path) -> Result<OpenRun, String> {
         })
     } else {
         return Err(format!(
-            "{}: not a meowlab run (no games/, episodes/ or metrics/ table)",
+            "{}: not a meowlab run (no games/, episodes/ or metrics/ table, no evaluation.json)",
             dir.display()
         ));
     };

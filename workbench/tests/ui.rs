@@ -497,3 +497,82 @@ fn shapley_tab_shows_the_explanations_of_a_control_episode() {
     assert_eq!(h.state().shapley_kind.as_deref(), Some("value"));
     let _ = std::fs::remove_dir_all(root);
 }
+
+#[test]
+fn an_evaluation_run_shows_its_summary_and_a_set_side_by_side() {
+    use meowlab::eval::{run_evaluation, EvalOptions};
+    use meowlab::sanma::bots::AgentSpec;
+    let root = fresh_dir("eval");
+    let mut challenger = AgentSpec::Heuristic.build_bot_player().unwrap();
+    let mut opponent = AgentSpec::Random.build_bot_player().unwrap();
+    let (evaluation, run) = run_evaluation(
+        &EvalOptions {
+            sets: 3,
+            seed: 5,
+            in_flight: 9,
+            ..EvalOptions::default()
+        },
+        &root,
+        "eval",
+        serde_json::json!({}),
+        challenger.as_mut(),
+        opponent.as_mut(),
+        ["heuristic", "random"],
+        true,
+        &mut |_| {},
+    )
+    .unwrap();
+    let mut wb = Workbench::default();
+    wb.open(run.dir());
+    assert!(wb.messages.is_empty(), "{:?}", wb.messages);
+    assert_eq!(
+        wb.tab,
+        Tab::Evaluation,
+        "an evaluation opens on its summary"
+    );
+    let mut h = harness(wb);
+    h.run();
+    h.get_by_label_contains("(eval)");
+    h.get_by_label("heuristic vs random");
+    let rank = &evaluation.challenger.avg_rank;
+    let [lo, hi] = rank.ci95.unwrap();
+    h.get_by_label(&format!("{:.3} [{lo:.3}, {hi:.3}]", rank.mean));
+    h.get_by_label_contains("challenger - opponent, avg rank");
+    h.snapshot("evaluation");
+    // set 0: three games, the challenger alone in seat 0, 1, 2 on the same walls
+    for k in 0..3 {
+        h.get_by_label_contains(&format!("game {k}, challenger in seat [{k}]"));
+    }
+    // a hand cell replays that game from that hand
+    let label = {
+        let cells: Vec<String> = h
+            .query_all_by_role(Role::Button)
+            .map(|n| text(&n))
+            .filter(|t| t.starts_with("ron") || t.starts_with("tsumo"))
+            .collect();
+        assert!(!cells.is_empty(), "no hand outcomes shown");
+        // one shown once (a hand where the set's games differ), near the top so it is
+        // on screen
+        cells
+            .iter()
+            .find(|c| cells.iter().filter(|d| d == c).count() == 1)
+            .unwrap_or(&cells[0])
+            .clone()
+    };
+    h.query_all_by_label(&label).next().unwrap().click();
+    h.run();
+    let wb = h.state();
+    assert_eq!(wb.tab, Tab::Replay);
+    let game = wb.game.as_ref().unwrap();
+    assert!(game.game.game_id < 3, "a game of set 0");
+    assert!(game.replay.error.is_none());
+    // the cursor is at the first decision of a hand whose outcome is the clicked one
+    let hand = game.decisions[wb.cursor].kyoku;
+    assert!(wb.cursor == 0 || game.decisions[wb.cursor - 1].kyoku < hand);
+    let k = game.kyoku.iter().find(|k| k.kyoku == hand).unwrap();
+    assert!(
+        label.contains(&format!("{:+}", k.deltas.iter().copied().max().unwrap())),
+        "{label}"
+    );
+    let _ = std::fs::remove_dir_all(root);
+}

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use meowlab::eval::report::AgentSummary;
-use meowlab::eval::stats::{Estimate, SprtDecision};
+use meowlab::eval::report::Row;
+use meowlab::eval::stats::{Difference, Estimate, SprtDecision};
 use meowlab::eval::{
     run_evaluation, write_summary, EvalOptions, Evaluation, Format, RankPoints, Sprt,
 };
@@ -89,17 +89,17 @@ pub struct Args {
     quiet: bool,
 }
 
-fn ci(e: &Estimate, scale: f64, decimals: usize) -> String {
-    match e.ci95 {
-        Some([lo, hi]) => format!(
-            "{:.d$} [{:.d$}, {:.d$}]",
-            e.mean * scale,
-            lo * scale,
-            hi * scale,
-            d = decimals
-        ),
-        None => format!("{:.d$}", e.mean * scale, d = decimals),
+fn difference(d: &Difference) -> String {
+    Row {
+        name: "",
+        estimate: &Estimate {
+            mean: d.mean,
+            ci95: d.ci95,
+        },
+        scale: 1.0,
+        decimals: 3,
     }
+    .text()
 }
 
 fn print_summary(e: &Evaluation) {
@@ -111,35 +111,14 @@ fn print_summary(e: &Evaluation) {
         e.seed,
         e.seed + e.sets as u64
     );
-    type Row = (&'static str, fn(&AgentSummary) -> &Estimate, f64, usize);
-    let rows: [Row; 14] = [
-        ("avg rank", |a| &a.avg_rank, 1.0, 3),
-        ("1st %", |a| &a.first, 100.0, 1),
-        ("2nd %", |a| &a.second, 100.0, 1),
-        ("3rd %", |a| &a.third, 100.0, 1),
-        ("bust %", |a| &a.bust, 100.0, 1),
-        ("avg score", |a| &a.avg_score, 1.0, 0),
-        ("rank points", |a| &a.rank_points, 1.0, 2),
-        ("win % (hand)", |a| &a.win, 100.0, 1),
-        ("deal-in %", |a| &a.deal_in, 100.0, 1),
-        ("riichi %", |a| &a.riichi, 100.0, 1),
-        ("call %", |a| &a.call, 100.0, 1),
-        ("draw %", |a| &a.exhaustive_draw, 100.0, 1),
-        ("pts / win", |a| &a.avg_win_points, 1.0, 0),
-        ("pts / deal-in", |a| &a.avg_deal_in_points, 1.0, 0),
-    ];
     println!(
         "{:<14} {:>30} {:>30}",
         "",
         format!("challenger {}", e.challenger.agent),
         format!("opponent {}", e.opponent.agent)
     );
-    for (name, get, scale, d) in &rows {
-        println!(
-            "{name:<14} {:>30} {:>30}",
-            ci(get(&e.challenger), *scale, *d),
-            ci(get(&e.opponent), *scale, *d)
-        );
+    for (c, o) in e.challenger.rows().iter().zip(e.opponent.rows()) {
+        println!("{:<14} {:>30} {:>30}", c.name, c.text(), o.text());
     }
     let pr = &e.per_round;
     println!(
@@ -160,14 +139,7 @@ fn print_summary(e: &Evaluation) {
     ] {
         println!(
             "difference challenger − opponent in {name}: {} (p = {:.4})",
-            ci(
-                &Estimate {
-                    mean: d.mean,
-                    ci95: d.ci95
-                },
-                1.0,
-                3
-            ),
+            difference(d),
             d.p_value
         );
     }

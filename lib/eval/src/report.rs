@@ -50,6 +50,62 @@ pub struct AgentSummary {
     pub avg_deal_in_points: Estimate,
 }
 
+/// One row of an agent's statistics table: its name, the estimate, and how to print it
+/// (`scale` 100 for percentages).
+pub struct Row<'a> {
+    /// Row name.
+    pub name: &'static str,
+    /// The estimate.
+    pub estimate: &'a Estimate,
+    /// Factor to print with (100 for rates shown as percentages).
+    pub scale: f64,
+    /// Decimals to print.
+    pub decimals: usize,
+}
+
+impl AgentSummary {
+    /// Every statistic in table order, as the CLI and the workbench print them.
+    pub fn rows(&self) -> [Row<'_>; 14] {
+        let row = |name, estimate, scale, decimals| Row {
+            name,
+            estimate,
+            scale,
+            decimals,
+        };
+        [
+            row("avg rank", &self.avg_rank, 1.0, 3),
+            row("1st %", &self.first, 100.0, 1),
+            row("2nd %", &self.second, 100.0, 1),
+            row("3rd %", &self.third, 100.0, 1),
+            row("bust %", &self.bust, 100.0, 1),
+            row("avg score", &self.avg_score, 1.0, 0),
+            row("rank points", &self.rank_points, 1.0, 2),
+            row("win % (hand)", &self.win, 100.0, 1),
+            row("deal-in %", &self.deal_in, 100.0, 1),
+            row("riichi %", &self.riichi, 100.0, 1),
+            row("call %", &self.call, 100.0, 1),
+            row("draw %", &self.exhaustive_draw, 100.0, 1),
+            row("pts / win", &self.avg_win_points, 1.0, 0),
+            row("pts / deal-in", &self.avg_deal_in_points, 1.0, 0),
+        ]
+    }
+}
+
+impl Row<'_> {
+    /// "mean [lo, hi]" in the row's scale, or "n/a" when undefined (points per deal-in
+    /// of an agent that never dealt in).
+    pub fn text(&self) -> String {
+        let (e, k, d) = (self.estimate, self.scale, self.decimals);
+        if e.mean.is_nan() {
+            return "n/a".into();
+        }
+        match e.ci95 {
+            Some([lo, hi]) => format!("{:.d$} [{:.d$}, {:.d$}]", e.mean * k, lo * k, hi * k),
+            None => format!("{:.d$}", e.mean * k),
+        }
+    }
+}
+
 /// Paired differences, challenger − opponent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Differences {

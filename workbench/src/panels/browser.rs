@@ -15,7 +15,8 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
     let mut reload = None;
     for (i, run) in wb.runs.iter().enumerate() {
         ui.horizontal(|ui| {
-            let kind = match run.data {
+            let kind = match &run.data {
+                RunData::Sanma(s) if s.evaluation.is_some() => "eval",
                 RunData::Sanma(_) => "sanma",
                 RunData::Control(_) => "control",
             };

@@ -44,6 +44,9 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
         for tab in Tab::ALL {
             ui.selectable_value(&mut wb.tab, tab, tab.title());
         }
+        if wb.selected_is_evaluation() {
+            ui.selectable_value(&mut wb.tab, Tab::Evaluation, Tab::Evaluation.title());
+        }
         ui.separator();
         let n = wb.messages.len();
         if n > 0 {

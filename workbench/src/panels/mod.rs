@@ -4,6 +4,7 @@ pub mod browser;
 pub mod control;
 pub mod curves;
 pub mod decision;
+pub mod evaluation;
 pub mod menu;
 pub mod planes;
 pub mod shapley;
