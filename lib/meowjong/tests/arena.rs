@@ -94,3 +94,32 @@ fn batched_model_decisions_equal_single_ones_for_any_games_in_flight() {
         assert!(model_decisions > 500, "{model_decisions} model decisions");
     }
 }
+
+/// The same schedule on 1 and 3 worker threads (parallel encoding, parallel dense
+/// blocks and k-chunks): the same games and policies.
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let tables: Vec<Table> = (0..6)
+        .map(|i| Table {
+            seed: 90 + i,
+            players: [0, 0, 0],
+        })
+        .collect();
+    let play_on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut model = BatchModelAgent::from_models(models(3), DiscardChoice::Sample);
+            let mut record = Record::default();
+            Arena::new(Rules::default(), 6)
+                .play(&tables, &mut [&mut model], &mut record)
+                .unwrap();
+            record.0
+        })
+    };
+    let one = play_on(1);
+    assert!(one.values().map(Vec::len).sum::<usize>() > 1000);
+    assert!(one == play_on(3), "1 vs 3 threads");
+}
