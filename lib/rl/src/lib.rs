@@ -1,7 +1,8 @@
 //! Reinforcement-learning pieces that know no environment, game or store: what the
 //! control algorithms (`meowlab-algos`) and Meowjong self-play (`meowlab-meowjong`) share.
 //! Action distributions ([`dist`]), policy and value losses ([`loss`]), rollouts with GAE
-//! ([`rollout`]), the replay buffer ([`replay`]), running observation statistics
+//! ([`rollout`]), Monte-Carlo returns with a pooled baseline ([`returns`]), the replay
+//! buffer ([`replay`]), running observation statistics
 //! ([`RunningNorm`]) and small helpers.
 //!
 //! **Invariant:** depends on the tensor layer (`meowlab-nn`) only; an algorithm that
@@ -12,6 +13,7 @@ pub mod checkpoint;
 pub mod dist;
 pub mod loss;
 pub mod replay;
+pub mod returns;
 pub mod rollout;
 
 pub use checkpoint::CheckpointError;

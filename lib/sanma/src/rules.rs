@@ -11,6 +11,10 @@ pub enum GameLength {
     Tonpuu,
     /// East and South rounds (hanchan).
     Hanchan,
+    /// A single hand, East 1 (the Meowjong paper's RL episodes): the game ends when the
+    /// first hand does, abortive draws included; leftover riichi sticks go to 1st place as
+    /// at any game end.
+    OneHand,
 }
 
 /// Every rule a Sanma game depends on. Load from TOML/JSON; missing fields take the

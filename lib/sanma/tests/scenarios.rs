@@ -921,3 +921,45 @@ fn the_heuristic_stays_dama_with_a_mangan_and_a_yaku() {
     // without the dora it is tanyao alone: riichi
     assert_eq!(heuristic_choice(&with_dora("3z")), "riichi 9m");
 }
+
+/// The paper's RL episodes: every game of `OneHand` rules ends with its first hand,
+/// whatever ended it (a win, an exhaustive or an abortive draw).
+#[test]
+fn one_hand_games_end_with_their_first_hand() {
+    use meowlab_sanma::bots::{HeuristicAgent, RandomAgent};
+    use meowlab_sanma::{play_game, Agent, Event};
+    let rules = Rules {
+        length: GameLength::OneHand,
+        ..Rules::default()
+    };
+    let mut endings = std::collections::BTreeSet::new();
+    for seed in 0..300 {
+        let mut agents: Vec<Box<dyn Agent>> = vec![
+            Box::new(HeuristicAgent),
+            Box::new(RandomAgent::new(1)),
+            Box::new(HeuristicAgent),
+        ];
+        let g = play_game(rules.clone(), seed, &mut agents).unwrap();
+        let hands = g
+            .events()
+            .iter()
+            .filter(|e| matches!(e, Event::StartKyoku { .. }))
+            .count();
+        assert_eq!(hands, 1, "seed {seed}");
+        assert!(g.is_over() && g.result().is_some());
+        endings.insert(
+            match g.events().iter().rev().find_map(|e| match e {
+                Event::Hora { .. } => Some("win".to_string()),
+                Event::Ryukyoku { reason, .. } => Some(reason.clone()),
+                _ => None,
+            }) {
+                Some(kind) => kind,
+                None => "none".into(),
+            },
+        );
+    }
+    assert!(
+        endings.contains("win") && endings.contains("exhaustive"),
+        "{endings:?}"
+    );
+}

@@ -574,6 +574,7 @@ impl Game {
         match self.rules.length {
             GameLength::Tonpuu => 2,
             GameLength::Hanchan => 5,
+            GameLength::OneHand => 0,
         }
     }
 

@@ -6,6 +6,7 @@ use meowlab_hand::{Tile, WinContext, WinMethod, WinResult};
 use super::{Game, GameResult, Phase, Trigger};
 use crate::action::Seat;
 use crate::event::Event;
+use crate::rules::GameLength;
 
 impl Game {
     fn hora(&mut self, winner: Seat, target: Seat, tile: Tile, r: &WinResult, deltas: [i32; 3]) {
@@ -175,6 +176,9 @@ impl Game {
         });
         // replayed with the same dealer and one more honba; never agari-yame
         self.events.push(Event::EndKyoku);
+        if self.rules.length == GameLength::OneHand {
+            return self.finish();
+        }
         self.honba += 1;
         self.start_kyoku(None);
     }
@@ -196,7 +200,9 @@ impl Game {
         let last = self.last_scheduled_round();
         let target = self.rules.target_points;
         let someone_reached = self.scores.iter().any(|&s| s >= target);
-        if self.rules.bust && self.scores.iter().any(|&s| s < 0) {
+        if self.rules.length == GameLength::OneHand
+            || (self.rules.bust && self.scores.iter().any(|&s| s < 0))
+        {
             return self.finish();
         }
         if dealer_stays {
