@@ -463,6 +463,21 @@ impl BatchModelAgent {
     }
 }
 
+impl BatchModelAgent {
+    /// Replaces the model of `net`'s kind (a learner publishing new weights); the next
+    /// decisions use it.
+    pub fn set_model(&mut self, mut net: MeowjongNet) {
+        net.prepare_inference();
+        let i = kind_index(net.card.kind);
+        self.models[i] = net;
+    }
+
+    /// The model of `kind`.
+    pub fn model(&self, kind: ModelKind) -> &MeowjongNet {
+        &self.models[kind_index(kind)]
+    }
+}
+
 impl BatchAgent for BatchModelAgent {
     fn name(&self) -> String {
         agent_name(self.choice)

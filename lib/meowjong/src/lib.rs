@@ -3,9 +3,9 @@
 //! ([`dataset`]), supervised learning ([`sl`], written to a model folder by [`sl_run`]), the Sanma agent that plays with them
 //! ([`agent`]) and Shapley explanations of its discards ([`explain`]).
 //!
-//! Self-play reinforcement learning of these models belongs here too, as a `selfplay`
-//! module beside [`sl`]: it trains the same [`model::MeowjongNet`]s, plays through the
-//! engine's agents and builds on the environment-free pieces of `meowlab-rl`.
+//! Self-play reinforcement learning of these models ([`selfplay`]) trains the same
+//! [`model::MeowjongNet`]s, plays in the engine's arena and builds on the
+//! environment-free pieces of `meowlab-rl`.
 //!
 //! **Invariant:** the engine, the store and the tensor layer are below this crate; none of
 //! them depends on it.
@@ -15,6 +15,7 @@ pub mod agent;
 pub mod dataset;
 pub mod explain;
 pub mod model;
+pub mod selfplay;
 pub mod sl;
 pub mod sl_run;
 

@@ -413,6 +413,17 @@ impl MeowjongNet {
         self.head(x, 1, Mode::Train, rng)
     }
 
+    /// [`MeowjongNet::forward`] in eval mode (running BatchNorm statistics, no dropout)
+    /// with a tape from the first convolution's parameters: the gradient of the very
+    /// policy that acts, which is what on-policy RL needs (the Meowjong paper's code took
+    /// it in train mode, the gradient of another policy).
+    pub fn forward_frozen(&mut self, x: Image, rng: &mut ChaCha8Rng) -> Matrix<Taped> {
+        self.drop_plan(); // the weights are about to change
+        let x = self.convs[0].forward_leaf(x);
+        let x = self.conv_norms[0].forward_image_fused(x, Mode::Eval, &self.dropout, rng);
+        self.head(x, 1, Mode::Eval, rng)
+    }
+
     /// This network with a wider hidden dense layer, computing the same function: the
     /// trained units are kept, the new ones get fresh incoming weights (and a fresh
     /// BatchNorm) and zero outgoing weights, so training continues from the trained

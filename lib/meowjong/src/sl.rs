@@ -315,6 +315,36 @@ impl Trainer {
         tally
     }
 
+    /// One Adam step of the policy gradient `−mean_i w_i · log π(labels_i | planes_i)` (the
+    /// cross-entropy against one-hot × w, as the Meowjong paper writes REINFORCE), with the
+    /// network in eval mode ([`MeowjongNet::forward_frozen`]) and the discard model masked
+    /// to the tiles in hand; returns the loss before the step.
+    pub fn policy_gradient_batch(
+        &mut self,
+        planes: Vec<f32>,
+        labels: &[u8],
+        weights: &[f32],
+    ) -> f64 {
+        assert_eq!(labels.len(), weights.len(), "one weight per sample");
+        let classes = self.net.card.kind.classes();
+        let mask = self.legal_mask(&planes);
+        let x = self.image(planes);
+        let mut logits = self.net.forward_frozen(x, &mut self.rng);
+        if let Some(mask) = mask {
+            logits = logits + mask;
+        }
+        let mut target = vec![0.0f32; labels.len() * classes];
+        for (row, (&y, &w)) in labels.iter().zip(weights).enumerate() {
+            target[row * classes + y as usize] = w;
+        }
+        let target = self.dev.tensor_from_vec(target, (labels.len(), classes));
+        let loss = cross_entropy_with_logits_loss(logits, target);
+        let value = f64::from(loss.array());
+        let mut grads = loss.backward();
+        self.optimizer.update(&mut self.net, &mut grads);
+        value
+    }
+
     /// Scores a batch in eval mode (no update).
     pub fn eval_batch(&mut self, planes: Vec<f32>, labels: &[u8]) -> Tally {
         let mask = self.legal_mask(&planes);

@@ -187,6 +187,20 @@ impl Arena {
         players: &mut [&mut dyn BatchAgent],
         observer: &mut O,
     ) -> Result<(), O::Error> {
+        let new_game =
+            |t: &Table, names: Vec<String>| Game::with_names(self.rules.clone(), t.seed, names);
+        self.play_from(tables, players, observer, &new_game)
+    }
+
+    /// [`Arena::play`] with the games dealt by `new_game(table, seat names)` instead of
+    /// from the rules and the table's seed (scenario tests, curricula on hand-built walls).
+    pub fn play_from<O: Observer>(
+        &self,
+        tables: &[Table],
+        players: &mut [&mut dyn BatchAgent],
+        observer: &mut O,
+        new_game: &dyn Fn(&Table, Vec<String>) -> Game,
+    ) -> Result<(), O::Error> {
         for t in tables {
             assert!(
                 t.players.iter().all(|&p| p < players.len()),
@@ -205,7 +219,7 @@ impl Arena {
             while live.len() < self.in_flight.max(1) && next_table < tables.len() {
                 let t = tables[next_table];
                 let seat_names = t.players.iter().map(|&p| names[p].clone()).collect();
-                let game = Game::with_names(self.rules.clone(), t.seed, seat_names);
+                let game = new_game(&t, seat_names);
                 for (seat, &p) in (0u8..).zip(&t.players) {
                     players[p].start_game(next_table, seat, t.seed);
                 }
