@@ -710,6 +710,125 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    /// The policy gradient through the frozen (eval-mode) network equals finite
+    /// differences of the loss `−mean_i w_i log π(a_i)` over the legal tiles (computed
+    /// from the acting network's logits) for weights of every layer, the first
+    /// convolution's included (where the tape starts at the leaf).
+    #[test]
+    fn frozen_policy_gradient_matches_finite_differences() {
+        use dfdx::prelude::*;
+        use rand::Rng;
+        let dev = Dev::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let preset = Preset::by_name("c3x2-d8").unwrap();
+        let mut net = MeowjongNet::new(&dev, ModelKind::Discard, preset, &mut rng);
+        // running statistics away from 0/1, so eval mode is not the identity
+        net.visit_buffers_mut(&mut |_, t: &mut Matrix| {
+            let v: Vec<f32> = t.as_vec().iter().map(|x| x + 0.3).collect();
+            t.copy_from(&v);
+        });
+        // conv biases well above 0: every ReLU is in its linear part, so finite
+        // differences see no kinks
+        for conv in &mut net.convs {
+            let b: Vec<f32> = conv.b.as_vec().iter().map(|v| v.abs() + 3.0).collect();
+            conv.b.copy_from(&b);
+        }
+        let batch = 3;
+        let mut planes = vec![0.0f32; batch * ROWS * COLS];
+        for (i, v) in planes.iter_mut().enumerate() {
+            if rng.gen_bool(0.1) || (i % COLS == 1 && rng.gen_bool(0.5)) {
+                *v = 1.0;
+            }
+        }
+        let in_hand = |b: usize, k: usize| planes[b * ROWS * COLS + k * COLS + 1] > 0.0;
+        let labels: Vec<usize> = (0..batch)
+            .map(|b| (0..ROWS).find(|&k| in_hand(b, k)).unwrap())
+            .collect();
+        let weights = [1.5f64, -0.7, 0.4];
+        // the loss as the trainer computes it, in f64 from eval-mode logits
+        let loss_of = |net: &mut MeowjongNet| -> f64 {
+            let x: Image = dev.tensor_from_vec(planes.clone(), (batch, ROWS, COLS, 1));
+            let logits = net
+                .forward(x, Mode::Eval, &mut ChaCha8Rng::seed_from_u64(0))
+                .as_vec();
+            let mut total = 0.0;
+            for b in 0..batch {
+                let row: Vec<f64> = (0..ROWS)
+                    .filter(|&k| in_hand(b, k))
+                    .map(|k| f64::from(logits[b * ROWS + k]))
+                    .collect();
+                let max = row.iter().cloned().fold(f64::MIN, f64::max);
+                let lse = max + row.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
+                total -= weights[b] * (f64::from(logits[b * ROWS + labels[b]]) - lse);
+            }
+            total / batch as f64
+        };
+        // the analytic gradient
+        let x: Image = dev.tensor_from_vec(planes.clone(), (batch, ROWS, COLS, 1));
+        let mut mask = vec![-1e9f32; batch * ROWS];
+        for b in 0..batch {
+            for k in 0..ROWS {
+                if in_hand(b, k) {
+                    mask[b * ROWS + k] = 0.0;
+                }
+            }
+        }
+        let mask: Matrix = dev.tensor_from_vec(mask, (batch, ROWS));
+        let logits = net.forward_frozen(x, &mut rng) + mask;
+        let mut target = vec![0.0f32; batch * ROWS];
+        for b in 0..batch {
+            target[b * ROWS + labels[b]] = weights[b] as f32;
+        }
+        let target: Matrix = dev.tensor_from_vec(target, (batch, ROWS));
+        let loss = cross_entropy_with_logits_loss(logits, target);
+        let analytic = f64::from(loss.array());
+        assert!(
+            (analytic - loss_of(&mut net)).abs() < 1e-4,
+            "{analytic} vs {}",
+            loss_of(&mut net)
+        );
+        let grads = loss.backward();
+        let g_out = grads.get(&net.out.w).as_vec();
+        let g_conv = grads.get(&net.convs[0].w).as_vec();
+        let g_conv1 = grads.get(&net.convs[1].w).as_vec();
+        let g_dense = grads.get(&net.dense.w).as_vec();
+        let eps = 3e-2f32;
+        let mut check = |which: usize, j: usize, g: f32| {
+            let nudge = |net: &mut MeowjongNet, d: f32| {
+                let w = match which {
+                    0 => &mut net.out.w,
+                    1 => &mut net.convs[0].w,
+                    2 => &mut net.convs[1].w,
+                    _ => &mut net.dense.w,
+                };
+                let mut v = w.as_vec();
+                v[j] += d;
+                w.copy_from(&v);
+                net.drop_plan();
+            };
+            nudge(&mut net, eps);
+            let up = loss_of(&mut net);
+            nudge(&mut net, -2.0 * eps);
+            let down = loss_of(&mut net);
+            nudge(&mut net, eps);
+            let numeric = (up - down) / (2.0 * f64::from(eps));
+            assert!(
+                (numeric - f64::from(g)).abs() <= 1e-4 + 0.03 * numeric.abs(),
+                "parameter {which}/{j}: finite differences {numeric}, gradient {g}"
+            );
+        };
+        for j in [0, 5, 17] {
+            check(0, j, g_out[j]);
+        }
+        for j in [0, 2, 4] {
+            check(1, j, g_conv[j]);
+        }
+        for j in [0, 3, 7] {
+            check(2, j, g_conv1[j]);
+            check(3, j, g_dense[j]);
+        }
+    }
+
     /// A row's probabilities do not depend on the other rows of its batch, bit for bit:
     /// what makes arena results independent of the number of games in flight.
     #[test]
