@@ -2,6 +2,7 @@
 //! configs cannot rot when a hyper-parameter is renamed.
 
 use meowlab::algos::experiment::ExperimentConfig;
+use meowlab::meowjong::selfplay::run::SelfPlayConfig;
 
 #[test]
 fn every_experiment_config_loads_and_builds() {
@@ -12,13 +13,21 @@ fn every_experiment_config_loads_and_builds() {
         if path.extension().is_some_and(|e| e == "toml")
             && path.file_name().unwrap() != "Cargo.toml"
         {
-            let config = ExperimentConfig::load(&path).unwrap_or_else(|e| panic!("{e}"));
-            config
-                .build_agent(1)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = if SelfPlayConfig::is_selfplay(&text) {
+                SelfPlayConfig::load(&path)
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .name
+            } else {
+                let config = ExperimentConfig::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                config
+                    .build_agent(1)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                config.name
+            };
             assert_eq!(
                 path.file_stem().unwrap().to_string_lossy(),
-                config.name,
+                name,
                 "the file is named after the experiment"
             );
             n += 1;

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use meowlab::algos::experiment::{run_seed, ExperimentConfig, Progress, SeedSummary};
+use meowlab::meowjong::selfplay::run::{self as selfplay_run, SelfPlayConfig};
 
 /// Arguments of `meowlab run`.
 #[derive(clap::Args)]
@@ -26,6 +27,9 @@ pub struct Args {
     /// Override the evaluation interval (env steps).
     #[arg(long)]
     eval_every: Option<u64>,
+    /// Override the budget of a self-play config (episodes).
+    #[arg(long)]
+    rounds: Option<usize>,
     /// Seeds trained at the same time (each on its own thread).
     #[arg(long, default_value_t = 1)]
     jobs: usize,
@@ -36,6 +40,11 @@ pub struct Args {
 
 /// Runs every seed and prints per-seed and aggregate results.
 pub fn run(args: Args) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.config)
+        .with_context(|| format!("cannot read {}", args.config.display()))?;
+    if SelfPlayConfig::is_selfplay(&text) {
+        return selfplay(args);
+    }
     let mut config = ExperimentConfig::load(&args.config)?;
     if let Some(seeds) = args.seeds {
         config.seeds = seeds;
@@ -142,4 +151,60 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `meowlab run` on a self-play config: each seed in turn, with a progress bar.
+fn selfplay(args: Args) -> Result<ExitCode> {
+    let mut config = SelfPlayConfig::load(&args.config)?;
+    if let Some(seeds) = args.seeds {
+        config.seeds = seeds;
+    }
+    if let Some(rounds) = args.rounds {
+        config.rounds = rounds;
+    }
+    config
+        .validate()
+        .map_err(|m| anyhow::anyhow!("{}: {m}", args.config.display()))?;
+    println!(
+        "{}: self-play REINFORCE for {} episodes from {}, seeds {:?} → {}",
+        config.name,
+        config.rounds,
+        config.sl_models.display(),
+        config.seeds,
+        args.out.display()
+    );
+    let style = ProgressStyle::with_template(
+        "{prefix:>10} {bar:30} {pos:>8}/{len} episodes  {elapsed_precise} eta {eta}  {msg}",
+    )
+    .expect("template");
+    for &seed in &config.seeds {
+        let bar = if args.quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(config.rounds as u64)
+        };
+        bar.set_style(style.clone());
+        bar.set_prefix(format!("seed {seed}"));
+        let summary = selfplay_run::run_seed(&config, seed, &args.out, &mut |p| {
+            bar.set_position(p.rounds as u64);
+            if let Some(s) = &p.last {
+                bar.set_message(format!("loss {:.3} win {:.0}%", s.loss, 100.0 * s.win_rate));
+            }
+        })
+        .with_context(|| format!("{} seed {seed}", config.name))?;
+        bar.finish_and_clear();
+        let resumed = summary
+            .resumed_from
+            .map(|r| format!(" (resumed at episode {r})"))
+            .unwrap_or_default();
+        println!(
+            "seed {seed}: {} episodes, {} updates in {:.1} s ({:.1} episodes/s){resumed}; final models in {}",
+            summary.rounds,
+            summary.updates,
+            summary.seconds,
+            summary.rounds_per_second,
+            args.out.join(&summary.run_id).join("final").display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -262,6 +262,16 @@ impl Trainer {
         }
     }
 
+    /// Writes the optimizer's moments (for checkpoints).
+    pub fn save_optimizer(&self, path: &std::path::Path) -> Result<(), meowlab_nn::NnError> {
+        self.optimizer.save(path)
+    }
+
+    /// Reads what [`Trainer::save_optimizer`] wrote (the same network shape).
+    pub fn load_optimizer(&mut self, path: &std::path::Path) -> Result<(), meowlab_nn::NnError> {
+        self.optimizer.load(path)
+    }
+
     /// Sets the learning rate of the next steps (schedules).
     pub fn set_lr(&mut self, lr: f64) {
         self.optimizer.config.lr = lr;

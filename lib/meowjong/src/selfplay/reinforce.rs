@@ -21,7 +21,9 @@
 //!   scored every tsumo as rinshan and paid no tenpai payments);
 //! - the action-sampling stream is per game and seat, not reseeded by the wall shuffle.
 
-use meowlab_nn::Dev;
+use std::path::Path;
+
+use meowlab_nn::{Dev, NnError};
 use meowlab_rl::returns::{standardize, terminal_returns};
 use meowlab_sanma::arena::{Arena, IllegalMove, Observer, Reply, Table};
 use meowlab_sanma::planes::encode;
@@ -62,6 +64,17 @@ impl Default for ReinforceConfig {
             seed: 0,
         }
     }
+}
+
+/// The learner's counters and shuffling stream, saved with each checkpoint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReinforceState {
+    /// Episodes played.
+    pub rounds: usize,
+    /// Updates made.
+    pub updates: usize,
+    /// The minibatch-shuffling stream.
+    pub rng: ChaCha8Rng,
 }
 
 /// What one update did.
@@ -203,6 +216,35 @@ impl Reinforce {
     /// Episodes played so far.
     pub fn rounds(&self) -> usize {
         self.rounds
+    }
+
+    /// Updates made so far.
+    pub fn updates(&self) -> usize {
+        self.updates
+    }
+
+    /// Writes the discard model and the optimizer's moments into `dir`; returns the
+    /// counters to save beside them.
+    pub fn save(&self, dir: &Path) -> Result<ReinforceState, NnError> {
+        self.trainer.net.save(&dir.join("discard"))?;
+        self.trainer.save_optimizer(&dir.join("adam.safetensors"))?;
+        Ok(ReinforceState {
+            rounds: self.rounds,
+            updates: self.updates,
+            rng: self.rng.clone(),
+        })
+    }
+
+    /// Continues from what [`Reinforce::save`] wrote (the same config).
+    pub fn restore(&mut self, dev: &Dev, dir: &Path, state: ReinforceState) -> Result<(), NnError> {
+        let net = MeowjongNet::load(dev, &dir.join("discard"))?;
+        self.trainer.net = net;
+        self.trainer.load_optimizer(&dir.join("adam.safetensors"))?;
+        self.player.set_model(self.trainer.net.clone());
+        self.rounds = state.rounds;
+        self.updates = state.updates;
+        self.rng = state.rng;
+        Ok(())
     }
 
     /// Plays `rounds_per_update` episodes and makes one update.

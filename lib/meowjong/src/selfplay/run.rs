@@ -1,0 +1,303 @@
+//! Self-play experiments as configs, run like the control ones (`meowlab run`): a TOML
+//! file names the algorithm (`[reinforce]`), the budget in episodes and the SL models to
+//! start from; [`run_seed`] trains one seed into `<out>/<name>__seed<k>/`:
+//!
+//! - `sl-init/` — the five models it starts from (copied from `sl_models`), usable as a
+//!   `model:DIR` seat;
+//! - `metrics/` — per update: loss, samples, mean |reward|, win rate, episodes/s;
+//! - `checkpoints/` — the learner (discard model, Adam moments, counters) every
+//!   `checkpoint_every` updates; an interrupted run resumes from the latest;
+//! - `final/` — the five models after training (the learned discard model and the
+//!   frozen others), a `model:DIR` seat for `meowlab eval`;
+//! - `summary.json` when finished.
+//!
+//! The same seed gives the same weights: episodes are dealt from seeds, sampling streams
+//! are per game and seat, and the learner's shuffling stream is checkpointed.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use meowlab_nn::{Dev, NnError};
+use meowlab_rl::checkpoint::{read_json, write_json};
+use meowlab_rl::CheckpointError;
+use meowlab_sanma::arena::IllegalMove;
+use meowlab_store::{MetricsLogger, Run, RunStatus, StoreError, WriterOptions};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{find_models, model_dir, MeowjongNet};
+use crate::selfplay::reinforce::{Reinforce, ReinforceConfig, ReinforceState, UpdateStats};
+
+fn default_seeds() -> Vec<u64> {
+    vec![1]
+}
+
+fn default_checkpoint_every() -> usize {
+    50
+}
+
+/// A self-play experiment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelfPlayConfig {
+    /// Name (run ids are `<name>__seed<k>`).
+    pub name: String,
+    /// What it is for.
+    #[serde(default)]
+    pub description: String,
+    /// Episodes (hands) to train on.
+    pub rounds: usize,
+    /// Seeds to run.
+    #[serde(default = "default_seeds")]
+    pub seeds: Vec<u64>,
+    /// The five SL models to start from (`train-sl`'s output folder), relative to the
+    /// working directory.
+    pub sl_models: PathBuf,
+    /// Updates between checkpoints.
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: usize,
+    /// The paper's REINFORCE.
+    pub reinforce: ReinforceConfig,
+}
+
+/// Why a self-play run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SelfPlayError {
+    /// The config file cannot be read or is invalid.
+    #[error("{path}: {message}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The SL models or a checkpoint could not be read or written.
+    #[error(transparent)]
+    Model(#[from] NnError),
+    /// The run folder could not be written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A checkpoint or the summary is unreadable.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    /// An agent chose an illegal action (a bug).
+    #[error(transparent)]
+    Illegal(#[from] IllegalMove),
+    /// A file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl SelfPlayConfig {
+    /// Reads and checks a TOML config.
+    pub fn load(path: &Path) -> Result<Self, SelfPlayError> {
+        let err = |message: String| SelfPlayError::Config {
+            path: path.to_path_buf(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let config: SelfPlayConfig = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        config.validate().map_err(err)?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot.
+    pub fn validate(&self) -> Result<(), String> {
+        let r = &self.reinforce;
+        if self.rounds == 0 || r.rounds_per_update == 0 || r.batch_size == 0 {
+            return Err(
+                "rounds, reinforce.rounds_per_update and reinforce.batch_size must be positive"
+                    .into(),
+            );
+        }
+        if r.lr.is_nan() || r.lr <= 0.0 || !(0.0..=1.0).contains(&r.gamma) {
+            return Err("reinforce.lr must be positive and reinforce.gamma in [0, 1]".into());
+        }
+        if self.seeds.is_empty() || self.checkpoint_every == 0 {
+            return Err("seeds must not be empty and checkpoint_every must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// Whether a TOML text is a self-play config (it has a `[reinforce]` table).
+    pub fn is_selfplay(text: &str) -> bool {
+        toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("reinforce"))
+    }
+
+    /// The run id of one seed.
+    pub fn run_id(&self, seed: u64) -> String {
+        format!("{}__seed{seed}", self.name)
+    }
+}
+
+/// Where a run stands (for progress bars).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    /// Episodes trained so far.
+    pub rounds: usize,
+    /// The budget.
+    pub total: usize,
+    /// The last update.
+    pub last: Option<UpdateStats>,
+}
+
+/// The outcome of one seed (`summary.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SelfPlaySummary {
+    /// The run id.
+    pub run_id: String,
+    /// The seed.
+    pub seed: u64,
+    /// Episodes trained.
+    pub rounds: usize,
+    /// Updates made.
+    pub updates: usize,
+    /// Seconds of this invocation.
+    pub seconds: f64,
+    /// Episodes per second of this invocation.
+    pub rounds_per_second: f64,
+    /// Episodes the run resumed at (None for a fresh run).
+    pub resumed_from: Option<usize>,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SelfPlayError + '_ {
+    move |source| SelfPlayError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Loads the five models of `dir` in [`ModelKind::ALL`] order and copies their folders
+/// into `into` (the run's `sl-init/`).
+fn load_and_copy(dev: &Dev, dir: &Path, into: &Path) -> Result<Vec<MeowjongNet>, SelfPlayError> {
+    let mut models = Vec::new();
+    for folder in find_models(dir)? {
+        let net = MeowjongNet::open(dev, &folder)?;
+        let target = model_dir(into, net.card.kind, &net.card.preset.name);
+        std::fs::create_dir_all(&target).map_err(io(&target))?;
+        net.save(&target.join("model"))?;
+        models.push(net);
+    }
+    Ok(models)
+}
+
+/// Writes the five models with `discard` in place of the first into `dir`.
+fn save_set(
+    models: &[MeowjongNet],
+    discard: &MeowjongNet,
+    dir: &Path,
+) -> Result<(), SelfPlayError> {
+    for net in std::iter::once(discard).chain(&models[1..]) {
+        let target = model_dir(dir, net.card.kind, &net.card.preset.name);
+        std::fs::create_dir_all(&target).map_err(io(&target))?;
+        net.save(&target.join("model"))?;
+    }
+    Ok(())
+}
+
+/// Trains `seed` of `config` into `<out>/<name>__seed<seed>/`, resuming an interrupted
+/// run of the same config from its latest checkpoint.
+pub fn run_seed(
+    config: &SelfPlayConfig,
+    seed: u64,
+    out: &Path,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<SelfPlaySummary, SelfPlayError> {
+    let dev = Dev::default();
+    let run_id = config.run_id(seed);
+    let dir = out.join(&run_id);
+    let summary_path = dir.join("summary.json");
+    let config_json = serde_json::to_value(config).expect("a config serialises");
+    let latest = dir.join("checkpoints").join("LATEST");
+    if let Ok(run) = Run::open(&dir) {
+        if run.meta().config != config_json {
+            return Err(SelfPlayError::Config {
+                path: dir.join("run.json"),
+                message: "this run was started with another config; choose another --out or remove the run folder".into(),
+            });
+        }
+        if run.meta().status == RunStatus::Complete && summary_path.exists() {
+            return Ok(read_json(&summary_path)?);
+        }
+    }
+    let mut run = match Run::open(&dir) {
+        Ok(run) => run,
+        Err(_) => Run::create(out, &run_id, "selfplay", seed, config_json)?,
+    };
+    let sl_init = dir.join("sl-init");
+    let models = if sl_init.is_dir() {
+        find_models(&sl_init)?
+            .iter()
+            .map(|f| MeowjongNet::open(&dev, f))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        load_and_copy(&dev, &config.sl_models, &sl_init)?
+    };
+    let mut reinforce_config = config.reinforce.clone();
+    reinforce_config.seed = reinforce_config
+        .seed
+        .wrapping_add(seed.wrapping_mul(1_000_000_007));
+    let mut learner = Reinforce::new(&dev, models.clone(), reinforce_config);
+    let mut resumed_from = None;
+    if latest.is_file() {
+        let name = std::fs::read_to_string(&latest).map_err(io(&latest))?;
+        let checkpoint = dir.join("checkpoints").join(name.trim());
+        let state: ReinforceState = read_json(&checkpoint.join("state.json"))?;
+        learner.restore(&dev, &checkpoint, state)?;
+        resumed_from = Some(learner.rounds());
+    }
+    let mut metrics = MetricsLogger::open(&dir.join("metrics"), WriterOptions::default())?;
+    let started = Instant::now();
+    let start_rounds = learner.rounds();
+    while learner.rounds() < config.rounds {
+        let t = Instant::now();
+        let stats = learner.update()?;
+        let wall = started.elapsed().as_secs_f64();
+        let step = stats.rounds as u64;
+        for (name, value) in [
+            ("train/loss", stats.loss),
+            ("train/samples", stats.samples as f64),
+            ("train/mean_abs_reward", stats.mean_abs_reward),
+            ("train/win_rate", stats.win_rate),
+            (
+                "train/rounds_per_second",
+                config.reinforce.rounds_per_update as f64 / t.elapsed().as_secs_f64().max(1e-9),
+            ),
+        ] {
+            metrics.log(step, wall, name, value);
+        }
+        if stats.update % config.checkpoint_every == 0 || learner.rounds() >= config.rounds {
+            metrics.flush()?;
+            let name = format!("round-{:010}", learner.rounds());
+            let checkpoint = dir.join("checkpoints").join(&name);
+            std::fs::create_dir_all(&checkpoint).map_err(io(&checkpoint))?;
+            let state = learner.save(&checkpoint)?;
+            write_json(&checkpoint.join("state.json"), &state)?;
+            std::fs::write(&latest, &name).map_err(io(&latest))?;
+        }
+        progress(&Progress {
+            rounds: learner.rounds(),
+            total: config.rounds,
+            last: Some(stats),
+        });
+    }
+    metrics.flush()?;
+    save_set(&models, learner.discard_model(), &dir.join("final"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let summary = SelfPlaySummary {
+        run_id,
+        seed,
+        rounds: learner.rounds(),
+        updates: learner.updates(),
+        seconds,
+        rounds_per_second: (learner.rounds() - start_rounds) as f64 / seconds.max(1e-9),
+        resumed_from,
+    };
+    write_json(&summary_path, &summary)?;
+    run.finish(true)?;
+    Ok(summary)
+}

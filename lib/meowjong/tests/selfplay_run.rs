@@ -1,0 +1,106 @@
+//! A self-play run from its config: the same seed gives the same weights, and a run
+//! interrupted after a checkpoint resumes to exactly the weights of an uninterrupted one.
+
+use std::path::{Path, PathBuf};
+
+use meowlab_meowjong::model::{model_dir, ModelKind, Preset};
+use meowlab_meowjong::selfplay::reinforce::ReinforceConfig;
+use meowlab_meowjong::selfplay::run::{run_seed, SelfPlayConfig};
+use meowlab_nn::Dev;
+
+/// Five tiny models fitted for one epoch on 30 heuristic games: poor players, but they
+/// reach tenpai and win, so hands change scores and REINFORCE has returns to learn from.
+fn sl_models(root: &Path) -> PathBuf {
+    use meowlab_meowjong::dataset::extract;
+    use meowlab_meowjong::sl::{fit, SlConfig};
+    use meowlab_sanma::bots::{Agent, HeuristicAgent};
+    use meowlab_sanma::Rules;
+    use meowlab_store::{Run, SanmaLogger, WriterOptions};
+    let mut run = Run::create(root, "teacher", "play", 0, Default::default()).unwrap();
+    let mut log = SanmaLogger::create(&mut run, WriterOptions::default()).unwrap();
+    for game in 0..30 {
+        let mut agents: Vec<Box<dyn Agent>> = (0..3)
+            .map(|_| Box::new(HeuristicAgent) as Box<dyn Agent>)
+            .collect();
+        log.play_game(Rules::default(), game, game, &mut agents)
+            .unwrap();
+    }
+    log.close().unwrap();
+    run.finish(true).unwrap();
+    let dir = root.join("sl");
+    let preset = Preset::by_name("c4x4-d16").unwrap();
+    for kind in ModelKind::ALL {
+        let samples = extract(run.dir(), kind).unwrap();
+        let config = SlConfig {
+            max_epochs: 1,
+            max_train_samples: Some(3000),
+            lr: 3e-3,
+            ..SlConfig::new(kind, preset.clone())
+        };
+        let (net, _) = fit(&Dev::default(), &samples, &config, &mut |_| {}).unwrap();
+        let d = model_dir(&dir, kind, &preset.name);
+        std::fs::create_dir_all(&d).unwrap();
+        net.save(&d.join("model")).unwrap();
+    }
+    dir
+}
+
+fn weights(run: &Path) -> Vec<u8> {
+    std::fs::read(run.join("final/discard-c4x4-d16/model.safetensors")).unwrap()
+}
+
+#[test]
+fn same_seed_same_weights_and_resume_after_an_interruption() {
+    let root = std::env::temp_dir().join(format!("meowlab-selfplay-run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let config = SelfPlayConfig {
+        name: "sp".into(),
+        description: String::new(),
+        rounds: 24,
+        seeds: vec![1],
+        sl_models: sl_models(&root),
+        checkpoint_every: 2,
+        reinforce: ReinforceConfig {
+            rounds_per_update: 4,
+            ..ReinforceConfig::default()
+        },
+    };
+    let mut rewarded = 0;
+    let a = run_seed(&config, 1, &root.join("a"), &mut |p| {
+        rewarded += usize::from(p.last.as_ref().is_some_and(|s| s.mean_abs_reward > 0.0));
+    })
+    .unwrap();
+    assert!(
+        rewarded > 0,
+        "no hand changed a score: nothing to learn from"
+    );
+    let b = run_seed(&config, 1, &root.join("b"), &mut |_| {}).unwrap();
+    assert_eq!(b.updates, a.updates);
+    assert_eq!((a.rounds, a.updates), (24, 6));
+    let run_a = root.join("a/sp__seed1");
+    assert_eq!(weights(&run_a), weights(&root.join("b/sp__seed1")));
+    let start = std::fs::read(run_a.join("sl-init/discard-c4x4-d16/model.safetensors")).unwrap();
+    assert!(
+        weights(&run_a) != start,
+        "training changed the discard model"
+    );
+
+    // an interruption after the checkpoint at 16 episodes (update 4): the later
+    // checkpoints, the final models and the summary are gone, run.json is unfinished
+    let c = root.join("c");
+    run_seed(&config, 1, &c, &mut |_| {}).unwrap();
+    let run_c = c.join("sp__seed1");
+    std::fs::remove_dir_all(run_c.join("final")).unwrap();
+    std::fs::remove_file(run_c.join("summary.json")).unwrap();
+    std::fs::remove_dir_all(run_c.join("checkpoints/round-0000000024")).unwrap();
+    std::fs::write(run_c.join("checkpoints/LATEST"), "round-0000000016").unwrap();
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run_c.join("run.json")).unwrap()).unwrap();
+    meta["status"] = "running".into();
+    meta["finished_at"] = serde_json::Value::Null;
+    std::fs::write(run_c.join("run.json"), meta.to_string()).unwrap();
+    let resumed = run_seed(&config, 1, &c, &mut |_| {}).unwrap();
+    assert_eq!(resumed.resumed_from, Some(16));
+    assert_eq!(weights(&run_c), weights(&run_a), "resumed = uninterrupted");
+    std::fs::remove_dir_all(&root).unwrap();
+}
