@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use meowlab_meowjong::model::{model_dir, ModelKind, Preset};
 use meowlab_meowjong::selfplay::reinforce::ReinforceConfig;
-use meowlab_meowjong::selfplay::run::{run_seed, SelfPlayConfig};
+use meowlab_meowjong::selfplay::run::{run_seed, SelfPlayConfig, SelfPlayEval};
 use meowlab_nn::Dev;
 
 /// Five tiny models fitted for one epoch on 30 heuristic games: poor players, but they
@@ -60,6 +60,11 @@ fn same_seed_same_weights_and_resume_after_an_interruption() {
         seeds: vec![1],
         sl_models: sl_models(&root),
         checkpoint_every: 2,
+        eval: SelfPlayEval {
+            every: 3,
+            sets: 3,
+            ..SelfPlayEval::default()
+        },
         reinforce: ReinforceConfig {
             rounds_per_update: 4,
             ..ReinforceConfig::default()
@@ -102,5 +107,17 @@ fn same_seed_same_weights_and_resume_after_an_interruption() {
     let resumed = run_seed(&config, 1, &c, &mut |_| {}).unwrap();
     assert_eq!(resumed.resumed_from, Some(16));
     assert_eq!(weights(&run_c), weights(&run_a), "resumed = uninterrupted");
+    // evaluations at update 3 and at the end, against the SL start and the heuristic
+    let metrics = meowlab_store::browse::metrics(&run_a.join("metrics"))
+        .unwrap()
+        .rows;
+    let evals: Vec<_> = metrics
+        .iter()
+        .filter(|m| m.name == "eval/sl/avg_rank_diff")
+        .collect();
+    assert_eq!(evals.len(), 2, "{evals:?}");
+    assert!(metrics
+        .iter()
+        .any(|m| m.name == "eval/heuristic/per_round_p"));
     std::fs::remove_dir_all(&root).unwrap();
 }

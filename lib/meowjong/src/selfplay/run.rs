@@ -4,7 +4,11 @@
 //!
 //! - `sl-init/` — the five models it starts from (copied from `sl_models`), usable as a
 //!   `model:DIR` seat;
-//! - `metrics/` — per update: loss, samples, mean |reward|, win rate, episodes/s;
+//! - `metrics/` — per update: loss, samples, mean |reward|, win rate, episodes/s; at each
+//!   evaluation (`[eval]`, and always at the end) the learner alone against two copies
+//!   of its SL start and of the heuristic bot on one-hand duplicate sets: its per-round
+//!   1st and 3rd rates, the test's p-value and the average-rank difference with its 95%
+//!   interval (`eval/<opponent>/…`);
 //! - `checkpoints/` — the learner (discard model, Adam moments, counters) every
 //!   `checkpoint_every` updates; an interrupted run resumes from the latest;
 //! - `final/` — the five models after training (the learned discard model and the
@@ -35,6 +39,28 @@ fn default_checkpoint_every() -> usize {
     50
 }
 
+/// The periodic duplicate evaluation of a self-play run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SelfPlayEval {
+    /// Updates between evaluations (0: only at the end).
+    pub every: usize,
+    /// Duplicate sets (× 3 one-hand games, the agent alone in each seat) per opponent.
+    pub sets: usize,
+    /// Seed of the first set (the same sets every time).
+    pub seed: u64,
+}
+
+impl Default for SelfPlayEval {
+    fn default() -> Self {
+        SelfPlayEval {
+            every: 0,
+            sets: 300,
+            seed: 5_000_000,
+        }
+    }
+}
+
 /// A self-play experiment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +81,9 @@ pub struct SelfPlayConfig {
     /// Updates between checkpoints.
     #[serde(default = "default_checkpoint_every")]
     pub checkpoint_every: usize,
+    /// Evaluations of the learner against its SL start and the heuristic bot.
+    #[serde(default)]
+    pub eval: SelfPlayEval,
     /// The paper's REINFORCE.
     pub reinforce: ReinforceConfig,
 }
@@ -82,6 +111,9 @@ pub enum SelfPlayError {
     /// An agent chose an illegal action (a bug).
     #[error(transparent)]
     Illegal(#[from] IllegalMove),
+    /// An evaluation failed.
+    #[error(transparent)]
+    Eval(#[from] meowlab_eval::EvalError),
     /// A file operation failed.
     #[error("{path}: {source}")]
     Io {
@@ -199,6 +231,76 @@ fn save_set(
     Ok(())
 }
 
+/// Evaluates the learner (argmax discards) alone against two copies of each opponent —
+/// its SL start and the heuristic bot — on one-hand duplicate sets, and logs the
+/// per-round table, its test and the average-rank difference with its interval.
+fn evaluate_into(
+    metrics: &mut MetricsLogger,
+    step: u64,
+    wall: f64,
+    models: &[MeowjongNet],
+    discard: &MeowjongNet,
+    eval: &SelfPlayEval,
+) -> Result<(), SelfPlayError> {
+    use crate::agent::{BatchModelAgent, DiscardChoice};
+    use meowlab_eval::{evaluate, EvalOptions, Format};
+    use meowlab_sanma::bots::AgentSpec;
+    let mut learner_models = models.to_vec();
+    learner_models[0] = discard.clone();
+    let options = EvalOptions {
+        format: Format::OneVsTwo,
+        sets: eval.sets.max(2),
+        seed: eval.seed,
+        rules: meowlab_sanma::Rules {
+            length: meowlab_sanma::GameLength::OneHand,
+            ..meowlab_sanma::Rules::default()
+        },
+        ..EvalOptions::default()
+    };
+    let opponents: [(&str, Box<dyn meowlab_sanma::BatchAgent>); 2] = [
+        (
+            "sl",
+            Box::new(BatchModelAgent::from_models(
+                models.to_vec(),
+                DiscardChoice::Argmax,
+            )),
+        ),
+        (
+            "heuristic",
+            AgentSpec::Heuristic
+                .build_bot_player()
+                .expect("a bot spec builds"),
+        ),
+    ];
+    for (name, mut opponent) in opponents {
+        let mut learner =
+            BatchModelAgent::from_models(learner_models.clone(), DiscardChoice::Argmax);
+        let (e, _) = evaluate(
+            &options,
+            &mut learner,
+            opponent.as_mut(),
+            ["learner", name],
+            None,
+            &mut |_| {},
+        )?;
+        let d = &e.difference.avg_rank;
+        let [lo, hi] = d.ci95.unwrap_or([d.mean, d.mean]);
+        for (stat, value) in [
+            ("first", e.per_round.challenger.first),
+            ("third", e.per_round.challenger.third),
+            ("opponent_first", e.per_round.opponent.first),
+            ("per_round_p", e.per_round.p_value),
+            ("avg_rank_diff", d.mean),
+            ("avg_rank_diff_lo", lo),
+            ("avg_rank_diff_hi", hi),
+        ] {
+            metrics.log(step, wall, &format!("eval/{name}/{stat}"), value);
+        }
+    }
+    metrics.flush()?;
+    Ok(())
+}
+
 /// Trains `seed` of `config` into `<out>/<name>__seed<seed>/`, resuming an interrupted
 /// run of the same config from its latest checkpoint.
 pub fn run_seed(
@@ -270,7 +372,19 @@ pub fn run_seed(
         ] {
             metrics.log(step, wall, name, value);
         }
-        if stats.update % config.checkpoint_every == 0 || learner.rounds() >= config.rounds {
+        let last = learner.rounds() >= config.rounds;
+        if last || (config.eval.every > 0 && stats.update % config.eval.every == 0) {
+            let wall = started.elapsed().as_secs_f64();
+            evaluate_into(
+                &mut metrics,
+                step,
+                wall,
+                &models,
+                learner.discard_model(),
+                &config.eval,
+            )?;
+        }
+        if stats.update % config.checkpoint_every == 0 || last {
             metrics.flush()?;
             let name = format!("round-{:010}", learner.rounds());
             let checkpoint = dir.join("checkpoints").join(&name);
