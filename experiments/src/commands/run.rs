@@ -165,11 +165,17 @@ fn selfplay(args: Args) -> Result<ExitCode> {
     config
         .validate()
         .map_err(|m| anyhow::anyhow!("{}: {m}", args.config.display()))?;
+    let start = match &config.sl_models {
+        Some(dir) => dir.display().to_string(),
+        None => format!(
+            "its own SL models ({} heuristic games, then train-sl)",
+            config.teacher.games
+        ),
+    };
     println!(
-        "{}: self-play REINFORCE for {} episodes from {}, seeds {:?} → {}",
+        "{}: self-play REINFORCE for {} episodes from {start}, seeds {:?} → {}",
         config.name,
         config.rounds,
-        config.sl_models.display(),
         config.seeds,
         args.out.display()
     );

@@ -58,7 +58,8 @@ fn same_seed_same_weights_and_resume_after_an_interruption() {
         description: String::new(),
         rounds: 24,
         seeds: vec![1],
-        sl_models: sl_models(&root),
+        sl_models: Some(sl_models(&root)),
+        teacher: Default::default(),
         checkpoint_every: 2,
         eval: SelfPlayEval {
             every: 3,

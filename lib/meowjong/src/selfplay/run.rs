@@ -2,7 +2,8 @@
 //! file names the algorithm (`[reinforce]`), the budget in episodes and the SL models to
 //! start from; [`run_seed`] trains one seed into `<out>/<name>__seed<k>/`:
 //!
-//! - `sl-init/` — the five models it starts from (copied from `sl_models`), usable as a
+//! - `sl-init/` — the five models it starts from (copied from `sl_models`, or made from
+//!   heuristic games logged to `teacher/` as `meowlab demo` makes them), usable as a
 //!   `model:DIR` seat;
 //! - `metrics/` — per update: loss, samples, mean |reward|, win rate, episodes/s; at each
 //!   evaluation (`[eval]`, and always at the end) the learner alone against two copies
@@ -37,6 +38,42 @@ fn default_seeds() -> Vec<u64> {
 
 fn default_checkpoint_every() -> usize {
     50
+}
+
+/// How a run makes its own SL models when the config names none: heuristic teacher
+/// games, then `train-sl` of the five models — the defaults are `meowlab demo`'s, so a
+/// run from a fresh clone starts from the demo's models.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TeacherConfig {
+    /// Heuristic games to log (seeds `seed`, `seed + 1`, …).
+    pub games: u64,
+    /// Seed of the first game and of the training.
+    pub seed: u64,
+    /// Network size.
+    pub preset: String,
+    /// Epochs.
+    pub epochs: usize,
+    /// Training samples per epoch and model.
+    pub samples: usize,
+    /// Validation samples.
+    pub val_samples: usize,
+    /// Dropout after every layer.
+    pub dropout: f32,
+}
+
+impl Default for TeacherConfig {
+    fn default() -> Self {
+        TeacherConfig {
+            games: 300,
+            seed: 0,
+            preset: "small".into(),
+            epochs: 2,
+            samples: 40_000,
+            val_samples: 1_000,
+            dropout: 0.1,
+        }
+    }
 }
 
 /// The periodic duplicate evaluation of a self-play run.
@@ -76,8 +113,12 @@ pub struct SelfPlayConfig {
     #[serde(default = "default_seeds")]
     pub seeds: Vec<u64>,
     /// The five SL models to start from (`train-sl`'s output folder), relative to the
-    /// working directory.
-    pub sl_models: PathBuf,
+    /// working directory; without it the run makes its own (`[teacher]`).
+    #[serde(default)]
+    pub sl_models: Option<PathBuf>,
+    /// How the run makes its SL models when `sl_models` is not given.
+    #[serde(default)]
+    pub teacher: TeacherConfig,
     /// Updates between checkpoints.
     #[serde(default = "default_checkpoint_every")]
     pub checkpoint_every: usize,
@@ -114,6 +155,15 @@ pub enum SelfPlayError {
     /// An evaluation failed.
     #[error(transparent)]
     Eval(#[from] meowlab_eval::EvalError),
+    /// The teacher games could not be played or logged.
+    #[error(transparent)]
+    Play(#[from] meowlab_store::PlayError),
+    /// The SL models could not be trained.
+    #[error(transparent)]
+    Sl(#[from] crate::sl_run::SlRunError),
+    /// The teacher games' samples could not be read.
+    #[error(transparent)]
+    Dataset(#[from] crate::dataset::DatasetError),
     /// A file operation failed.
     #[error("{path}: {source}")]
     Io {
@@ -213,6 +263,82 @@ fn load_and_copy(dev: &Dev, dir: &Path, into: &Path) -> Result<Vec<MeowjongNet>,
         std::fs::create_dir_all(&target).map_err(io(&target))?;
         net.save(&target.join("model"))?;
         models.push(net);
+    }
+    Ok(models)
+}
+
+/// Makes the run's SL models as `meowlab demo` does: heuristic games logged to
+/// `<run>/teacher`, then the five models trained into `into`.
+fn make_sl_models(
+    dev: &Dev,
+    run_dir: &Path,
+    teacher: &TeacherConfig,
+    into: &Path,
+) -> Result<Vec<MeowjongNet>, SelfPlayError> {
+    use crate::agent::build_players;
+    use crate::dataset::extract;
+    use crate::model::{ModelKind, Preset};
+    use crate::sl::SlConfig;
+    use crate::sl_run::train_model;
+    use meowlab_sanma::bots::AgentSpec;
+    use meowlab_sanma::{Arena, Rules, Table};
+    use meowlab_store::session::play_games;
+    use meowlab_store::{RunKind, SanmaLogger};
+
+    let preset = Preset::by_name(&teacher.preset).map_err(|e| SelfPlayError::Config {
+        path: run_dir.join("run.json"),
+        message: format!("teacher.preset: {e}"),
+    })?;
+    let games_dir = run_dir.join("teacher");
+    if !Run::open(&games_dir).is_ok_and(|r| r.meta().status == RunStatus::Complete) {
+        if games_dir.exists() {
+            std::fs::remove_dir_all(&games_dir).map_err(io(&games_dir))?;
+        }
+        let config = serde_json::to_value(teacher).expect("a teacher config serialises");
+        let mut games = Run::create(run_dir, "teacher", RunKind::Play, teacher.seed, config)?;
+        let mut log = SanmaLogger::create(&mut games, WriterOptions::default())?;
+        let heuristic = [
+            AgentSpec::Heuristic,
+            AgentSpec::Heuristic,
+            AgentSpec::Heuristic,
+        ];
+        let mut players = build_players(&heuristic, dev).map_err(|e| SelfPlayError::Config {
+            path: run_dir.join("run.json"),
+            message: e.to_string(),
+        })?;
+        let tables: Vec<Table> = (0..teacher.games)
+            .map(|i| Table {
+                seed: teacher.seed.wrapping_add(i),
+                players: players.seats,
+            })
+            .collect();
+        play_games(
+            &Arena::new(Rules::default(), 64),
+            &tables,
+            &mut players.batch_agents(),
+            false,
+            Some((&mut log, None)),
+            &mut |_, _| {},
+        )?;
+        log.close()?;
+        games.finish(true)?;
+    }
+    let mut models = Vec::new();
+    for kind in ModelKind::ALL {
+        let samples = extract(&games_dir, kind)?;
+        let mut preset = preset.clone();
+        preset.dropout = teacher.dropout;
+        let config = SlConfig {
+            max_epochs: teacher.epochs,
+            patience: 1,
+            seed: teacher.seed,
+            max_train_samples: Some(teacher.samples),
+            max_val_samples: Some(teacher.val_samples),
+            ..SlConfig::new(kind, preset.clone())
+        };
+        let dir = model_dir(into, kind, &preset.name);
+        let trained = train_model(dev, &samples, &config, None, &dir, &mut |_| {})?;
+        models.push(trained.net);
     }
     Ok(models)
 }
@@ -331,13 +457,22 @@ pub fn run_seed(
         Err(_) => Run::create(out, &run_id, "selfplay", seed, config_json)?,
     };
     let sl_init = dir.join("sl-init");
-    let models = if sl_init.is_dir() {
+    let complete = sl_init.join("COMPLETE");
+    let models = if complete.is_file() {
         find_models(&sl_init)?
             .iter()
             .map(|f| MeowjongNet::open(&dev, f))
             .collect::<Result<Vec<_>, _>>()?
     } else {
-        load_and_copy(&dev, &config.sl_models, &sl_init)?
+        if sl_init.exists() {
+            std::fs::remove_dir_all(&sl_init).map_err(io(&sl_init))?; // interrupted
+        }
+        let models = match &config.sl_models {
+            Some(dir) => load_and_copy(&dev, dir, &sl_init)?,
+            None => make_sl_models(&dev, &dir, &config.teacher, &sl_init)?,
+        };
+        std::fs::write(&complete, "").map_err(io(&complete))?;
+        models
     };
     let mut reinforce_config = config.reinforce.clone();
     reinforce_config.seed = reinforce_config
