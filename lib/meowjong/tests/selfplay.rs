@@ -74,9 +74,14 @@ fn reinforce_learns_the_winning_discard() {
             })
             .collect();
         let stats = learner
-            .update_on(&arena, &tables, &|table, rules| {
-                Game::with_wall(rules.clone(), table.seed, KyokuStart::default(), wall())
-            })
+            .update_on(
+                &arena,
+                &tables,
+                &|table, rules| {
+                    Game::with_wall(rules.clone(), table.seed, KyokuStart::default(), wall())
+                },
+                None,
+            )
             .unwrap();
         assert!(stats.samples > 0);
         wins.push(stats.win_rate);

@@ -61,6 +61,7 @@ fn same_seed_same_weights_and_resume_after_an_interruption() {
         sl_models: Some(sl_models(&root)),
         teacher: Default::default(),
         checkpoint_every: 2,
+        log_games: true,
         eval: SelfPlayEval {
             every: 3,
             sets: 3,

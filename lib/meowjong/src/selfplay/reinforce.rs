@@ -29,6 +29,7 @@ use meowlab_sanma::arena::{Arena, IllegalMove, Observer, Reply, Table};
 use meowlab_sanma::planes::encode;
 use meowlab_sanma::stats::HandScore;
 use meowlab_sanma::{Action, Game, GameLength, Rules, Seat};
+use meowlab_store::{AgentOutput, DecisionRecord, SanmaLogger, StoreError};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -100,15 +101,18 @@ struct Sample {
     tile: u8,
 }
 
-/// Records the learner's discards per (table, seat) and each hand's score changes.
-#[derive(Default)]
-struct Episodes {
+/// Records the learner's discards per (table, seat) and each hand's score changes, and
+/// logs every decision and game when a logger is given (game id = first id + table).
+struct Episodes<'a> {
     discards: std::collections::BTreeMap<(usize, Seat), Vec<Sample>>,
     /// Per table: the hand's score change of each seat, and whether someone won.
     outcomes: Vec<([i32; 3], bool)>,
+    log: Option<(&'a mut SanmaLogger, u64)>,
+    captured: std::collections::HashMap<usize, Vec<DecisionRecord>>,
+    log_error: Option<StoreError>,
 }
 
-impl Observer for Episodes {
+impl Observer for Episodes<'_> {
     type Error = IllegalMove;
 
     fn before_act(
@@ -118,6 +122,14 @@ impl Observer for Episodes {
         seat: Seat,
         reply: &Reply,
     ) -> Result<(), IllegalMove> {
+        if let Some((log, _)) = &self.log {
+            let output = AgentOutput {
+                policy: reply.policy.clone(),
+                value: None,
+            };
+            let record = log.capture_decision(game, seat, reply.action, output, None);
+            self.captured.entry(table).or_default().push(record);
+        }
         if let Action::Discard { tile, .. } | Action::Riichi { tile, .. } = reply.action {
             if !has_choice(game.legal_actions(seat)) {
                 return Ok(()); // a forced discard (after riichi): nothing was chosen
@@ -133,7 +145,14 @@ impl Observer for Episodes {
         Ok(())
     }
 
-    fn game_over(&mut self, _: usize, game: Game) -> Result<(), IllegalMove> {
+    fn game_over(&mut self, table: usize, game: Game) -> Result<(), IllegalMove> {
+        if let Some((log, first_id)) = self.log.as_mut() {
+            let decisions = self.captured.remove(&table).unwrap_or_default();
+            // a write error is kept by the logger's shard and reported at its flush
+            if let Err(e) = log.finish_game_with(&game, *first_id + table as u64, decisions) {
+                self.log_error.get_or_insert(e);
+            }
+        }
         let mut score = HandScore::default();
         let deltas = game
             .events()
@@ -163,6 +182,17 @@ fn has_choice(legal: &[Action]) -> bool {
         }
     }
     false
+}
+
+/// Why an update could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReinforceError {
+    /// An agent chose an illegal action (a bug).
+    #[error(transparent)]
+    Illegal(#[from] IllegalMove),
+    /// Logging the games failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Self-play REINFORCE: a learner (the discard model and its optimiser) and the player
@@ -247,8 +277,10 @@ impl Reinforce {
         Ok(())
     }
 
-    /// Plays `rounds_per_update` episodes and makes one update.
-    pub fn update(&mut self) -> Result<UpdateStats, IllegalMove> {
+    /// Plays `rounds_per_update` episodes and makes one update; with `log`, every game
+    /// (its decisions with the behaviour policy, hands and events) is logged as game id
+    /// = episode index.
+    pub fn update(&mut self, log: Option<&mut SanmaLogger>) -> Result<UpdateStats, ReinforceError> {
         let arena = Arena::new(self.rules.clone(), self.config.rounds_per_update);
         let tables: Vec<Table> = (0..self.config.rounds_per_update)
             .map(|i| Table {
@@ -256,9 +288,12 @@ impl Reinforce {
                 players: [0, 0, 0],
             })
             .collect();
-        self.update_on(&arena, &tables, &|t: &Table, rules: &Rules| {
-            Game::new(rules.clone(), t.seed)
-        })
+        self.update_on(
+            &arena,
+            &tables,
+            &|t: &Table, rules: &Rules| Game::new(rules.clone(), t.seed),
+            log,
+        )
     }
 
     /// [`Reinforce::update`] on given games (`new_game` deals each table; scenario tests
@@ -268,14 +303,25 @@ impl Reinforce {
         arena: &Arena,
         tables: &[Table],
         new_game: &dyn Fn(&Table, &Rules) -> Game,
-    ) -> Result<UpdateStats, IllegalMove> {
-        let mut episodes = Episodes::default();
+        log: Option<&mut SanmaLogger>,
+    ) -> Result<UpdateStats, ReinforceError> {
+        let first_id = self.rounds as u64;
+        let mut episodes = Episodes {
+            discards: Default::default(),
+            outcomes: Vec::new(),
+            log: log.map(|l| (l, first_id)),
+            captured: Default::default(),
+            log_error: None,
+        };
         arena.play_from(
             tables,
             &mut [&mut self.player],
             &mut episodes,
             &|t: &Table, _names: Vec<String>| new_game(t, &self.rules),
         )?;
+        if let Some(e) = episodes.log_error.take() {
+            return Err(e.into());
+        }
         self.rounds += tables.len();
         self.updates += 1;
 

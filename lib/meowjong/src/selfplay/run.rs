@@ -10,8 +10,11 @@
 //!   of its SL start and of the heuristic bot on one-hand duplicate sets: its per-round
 //!   1st and 3rd rates, the test's p-value and the average-rank difference with its 95%
 //!   interval (`eval/<opponent>/…`);
-//! - `checkpoints/` — the learner (discard model, Adam moments, counters) every
-//!   `checkpoint_every` updates; an interrupted run resumes from the latest;
+//! - with `log_games`, the self-play games (`games`, `kyoku`, `decisions` with the
+//!   behaviour policy, `events`), replayable in the workbench;
+//! - `checkpoints/` — the learner (discard model, Adam moments, counters) and the list of
+//!   finished shards every `checkpoint_every` updates; an interrupted run resumes from
+//!   the latest, deleting what was written after it;
 //! - `final/` — the five models after training (the learned discard model and the
 //!   frozen others), a `model:DIR` seat for `meowlab eval`;
 //! - `summary.json` when finished.
@@ -26,11 +29,13 @@ use meowlab_nn::{Dev, NnError};
 use meowlab_rl::checkpoint::{read_json, write_json};
 use meowlab_rl::CheckpointError;
 use meowlab_sanma::arena::IllegalMove;
-use meowlab_store::{MetricsLogger, Run, RunStatus, StoreError, WriterOptions};
+use meowlab_store::{MetricsLogger, Run, RunStatus, SanmaLogger, StoreError, WriterOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{find_models, model_dir, MeowjongNet};
-use crate::selfplay::reinforce::{Reinforce, ReinforceConfig, ReinforceState, UpdateStats};
+use crate::selfplay::reinforce::{
+    Reinforce, ReinforceConfig, ReinforceError, ReinforceState, UpdateStats,
+};
 
 fn default_seeds() -> Vec<u64> {
     vec![1]
@@ -125,6 +130,10 @@ pub struct SelfPlayConfig {
     /// Evaluations of the learner against its SL start and the heuristic bot.
     #[serde(default)]
     pub eval: SelfPlayEval,
+    /// Log every self-play game (tables `games`, `kyoku`, `decisions` with the behaviour
+    /// policy, `events`) so the workbench replays them.
+    #[serde(default)]
+    pub log_games: bool,
     /// The paper's REINFORCE.
     pub reinforce: ReinforceConfig,
 }
@@ -152,6 +161,9 @@ pub enum SelfPlayError {
     /// An agent chose an illegal action (a bug).
     #[error(transparent)]
     Illegal(#[from] IllegalMove),
+    /// An update failed.
+    #[error(transparent)]
+    Update(#[from] ReinforceError),
     /// An evaluation failed.
     #[error(transparent)]
     Eval(#[from] meowlab_eval::EvalError),
@@ -343,6 +355,38 @@ fn make_sl_models(
     Ok(models)
 }
 
+/// The tables a run writes while training.
+const TABLES: [&str; 5] = ["metrics", "games", "kyoku", "decisions", "events"];
+
+/// The finished shards of the run's tables (relative paths).
+fn committed_shards(dir: &Path) -> Result<Vec<String>, SelfPlayError> {
+    let mut out = Vec::new();
+    for table in TABLES {
+        for shard in meowlab_store::table::shards(&dir.join(table))? {
+            let rel = shard.strip_prefix(dir).unwrap_or(&shard);
+            out.push(rel.to_string_lossy().into_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// Removes the shards written after the checkpoint whose list is `committed`.
+fn remove_newer_shards(dir: &Path, committed: &[String]) -> Result<(), SelfPlayError> {
+    for table in TABLES {
+        for shard in meowlab_store::table::shards(&dir.join(table))? {
+            let rel = shard
+                .strip_prefix(dir)
+                .unwrap_or(&shard)
+                .to_string_lossy()
+                .into_owned();
+            if !committed.contains(&rel) {
+                std::fs::remove_file(&shard).map_err(io(&shard))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes the five models with `discard` in place of the first into `dir`.
 fn save_set(
     models: &[MeowjongNet],
@@ -485,14 +529,27 @@ pub fn run_seed(
         let checkpoint = dir.join("checkpoints").join(name.trim());
         let state: ReinforceState = read_json(&checkpoint.join("state.json"))?;
         learner.restore(&dev, &checkpoint, state)?;
+        // what was written after the checkpoint will be written again
+        let committed: Vec<String> = read_json(&checkpoint.join("shards.json"))?;
+        remove_newer_shards(&dir, &committed)?;
         resumed_from = Some(learner.rounds());
+    } else {
+        remove_newer_shards(&dir, &[])?;
     }
     let mut metrics = MetricsLogger::open(&dir.join("metrics"), WriterOptions::default())?;
+    let mut games = if config.log_games {
+        let mut log = SanmaLogger::create(&mut run, WriterOptions::default())?;
+        log.encode_observations = false;
+        log.games_per_shard = usize::MAX; // shards are cut at checkpoints
+        Some(log)
+    } else {
+        None
+    };
     let started = Instant::now();
     let start_rounds = learner.rounds();
     while learner.rounds() < config.rounds {
         let t = Instant::now();
-        let stats = learner.update()?;
+        let stats = learner.update(games.as_mut())?;
         let wall = started.elapsed().as_secs_f64();
         let step = stats.rounds as u64;
         for (name, value) in [
@@ -521,11 +578,15 @@ pub fn run_seed(
         }
         if stats.update % config.checkpoint_every == 0 || last {
             metrics.flush()?;
+            if let Some(log) = games.as_mut() {
+                log.flush()?;
+            }
             let name = format!("round-{:010}", learner.rounds());
             let checkpoint = dir.join("checkpoints").join(&name);
             std::fs::create_dir_all(&checkpoint).map_err(io(&checkpoint))?;
             let state = learner.save(&checkpoint)?;
             write_json(&checkpoint.join("state.json"), &state)?;
+            write_json(&checkpoint.join("shards.json"), &committed_shards(&dir)?)?;
             std::fs::write(&latest, &name).map_err(io(&latest))?;
         }
         progress(&Progress {
@@ -535,6 +596,9 @@ pub fn run_seed(
         });
     }
     metrics.flush()?;
+    if let Some(log) = games {
+        log.close()?;
+    }
     save_set(&models, learner.discard_model(), &dir.join("final"))?;
     let seconds = started.elapsed().as_secs_f64();
     let summary = SelfPlaySummary {
