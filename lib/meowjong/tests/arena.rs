@@ -123,3 +123,50 @@ fn results_do_not_depend_on_the_thread_count() {
     assert!(one.values().map(Vec::len).sum::<usize>() > 1000);
     assert!(one == play_on(3), "1 vs 3 threads");
 }
+
+/// The model agent's policy puts no probability on an illegal action and sums to 1, at
+/// every decision of sampled self-play games.
+#[test]
+fn policies_give_illegal_actions_probability_zero() {
+    struct Check;
+    impl Observer for Check {
+        type Error = IllegalMove;
+        fn before_act(
+            &mut self,
+            _: usize,
+            game: &Game,
+            seat: Seat,
+            r: &Reply,
+        ) -> Result<(), IllegalMove> {
+            let policy = r.policy.as_ref().expect("the model agent logs a policy");
+            let legal: Vec<usize> = game
+                .legal_actions(seat)
+                .iter()
+                .map(|a| a.index() as usize)
+                .collect();
+            for (i, &p) in policy.iter().enumerate() {
+                assert!(p >= 0.0);
+                if !legal.contains(&i) {
+                    assert_eq!(p, 0.0, "illegal action {i} has probability {p}");
+                }
+            }
+            let total: f32 = policy.iter().sum();
+            assert!((total - 1.0).abs() < 1e-4, "policy sums to {total}");
+            assert!(legal.contains(&(r.action.index() as usize)));
+            Ok(())
+        }
+        fn game_over(&mut self, _: usize, _: Game) -> Result<(), IllegalMove> {
+            Ok(())
+        }
+    }
+    let tables: Vec<Table> = (0..4)
+        .map(|i| Table {
+            seed: 300 + i,
+            players: [0, 0, 0],
+        })
+        .collect();
+    let mut model = BatchModelAgent::from_models(models(7), DiscardChoice::Sample);
+    Arena::new(Rules::default(), 4)
+        .play(&tables, &mut [&mut model], &mut Check)
+        .unwrap();
+}
