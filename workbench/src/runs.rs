@@ -17,6 +17,8 @@ pub struct SanmaRun {
     pub kyoku: Vec<KyokuRow>,
     /// The summary of an evaluation run (`meowlab eval`), when it is one.
     pub evaluation: Option<Box<Evaluation>>,
+    /// Scalars over training of a self-play run (empty for played or evaluated games).
+    pub metrics: Vec<MetricRow>,
 }
 
 /// A control run's tables.
@@ -73,6 +75,14 @@ impl OpenRun {
         self.meta.as_ref().map(|m| m.seed)
     }
 
+    /// Its scalars over training: a control run's, or a self-play run's.
+    pub fn metrics(&self) -> &[MetricRow] {
+        match &self.data {
+            RunData::Sanma(s) => &s.metrics,
+            RunData::Control(c) => &c.metrics,
+        }
+    }
+
     /// Whether the run was still being written when opened.
     pub fn in_progress(&self) -> bool {
         self.meta.as_ref().is_some_and(|m| m.finished_at.is_none())
@@ -124,10 +134,16 @@ pub fn open_run(dir: &Path) -> Result<OpenRun, String> {
         let games = browse::games(dir).map_err(|e| e.to_string())?;
         let games = keep(games, &mut problems);
         let kyoku = read_or_note(browse::kyoku(dir, None), &mut problems);
+        let metrics = if dir.join("metrics").is_dir() {
+            read_or_note(browse::metrics(&dir.join("metrics")), &mut problems)
+        } else {
+            Vec::new()
+        };
         RunData::Sanma(SanmaRun {
             games,
             kyoku,
             evaluation,
+            metrics,
         })
     } else if evaluation.is_some() {
         // an evaluation played without --log: its summary, no games to replay
@@ -135,6 +151,7 @@ pub fn open_run(dir: &Path) -> Result<OpenRun, String> {
             games: Vec::new(),
             kyoku: Vec::new(),
             evaluation,
+            metrics: Vec::new(),
         })
     } else if dir.join("episodes").is_dir() || dir.join("metrics").is_dir() {
         let episodes = read_or_note(browse::episodes(dir), &mut problems);

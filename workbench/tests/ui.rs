@@ -576,3 +576,62 @@ fn an_evaluation_run_shows_its_summary_and_a_set_side_by_side() {
     );
     let _ = std::fs::remove_dir_all(root);
 }
+
+#[test]
+fn a_self_play_run_shows_its_learning_curves_and_replays_its_games() {
+    use meowlab::meowjong::model::{model_dir, MeowjongNet, ModelKind, Preset};
+    use meowlab::meowjong::selfplay::reinforce::ReinforceConfig;
+    use meowlab::meowjong::selfplay::run::{run_seed, SelfPlayConfig, SelfPlayEval};
+    let root = fresh_dir("selfplay");
+    let sl = root.join("sl");
+    let preset = Preset::by_name("c4x4-d16").unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    for kind in ModelKind::ALL {
+        let net = MeowjongNet::new(&meowlab::nn::Dev::default(), kind, preset.clone(), &mut rng);
+        let d = model_dir(&sl, kind, &preset.name);
+        std::fs::create_dir_all(&d).unwrap();
+        net.save(&d.join("model")).unwrap();
+    }
+    let config = SelfPlayConfig {
+        name: "reinforce".into(),
+        description: String::new(),
+        rounds: 12,
+        seeds: vec![1],
+        sl_models: Some(sl),
+        teacher: Default::default(),
+        checkpoint_every: 1,
+        eval: SelfPlayEval {
+            sets: 2,
+            ..SelfPlayEval::default()
+        },
+        log_games: true,
+        reinforce: ReinforceConfig {
+            rounds_per_update: 4,
+            ..ReinforceConfig::default()
+        },
+    };
+    run_seed(&config, 1, &root, &mut |_| {}).unwrap();
+    let mut wb = Workbench::default();
+    wb.open(&root.join(config.run_id(1)));
+    assert!(wb.messages.is_empty(), "{:?}", wb.messages);
+    let curves = meowlab_workbench::panels::curves::curves(&wb, "train/samples");
+    assert_eq!(curves.len(), 1);
+    assert_eq!(
+        curves[0].steps,
+        vec![4.0, 8.0, 12.0],
+        "one point per update"
+    );
+    let mut h = harness(wb);
+    h.state_mut().tab = Tab::Curves;
+    h.run();
+    h.get_by_label_contains("(1 seed");
+    // a self-play game replays with the learner's policies
+    h.state_mut().tab = Tab::Replay;
+    h.run();
+    h.get_by_label("Game 3").click();
+    h.run();
+    let game = h.state().game.as_ref().unwrap();
+    assert!(game.replay.error.is_none());
+    assert!(game.decisions.iter().any(|d| d.policy.is_some()));
+    let _ = std::fs::remove_dir_all(root);
+}

@@ -8,7 +8,6 @@ use egui::{Color32, Ui};
 use egui_plot::{FilledArea, Legend, Line, LineStyle, Plot, PlotPoints};
 
 use crate::app::Workbench;
-use crate::runs::RunData;
 
 /// Okabe–Ito colours for the curves.
 const PALETTE: [Color32; 7] = [
@@ -41,12 +40,12 @@ pub fn curves(wb: &Workbench, metric: &str) -> Vec<Curve> {
     // experiment → step → values over seeds
     let mut groups: BTreeMap<String, (usize, BTreeMap<u64, Vec<f64>>)> = BTreeMap::new();
     for run in &wb.runs {
-        let RunData::Control(c) = &run.data else {
+        if run.metrics().is_empty() {
             continue;
-        };
+        }
         let mut any = false;
         let entry = groups.entry(run.experiment()).or_default();
-        for m in c.metrics.iter().filter(|m| m.name == metric) {
+        for m in run.metrics().iter().filter(|m| m.name == metric) {
             entry.1.entry(m.global_step).or_default().push(m.value);
             any = true;
         }
@@ -94,17 +93,13 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
     let mut names: Vec<String> = wb
         .runs
         .iter()
-        .filter_map(|r| match &r.data {
-            RunData::Control(c) => Some(c.metrics.iter().map(|m| m.name.clone())),
-            _ => None,
-        })
-        .flatten()
+        .flat_map(|r| r.metrics().iter().map(|m| m.name.clone()))
         .collect();
     names.sort();
     names.dedup();
     if names.is_empty() {
         ui.label(
-            "No metrics: open control runs (from `meowlab run`) to compare their learning curves.",
+            "No metrics: open runs trained by `meowlab run` (control or self-play) to compare their learning curves.",
         );
         return;
     }
