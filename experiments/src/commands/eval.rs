@@ -6,8 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use meowlab::eval::report::Row;
-use meowlab::eval::stats::{Difference, Estimate, SprtDecision};
+use meowlab::eval::stats::SprtDecision;
 use meowlab::eval::{
     run_evaluation, write_summary, EvalOptions, Evaluation, Format, RankPoints, Sprt,
 };
@@ -89,19 +88,6 @@ pub struct Args {
     quiet: bool,
 }
 
-fn difference(d: &Difference) -> String {
-    Row {
-        name: "",
-        estimate: &Estimate {
-            mean: d.mean,
-            ci95: d.ci95,
-        },
-        scale: 1.0,
-        decimals: 3,
-    }
-    .text()
-}
-
 fn print_summary(e: &Evaluation) {
     println!(
         "{} sets × {} games ({}), seeds {}..{}; 95% intervals over sets",
@@ -139,7 +125,7 @@ fn print_summary(e: &Evaluation) {
     ] {
         println!(
             "difference challenger − opponent in {name}: {} (p = {:.4})",
-            difference(d),
+            d.text(),
             d.p_value
         );
     }

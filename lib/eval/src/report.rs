@@ -106,6 +106,22 @@ impl Row<'_> {
     }
 }
 
+impl Difference {
+    /// "mean [lo, hi]" with three decimals (the p-value is printed apart).
+    pub fn text(&self) -> String {
+        Row {
+            name: "",
+            estimate: &Estimate {
+                mean: self.mean,
+                ci95: self.ci95,
+            },
+            scale: 1.0,
+            decimals: 3,
+        }
+        .text()
+    }
+}
+
 /// Paired differences, challenger − opponent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Differences {

@@ -52,6 +52,26 @@ pub enum BuildAgentError {
     },
 }
 
+impl DiscardChoice {
+    /// Sampled when `sample` (a `model-sample:` seat), else the argmax.
+    pub fn of(sample: bool) -> Self {
+        if sample {
+            DiscardChoice::Sample
+        } else {
+            DiscardChoice::Argmax
+        }
+    }
+}
+
+/// The error of a model seat whose folder did not load.
+fn models_error(spec: &AgentSpec, seat: u8) -> impl FnOnce(NnError) -> BuildAgentError + '_ {
+    move |source| BuildAgentError::Models {
+        seat,
+        spec: spec.clone(),
+        source,
+    }
+}
+
 /// Builds the agent of any [`AgentSpec`] for `seat`: bots from the engine, model seats
 /// from their folder (argmax or sampled discards). What `meowlab play --seats` uses.
 pub fn build_agent(
@@ -61,18 +81,9 @@ pub fn build_agent(
 ) -> Result<Box<dyn Agent>, BuildAgentError> {
     match spec {
         AgentSpec::Model { dir, sample } => {
-            let choice = if *sample {
-                DiscardChoice::Sample
-            } else {
-                DiscardChoice::Argmax
-            };
-            let agent = ModelAgent::load(dev, dir, choice, seat).map_err(|source| {
-                BuildAgentError::Models {
-                    seat,
-                    spec: spec.clone(),
-                    source,
-                }
-            })?;
+            let choice = DiscardChoice::of(*sample);
+            let agent =
+                ModelAgent::load(dev, dir, choice, seat).map_err(models_error(spec, seat))?;
             Ok(Box::new(agent))
         }
         bot => Ok(bot.build_bot(seat)?),
@@ -100,18 +111,9 @@ pub fn build_player(
 ) -> Result<Box<dyn BatchAgent>, BuildAgentError> {
     match spec {
         AgentSpec::Model { dir, sample } => {
-            let choice = if *sample {
-                DiscardChoice::Sample
-            } else {
-                DiscardChoice::Argmax
-            };
-            let agent = BatchModelAgent::load(dev, dir, choice).map_err(|source| {
-                BuildAgentError::Models {
-                    seat,
-                    spec: spec.clone(),
-                    source,
-                }
-            })?;
+            let choice = DiscardChoice::of(*sample);
+            let agent =
+                BatchModelAgent::load(dev, dir, choice).map_err(models_error(spec, seat))?;
             Ok(Box::new(agent))
         }
         bot => Ok(bot.build_bot_player()?),

@@ -6,8 +6,7 @@
 
 use egui::{Color32, RichText, Ui};
 use meowlab::eval::duplicate::{Format, CHALLENGER};
-use meowlab::eval::report::Row;
-use meowlab::eval::stats::{Difference, Estimate};
+
 use meowlab::eval::Evaluation;
 use meowlab::store::browse::{GameRow, KyokuRow};
 
@@ -16,19 +15,6 @@ use crate::runs::RunData;
 
 /// Highlight of the first hand whose outcome differs between the set's games.
 const DIVERGED: Color32 = Color32::from_rgb(230, 159, 0);
-
-fn difference(d: &Difference) -> String {
-    Row {
-        name: "",
-        estimate: &Estimate {
-            mean: d.mean,
-            ci95: d.ci95,
-        },
-        scale: 1.0,
-        decimals: 3,
-    }
-    .text()
-}
 
 fn summary(ui: &mut Ui, e: &Evaluation) {
     ui.heading(format!("{} vs {}", e.challenger.agent, e.opponent.agent));
@@ -63,7 +49,7 @@ fn summary(ui: &mut Ui, e: &Evaluation) {
     ] {
         ui.label(format!(
             "challenger - opponent, {name}: {}  (p = {:.4})",
-            difference(d),
+            d.text(),
             d.p_value
         ));
     }
