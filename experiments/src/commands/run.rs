@@ -173,8 +173,9 @@ fn selfplay(args: Args) -> Result<ExitCode> {
         ),
     };
     println!(
-        "{}: self-play REINFORCE for {} episodes from {start}, seeds {:?} → {}",
+        "{}: self-play {} for {} episodes from {start}, seeds {:?} → {}",
         config.name,
+        config.algorithm(),
         config.rounds,
         config.seeds,
         args.out.display()
@@ -193,9 +194,7 @@ fn selfplay(args: Args) -> Result<ExitCode> {
         bar.set_prefix(format!("seed {seed}"));
         let summary = selfplay_run::run_seed(&config, seed, &args.out, &mut |p| {
             bar.set_position(p.rounds as u64);
-            if let Some(s) = &p.last {
-                bar.set_message(format!("loss {:.3} win {:.0}%", s.loss, 100.0 * s.win_rate));
-            }
+            bar.set_message(p.message.clone());
         })
         .with_context(|| format!("{} seed {seed}", config.name))?;
         bar.finish_and_clear();

@@ -259,7 +259,7 @@ fn tile_kind(a: &Action) -> usize {
 }
 
 /// What the models are asked at one decision: the legal stages, found once.
-struct Stages {
+pub(crate) struct Stages {
     /// Kita, Kan and Pon (in that order) with the action each would take, if legal.
     binary: Vec<(ModelKind, Action)>,
     /// Riichi options, one per tile kind.
@@ -270,7 +270,7 @@ struct Stages {
 
 impl Stages {
     /// The rule-based answer (win, then kyuushu) if there is one, else the model stages.
-    fn of(legal: &[Action]) -> Result<Stages, Action> {
+    pub(crate) fn of(legal: &[Action]) -> Result<Stages, Action> {
         let win = legal
             .iter()
             .find(|a| matches!(a, Action::Tsumo | Action::Ron));
@@ -299,7 +299,7 @@ impl Stages {
     }
 
     /// Whether the model of `kind` is consulted.
-    fn needs(&self, kind: ModelKind) -> bool {
+    pub(crate) fn needs(&self, kind: ModelKind) -> bool {
         match kind {
             ModelKind::Discard => !self.riichi.is_empty() || !self.discards.is_empty(),
             ModelKind::Riichi => !self.riichi.is_empty(),
@@ -334,16 +334,7 @@ impl Stages {
             return (chosen.unwrap_or(pass), policy);
         }
         let q = probs(ModelKind::Discard);
-        // The discard model over a set of legal tiles, renormalised.
-        let over = |options: &[Action]| -> Vec<f32> {
-            let raw: Vec<f32> = options.iter().map(|a| q[tile_kind(a)]).collect();
-            let total: f32 = raw.iter().sum();
-            if total > 0.0 {
-                raw.iter().map(|p| p / total).collect()
-            } else {
-                vec![1.0 / options.len() as f32; options.len()]
-            }
-        };
+        let over = |options: &[Action]| shares(q, options);
         if !riichi.is_empty() {
             let p = probs(ModelKind::Riichi)[1];
             let shares = over(riichi);
@@ -368,8 +359,98 @@ impl Stages {
     }
 }
 
+/// One stage of a decision taken by a learning agent: the model asked, the classes it
+/// could choose from (bit `c` set for class `c`), the class chosen and its probability
+/// among the legal ones.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StageStep {
+    /// The model of the stage.
+    pub kind: ModelKind,
+    /// Legal classes as a bit set (the binary models: both).
+    pub legal: u64,
+    /// The class taken (binary models: 1 = call/declare).
+    pub class: u8,
+    /// Its probability under the model, renormalised over the legal classes.
+    pub prob: f32,
+}
+
+impl Stages {
+    /// The choice of an agent that samples every stage whose model `learns`, and takes
+    /// the others as [`ModelAgent`] does (p > 0.5, the most probable tile); returns the
+    /// action, the staged policy (as [`Stages::resolve`]) and the sampled stages that had
+    /// a choice — exactly the decisions a policy gradient credits.
+    pub(crate) fn sample<'p>(
+        &self,
+        probs: impl Fn(ModelKind) -> &'p [f32],
+        learns: impl Fn(ModelKind) -> bool,
+        rng: &mut ChaCha8Rng,
+    ) -> (Action, Vec<f32>, Vec<StageStep>) {
+        let (_, policy) = self.resolve(&probs, DiscardChoice::Argmax, rng); // draws nothing
+        let mut steps = Vec::new();
+        let binary = |kind: ModelKind, steps: &mut Vec<StageStep>, rng: &mut ChaCha8Rng| {
+            let p = probs(kind)[1];
+            if !learns(kind) {
+                return p > 0.5;
+            }
+            let take = rng.gen::<f32>() < p;
+            steps.push(StageStep {
+                kind,
+                legal: 0b11,
+                class: u8::from(take),
+                prob: if take { p } else { 1.0 - p },
+            });
+            take
+        };
+        for &(kind, action) in &self.binary {
+            if binary(kind, &mut steps, rng) {
+                return (action, policy, steps);
+            }
+        }
+        if self.riichi.is_empty() && self.discards.is_empty() {
+            return (Action::Pass, policy, steps);
+        }
+        let q = probs(ModelKind::Discard);
+        let tile = |options: &[Action], steps: &mut Vec<StageStep>, rng: &mut ChaCha8Rng| {
+            let shares = shares(q, options);
+            if !learns(ModelKind::Discard) {
+                return options[pick(DiscardChoice::Argmax, rng, &shares)];
+            }
+            let i = pick(DiscardChoice::Sample, rng, &shares);
+            if options.len() > 1 {
+                steps.push(StageStep {
+                    kind: ModelKind::Discard,
+                    legal: options.iter().fold(0, |m, a| m | 1u64 << tile_kind(a)),
+                    class: tile_kind(&options[i]) as u8,
+                    prob: shares[i],
+                });
+            }
+            options[i]
+        };
+        if !self.riichi.is_empty()
+            && (self.discards.is_empty() || binary(ModelKind::Riichi, &mut steps, rng))
+        {
+            let action = tile(&self.riichi, &mut steps, rng);
+            return (action, policy, steps);
+        }
+        let action = tile(&self.discards, &mut steps, rng);
+        (action, policy, steps)
+    }
+}
+
+/// The discard model's probabilities `q` over a set of legal tiles, renormalised
+/// (uniform if the model gives them no weight at all).
+fn shares(q: &[f32], options: &[Action]) -> Vec<f32> {
+    let raw: Vec<f32> = options.iter().map(|a| q[tile_kind(a)]).collect();
+    let total: f32 = raw.iter().sum();
+    if total > 0.0 {
+        raw.iter().map(|p| p / total).collect()
+    } else {
+        vec![1.0 / options.len() as f32; options.len()]
+    }
+}
+
 /// The policy of a rule-based answer: all weight on it.
-fn certain(action: Action) -> Vec<f32> {
+pub(crate) fn certain(action: Action) -> Vec<f32> {
     let mut policy = vec![0.0f32; ACTION_SPACE];
     policy[action.index() as usize] = 1.0;
     policy
@@ -421,7 +502,7 @@ fn agent_name(choice: DiscardChoice) -> String {
 }
 
 /// The sampling stream of `seat` in the game of `seed`.
-fn game_rng(seed: u64, seat: u8) -> ChaCha8Rng {
+pub(crate) fn game_rng(seed: u64, seat: u8) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed.wrapping_mul(3).wrapping_add(u64::from(seat)))
 }
 
@@ -480,6 +561,62 @@ impl BatchModelAgent {
     }
 }
 
+/// The models' answers to a batch of decisions: the planes of every decision a model is
+/// consulted on (encoded in parallel), and each model's probabilities over the decisions
+/// that consult it, each model run once.
+pub(crate) struct Consulted {
+    /// Dense planes per decision (empty for rule-based answers).
+    pub planes: Vec<Vec<f32>>,
+    /// Per model ([`ModelKind::ALL`] order): probabilities, and each decision's row.
+    outputs: Vec<(Vec<f32>, Vec<usize>)>,
+}
+
+impl Consulted {
+    /// Model `kind`'s probabilities at decision `i` (which consulted it).
+    pub fn probs(&self, kind: ModelKind, i: usize) -> &[f32] {
+        let (probs, rows) = &self.outputs[kind_index(kind)];
+        let (r, classes) = (rows[i], kind.classes());
+        &probs[r * classes..(r + 1) * classes]
+    }
+}
+
+/// Runs each model once over the decisions whose stages consult it.
+pub(crate) fn consult(
+    models: &mut [MeowjongNet],
+    decisions: &[Decision<'_>],
+    stages: &[Result<Stages, Action>],
+    scratch: &mut ChaCha8Rng,
+) -> Consulted {
+    use rayon::prelude::*;
+    let planes: Vec<Vec<f32>> = (0..decisions.len())
+        .into_par_iter()
+        .map(|i| match stages[i] {
+            Ok(_) => encode(&decisions[i].view).to_f32(),
+            Err(_) => Vec::new(),
+        })
+        .collect();
+    let mut outputs = Vec::with_capacity(5);
+    for (m, kind) in ModelKind::ALL.into_iter().enumerate() {
+        let mut rows = vec![usize::MAX; decisions.len()];
+        let mut batch = Vec::new();
+        let mut n = 0;
+        for (i, stage) in stages.iter().enumerate() {
+            if stage.as_ref().is_ok_and(|s| s.needs(kind)) {
+                rows[i] = n;
+                n += 1;
+                batch.extend_from_slice(&planes[i]);
+            }
+        }
+        let probs = if n > 0 {
+            models[m].predict(&batch, scratch)
+        } else {
+            Vec::new()
+        };
+        outputs.push((probs, rows));
+    }
+    Consulted { planes, outputs }
+}
+
 impl BatchAgent for BatchModelAgent {
     fn name(&self) -> String {
         agent_name(self.choice)
@@ -490,40 +627,12 @@ impl BatchAgent for BatchModelAgent {
     }
 
     fn act_batch(&mut self, decisions: &[Decision<'_>], replies: &mut Vec<Reply>) {
-        use rayon::prelude::*;
         replies.clear();
         let stages: Vec<Result<Stages, Action>> = decisions
             .iter()
             .map(|d| Stages::of(d.view.legal_actions()))
             .collect();
-        // the planes of every decision a model is consulted on, encoded in parallel
-        let consulted: Vec<usize> = (0..decisions.len())
-            .filter(|&i| stages[i].is_ok())
-            .collect();
-        let planes: Vec<Vec<f32>> = consulted
-            .par_iter()
-            .map(|&i| encode(&decisions[i].view).to_f32())
-            .collect();
-        // row of each consulted decision in each model's output
-        let mut outputs: Vec<(Vec<f32>, Vec<usize>)> = Vec::with_capacity(5);
-        for (m, kind) in ModelKind::ALL.into_iter().enumerate() {
-            let mut rows = vec![usize::MAX; decisions.len()];
-            let mut batch = Vec::new();
-            let mut n = 0;
-            for (k, &i) in consulted.iter().enumerate() {
-                if stages[i].as_ref().is_ok_and(|s| s.needs(kind)) {
-                    rows[i] = n;
-                    n += 1;
-                    batch.extend_from_slice(&planes[k]);
-                }
-            }
-            let probs = if n > 0 {
-                self.models[m].predict(&batch, &mut self.scratch)
-            } else {
-                Vec::new()
-            };
-            outputs.push((probs, rows));
-        }
+        let consulted = consult(&mut self.models, decisions, &stages, &mut self.scratch);
         for (i, d) in decisions.iter().enumerate() {
             let reply = match &stages[i] {
                 Err(rule) => Reply {
@@ -535,11 +644,7 @@ impl BatchAgent for BatchModelAgent {
                         .rngs
                         .get_mut(&(d.table, d.seat))
                         .expect("start_game was called for every seat");
-                    let probs = |kind: ModelKind| {
-                        let (probs, rows) = &outputs[kind_index(kind)];
-                        let (r, classes) = (rows[i], kind.classes());
-                        &probs[r * classes..(r + 1) * classes]
-                    };
+                    let probs = |kind| consulted.probs(kind, i);
                     let (action, policy) = stage.resolve(probs, self.choice, rng);
                     Reply {
                         action,

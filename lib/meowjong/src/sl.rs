@@ -28,7 +28,7 @@ pub const PLANE_FLOATS: usize = ROWS * COLS;
 
 /// Logit offset of an illegal discard (finite, so a mislabelled sample cannot make the
 /// loss infinite).
-const ILLEGAL: f32 = -1e4;
+pub const ILLEGAL: f32 = -1e4;
 
 /// Training hyper-parameters (recorded in the model card).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -221,6 +221,18 @@ impl Tally {
     }
 }
 
+/// Packs dense planes (0.0/1.0, `34 × 366` floats) into the bit layout [`unpack_batch`]
+/// reads (the store's observation column: most significant bit first).
+pub fn pack_planes(dense: &[f32]) -> Vec<u8> {
+    let mut out = vec![0u8; dense.len().div_ceil(8)];
+    for (bit, &x) in dense.iter().enumerate() {
+        if x > 0.5 {
+            out[bit >> 3] |= 1 << (7 - (bit & 7));
+        }
+    }
+    out
+}
+
 /// Unpacks the packed planes of `indices` into one dense row-major batch
 /// (`indices.len() × 34 × 366` floats of 0.0/1.0).
 pub fn unpack_batch(observations: &[Vec<u8>], indices: &[usize]) -> Vec<f32> {
@@ -353,6 +365,28 @@ impl Trainer {
         let mut grads = loss.backward();
         self.optimizer.update(&mut self.net, &mut grads);
         value
+    }
+
+    /// One Adam step on a loss built by `loss` from the network's logits in eval mode
+    /// ([`MeowjongNet::forward_frozen`]: the policy that acts) plus `offsets` (`B ×
+    /// classes`: 0 on legal classes, a large negative number on illegal ones); what the RL
+    /// losses use. Returns the loss before the step and the gradient's global norm.
+    pub fn step_on_logits(
+        &mut self,
+        planes: Vec<f32>,
+        offsets: Vec<f32>,
+        loss: impl FnOnce(Matrix<meowlab_nn::nn::Taped>) -> Tensor<(), f32, Dev, meowlab_nn::nn::Taped>,
+    ) -> (f64, f64) {
+        let classes = self.net.card.kind.classes();
+        let batch = planes.len() / PLANE_FLOATS;
+        let offsets = self.dev.tensor_from_vec(offsets, (batch, classes));
+        let x = self.image(planes);
+        let logits = self.net.forward_frozen(x, &mut self.rng) + offsets;
+        let loss = loss(logits);
+        let value = f64::from(loss.array());
+        let mut grads = loss.backward();
+        let norm = self.optimizer.update(&mut self.net, &mut grads);
+        (value, norm)
     }
 
     /// Scores a batch in eval mode (no update).

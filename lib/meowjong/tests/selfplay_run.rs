@@ -67,14 +67,17 @@ fn same_seed_same_weights_and_resume_after_an_interruption() {
             sets: 3,
             ..SelfPlayEval::default()
         },
-        reinforce: ReinforceConfig {
+        keep_checkpoints: None,
+        ppo: None,
+        reinforce: Some(ReinforceConfig {
             rounds_per_update: 4,
             ..ReinforceConfig::default()
-        },
+        }),
     };
     let mut rewarded = 0;
     let a = run_seed(&config, 1, &root.join("a"), &mut |p| {
-        rewarded += usize::from(p.last.as_ref().is_some_and(|s| s.mean_abs_reward > 0.0));
+        let reward = p.metrics.iter().find(|m| m.0 == "train/mean_abs_reward");
+        rewarded += usize::from(reward.is_some_and(|m| m.1 > 0.0));
     })
     .unwrap();
     assert!(
@@ -121,5 +124,124 @@ fn same_seed_same_weights_and_resume_after_an_interruption() {
     assert!(metrics
         .iter()
         .any(|m| m.name == "eval/heuristic/per_round_p"));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+fn final_weights(run: &Path) -> Vec<Vec<u8>> {
+    ModelKind::ALL
+        .iter()
+        .map(|k| {
+            std::fs::read(run.join(format!("final/{}-c4x4-d16/model.safetensors", k.name())))
+                .unwrap()
+        })
+        .collect()
+}
+
+/// The PPO learner run from its config: same seed ⇒ same models and critic, the opponent
+/// pool's snapshots survive a resume (the resumed run ends with the uninterrupted one's
+/// weights), only the newest checkpoints are kept, and the metrics name what PPO logs.
+#[test]
+fn a_ppo_run_is_deterministic_and_resumes_exactly() {
+    use meowlab_meowjong::selfplay::pool::PoolConfig;
+    use meowlab_meowjong::selfplay::ppo::PpoConfig;
+    use meowlab_sanma::GameLength;
+    let root = std::env::temp_dir().join(format!("meowlab-ppo-run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let config = SelfPlayConfig {
+        name: "ppo".into(),
+        description: String::new(),
+        rounds: 24,
+        seeds: vec![2],
+        sl_models: Some(sl_models(&root)),
+        teacher: Default::default(),
+        checkpoint_every: 1,
+        keep_checkpoints: Some(2),
+        log_games: true,
+        eval: SelfPlayEval {
+            every: 2,
+            sets: 2,
+            ..SelfPlayEval::default()
+        },
+        reinforce: None,
+        ppo: Some(PpoConfig {
+            length: GameLength::OneHand,
+            games_per_update: 6,
+            batch_size: 32,
+            pool: PoolConfig {
+                snapshot_every: 1,
+                max_snapshots: 2,
+                ..PoolConfig::default()
+            },
+            lr: 1e-3,
+            ..PpoConfig::default()
+        }),
+    };
+    config.validate().unwrap();
+    let a = run_seed(&config, 2, &root.join("a"), &mut |_| {}).unwrap();
+    assert_eq!((a.rounds, a.updates), (24, 4));
+    let run_a = root.join("a/ppo__seed2");
+    let b = run_seed(&config, 2, &root.join("b"), &mut |_| {}).unwrap();
+    assert_eq!(b.updates, a.updates);
+    assert_eq!(
+        final_weights(&run_a),
+        final_weights(&root.join("b/ppo__seed2"))
+    );
+    let start = std::fs::read(run_a.join("sl-init/discard-c4x4-d16/model.safetensors")).unwrap();
+    assert!(
+        final_weights(&run_a)[0] != start,
+        "training changed the discard model"
+    );
+    let mut kept: Vec<String> = std::fs::read_dir(run_a.join("checkpoints"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    kept.sort();
+    assert_eq!(kept, ["LATEST", "round-0000000018", "round-0000000024"]);
+
+    // interrupted after update 3: resumes with its snapshots and reaches the same weights
+    let c = root.join("c");
+    run_seed(&config, 2, &c, &mut |_| {}).unwrap();
+    let run_c = c.join("ppo__seed2");
+    std::fs::remove_dir_all(run_c.join("final")).unwrap();
+    std::fs::remove_file(run_c.join("summary.json")).unwrap();
+    std::fs::remove_dir_all(run_c.join("checkpoints/round-0000000024")).unwrap();
+    std::fs::write(run_c.join("checkpoints/LATEST"), "round-0000000018").unwrap();
+    assert!(run_c.join("checkpoints/round-0000000018/pool").is_dir());
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run_c.join("run.json")).unwrap()).unwrap();
+    meta["status"] = "running".into();
+    std::fs::write(run_c.join("run.json"), meta.to_string()).unwrap();
+    let resumed = run_seed(&config, 2, &c, &mut |_| {}).unwrap();
+    assert_eq!(resumed.resumed_from, Some(18));
+    assert_eq!(
+        final_weights(&run_c),
+        final_weights(&run_a),
+        "resumed = uninterrupted"
+    );
+    assert_eq!(
+        std::fs::read(run_c.join("checkpoints/round-0000000024/critic.safetensors")).unwrap(),
+        std::fs::read(run_a.join("checkpoints/round-0000000024/critic.safetensors")).unwrap(),
+    );
+
+    let metrics = meowlab_store::browse::metrics(&run_a.join("metrics"))
+        .unwrap()
+        .rows;
+    for name in [
+        "train/avg_rank",
+        "train/kl_sl",
+        "train/value_loss",
+        "train/entropy",
+        "train/clipfrac",
+        "train/learner_samples_per_second",
+        "eval/heuristic/avg_rank_diff",
+    ] {
+        assert!(metrics.iter().any(|m| m.name == name), "{name} not logged");
+    }
+    let kl: Vec<f64> = metrics
+        .iter()
+        .filter(|m| m.name == "train/kl_sl")
+        .map(|m| m.value)
+        .collect();
+    assert!(kl.iter().all(|k| k.is_finite() && *k >= -1e-6), "{kl:?}");
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -28,6 +28,26 @@ pub fn categorical_log_prob_entropy<T: Tape<f32, Dev>>(
     (log_prob, entropy)
 }
 
+/// [`categorical_log_prob_entropy`] plus each sample's KL divergence KL(π ‖ ρ) to a
+/// reference policy given by its log-probabilities `reference` (a regulariser that keeps
+/// a fine-tuned policy near its supervised start). Masked logits (a large negative
+/// offset on illegal actions, in both) contribute nothing. All three outputs share the
+/// logits' tape: all must reach the loss.
+pub fn categorical_terms<T: Tape<f32, Dev>>(
+    logits: Matrix<T>,
+    onehot: &Matrix,
+    reference: &Matrix,
+) -> (Vector<T>, Vector<T>, Vector<T>) {
+    let logp_all = logits.log_softmax::<Axis<1>>();
+    let probs = logp_all.with_empty_tape().exp();
+    let entropy = (probs.with_empty_tape() * logp_all.with_empty_tape())
+        .sum::<(usize,), Axis<1>>()
+        .negate();
+    let kl = (probs * (logp_all.with_empty_tape() - reference.clone())).sum::<(usize,), Axis<1>>();
+    let log_prob = (logp_all * onehot.clone()).sum::<(usize,), Axis<1>>();
+    (log_prob, entropy, kl)
+}
+
 /// Per-sample log-probability (summed over dimensions) and entropy of N(mean, e^{2·log_std})
 /// at `actions`; `log_std` is broadcast to the batch. Both outputs must reach the loss.
 pub fn gaussian_log_prob_entropy<T: Tape<f32, Dev>>(
@@ -165,6 +185,65 @@ mod tests {
             );
             assert!(close(h[row] as f64, want_h, 1e-5), "{} vs {want_h}", h[row]);
         }
+    }
+
+    #[test]
+    fn categorical_kl_matches_its_definition_and_finite_differences() {
+        // KL(π‖ρ) = Σ_j p_j (log p_j − log r_j); masked classes (−1e4) count for nothing.
+        let dev = Dev::default();
+        let logits = [0.5f32, -1.0, 2.0, -1e4];
+        let refs = [0.1f32, 0.3, -0.2, -1e4];
+        let log_softmax = |z: &[f32]| -> Vec<f64> {
+            let m = z.iter().cloned().fold(f32::MIN, f32::max) as f64;
+            let lse = m + z.iter().map(|&x| (x as f64 - m).exp()).sum::<f64>().ln();
+            z.iter().map(|&x| x as f64 - lse).collect()
+        };
+        let kl_of = |z: &[f32]| -> f64 {
+            let (lp, lr) = (log_softmax(z), log_softmax(&refs));
+            (0..3).map(|j| lp[j].exp() * (lp[j] - lr[j])).sum()
+        };
+        let reference = batch(
+            &dev,
+            1,
+            4,
+            log_softmax(&refs).iter().map(|&x| x as f32).collect(),
+        );
+        let onehot = batch(&dev, 1, 4, vec![0.0, 1.0, 0.0, 0.0]);
+        let l = batch(&dev, 1, 4, logits.to_vec());
+        let (lp, h, kl) =
+            categorical_terms(l.clone().traced(Gradients::leaky()), &onehot, &reference);
+        let value = kl.as_vec()[0] as f64;
+        assert!(
+            close(value, kl_of(&logits), 1e-5),
+            "{value} vs {}",
+            kl_of(&logits)
+        );
+        // the three outputs share one tape: weigh log-prob and entropy by zero
+        let loss = kl.sum::<(), _>() + lp.sum::<(), _>() * 0.0 + h.sum::<(), _>() * 0.0;
+        let g = loss.backward().get(&l).as_vec();
+        for j in 0..3 {
+            let h = 1e-3f32;
+            let (mut up, mut down) = (logits, logits);
+            up[j] += h;
+            down[j] -= h;
+            let fd = (kl_of(&up) - kl_of(&down)) / (2.0 * h as f64);
+            assert!(close(g[j] as f64, fd, 1e-3), "class {j}: {} vs {fd}", g[j]);
+        }
+        assert_eq!(g[3], 0.0, "a masked class gets no gradient");
+        // the same policy: zero divergence; log-prob and entropy as the plain function's
+        let (lp, h, kl) = categorical_terms(
+            l.clone(),
+            &onehot,
+            &batch(
+                &dev,
+                1,
+                4,
+                log_softmax(&logits).iter().map(|&x| x as f32).collect(),
+            ),
+        );
+        let (lp0, h0) = categorical_log_prob_entropy(l, &onehot);
+        assert!(kl.as_vec()[0].abs() < 1e-6);
+        assert_eq!((lp.as_vec(), h.as_vec()), (lp0.as_vec(), h0.as_vec()));
     }
 
     #[test]

@@ -18,8 +18,8 @@ pub mod rollout;
 
 pub use checkpoint::CheckpointError;
 pub use dist::{
-    bernoulli_log_prob_entropy, categorical_log_prob_entropy, gaussian_log_prob_entropy, Scalar,
-    Vector,
+    bernoulli_log_prob_entropy, categorical_log_prob_entropy, categorical_terms,
+    gaussian_log_prob_entropy, Scalar, Vector,
 };
 pub use loss::{clipped_policy_loss, value_loss, ClipStats};
 pub use replay::ReplayBuffer;

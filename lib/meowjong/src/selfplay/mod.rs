@@ -1,5 +1,13 @@
 //! Self-play reinforcement learning of the Meowjong models, played in the arena:
 //! [`reinforce`] is the paper's REINFORCE on the discard model, its code's defects fixed;
-//! [`run`] runs it from a TOML config into a run folder (metrics, checkpoints, resume).
+//! [`ppo`] the stronger learner (full games, rank reward, a learned value baseline
+//! ([`critic`]), clipped updates of all five models, KL to the SL start, an opponent
+//! [`pool`]), acting through [`actor`]; [`run`] runs either from a TOML config into a run
+//! folder (metrics, checkpoints, resume).
+pub mod actor;
+pub mod critic;
+mod log;
+pub mod pool;
+pub mod ppo;
 pub mod reinforce;
 pub mod run;

@@ -29,7 +29,7 @@ use meowlab_sanma::arena::{Arena, IllegalMove, Observer, Reply, Table};
 use meowlab_sanma::planes::encode;
 use meowlab_sanma::stats::HandScore;
 use meowlab_sanma::{Action, Game, GameLength, Rules, Seat};
-use meowlab_store::{AgentOutput, DecisionRecord, SanmaLogger, StoreError};
+use meowlab_store::{SanmaLogger, StoreError};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agent::{BatchModelAgent, DiscardChoice};
 use crate::model::{MeowjongNet, ModelKind};
+use crate::selfplay::log::GameLog;
 use crate::sl::{unpack_batch, Trainer};
 
 /// The paper's REINFORCE settings (defaults: the paper's).
@@ -107,9 +108,7 @@ struct Episodes<'a> {
     discards: std::collections::BTreeMap<(usize, Seat), Vec<Sample>>,
     /// Per table: the hand's score change of each seat, and whether someone won.
     outcomes: Vec<([i32; 3], bool)>,
-    log: Option<(&'a mut SanmaLogger, u64)>,
-    captured: std::collections::HashMap<usize, Vec<DecisionRecord>>,
-    log_error: Option<StoreError>,
+    log: Option<GameLog<'a>>,
 }
 
 impl Observer for Episodes<'_> {
@@ -122,13 +121,8 @@ impl Observer for Episodes<'_> {
         seat: Seat,
         reply: &Reply,
     ) -> Result<(), IllegalMove> {
-        if let Some((log, _)) = &self.log {
-            let output = AgentOutput {
-                policy: reply.policy.clone(),
-                value: None,
-            };
-            let record = log.capture_decision(game, seat, reply.action, output, None);
-            self.captured.entry(table).or_default().push(record);
+        if let Some(log) = self.log.as_mut() {
+            log.before_act(table, game, seat, reply);
         }
         if let Action::Discard { tile, .. } | Action::Riichi { tile, .. } = reply.action {
             if !has_choice(game.legal_actions(seat)) {
@@ -146,12 +140,8 @@ impl Observer for Episodes<'_> {
     }
 
     fn game_over(&mut self, table: usize, game: Game) -> Result<(), IllegalMove> {
-        if let Some((log, first_id)) = self.log.as_mut() {
-            let decisions = self.captured.remove(&table).unwrap_or_default();
-            // a write error is kept by the logger's shard and reported at its flush
-            if let Err(e) = log.finish_game_with(&game, *first_id + table as u64, decisions) {
-                self.log_error.get_or_insert(e);
-            }
+        if let Some(log) = self.log.as_mut() {
+            log.game_over(table, &game);
         }
         let mut score = HandScore::default();
         let deltas = game
@@ -309,9 +299,7 @@ impl Reinforce {
         let mut episodes = Episodes {
             discards: Default::default(),
             outcomes: Vec::new(),
-            log: log.map(|l| (l, first_id)),
-            captured: Default::default(),
-            log_error: None,
+            log: log.map(|l| GameLog::new(l, first_id)),
         };
         arena.play_from(
             tables,
@@ -319,8 +307,8 @@ impl Reinforce {
             &mut episodes,
             &|t: &Table, _names: Vec<String>| new_game(t, &self.rules),
         )?;
-        if let Some(e) = episodes.log_error.take() {
-            return Err(e.into());
+        if let Some(log) = episodes.log.take() {
+            log.finish()?;
         }
         self.rounds += tables.len();
         self.updates += 1;

@@ -29,13 +29,13 @@ use meowlab_nn::{Dev, NnError};
 use meowlab_rl::checkpoint::{read_json, write_json};
 use meowlab_rl::CheckpointError;
 use meowlab_sanma::arena::IllegalMove;
+use meowlab_sanma::GameLength;
 use meowlab_store::{MetricsLogger, Run, RunStatus, SanmaLogger, StoreError, WriterOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{find_models, model_dir, MeowjongNet};
-use crate::selfplay::reinforce::{
-    Reinforce, ReinforceConfig, ReinforceError, ReinforceState, UpdateStats,
-};
+use crate::selfplay::ppo::{Ppo, PpoConfig, PpoError, PpoState};
+use crate::selfplay::reinforce::{Reinforce, ReinforceConfig, ReinforceError, ReinforceState};
 
 fn default_seeds() -> Vec<u64> {
     vec![1]
@@ -91,6 +91,8 @@ pub struct SelfPlayEval {
     pub sets: usize,
     /// Seed of the first set (the same sets every time).
     pub seed: u64,
+    /// Length of the evaluation games (the paper's one hand, or full games).
+    pub length: GameLength,
 }
 
 impl Default for SelfPlayEval {
@@ -99,6 +101,7 @@ impl Default for SelfPlayEval {
             every: 0,
             sets: 300,
             seed: 5_000_000,
+            length: GameLength::OneHand,
         }
     }
 }
@@ -112,7 +115,9 @@ pub struct SelfPlayConfig {
     /// What it is for.
     #[serde(default)]
     pub description: String,
-    /// Episodes (hands) to train on.
+    /// Episodes to train on: hands for `[reinforce]`, games for `[ppo]` (also written
+    /// `games`).
+    #[serde(alias = "games")]
     pub rounds: usize,
     /// Seeds to run.
     #[serde(default = "default_seeds")]
@@ -134,8 +139,15 @@ pub struct SelfPlayConfig {
     /// policy, `events`) so the workbench replays them.
     #[serde(default)]
     pub log_games: bool,
-    /// The paper's REINFORCE.
-    pub reinforce: ReinforceConfig,
+    /// Checkpoints kept (the oldest are deleted; none: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_checkpoints: Option<usize>,
+    /// The paper's REINFORCE (this or `ppo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reinforce: Option<ReinforceConfig>,
+    /// The PPO learner (this or `reinforce`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ppo: Option<PpoConfig>,
 }
 
 /// Why a self-play run failed.
@@ -164,6 +176,9 @@ pub enum SelfPlayError {
     /// An update failed.
     #[error(transparent)]
     Update(#[from] ReinforceError),
+    /// A PPO update failed.
+    #[error(transparent)]
+    Ppo(#[from] PpoError),
     /// An evaluation failed.
     #[error(transparent)]
     Eval(#[from] meowlab_eval::EvalError),
@@ -201,25 +216,48 @@ impl SelfPlayConfig {
 
     /// Checks what serde cannot.
     pub fn validate(&self) -> Result<(), String> {
-        let r = &self.reinforce;
-        if self.rounds == 0 || r.rounds_per_update == 0 || r.batch_size == 0 {
-            return Err(
-                "rounds, reinforce.rounds_per_update and reinforce.batch_size must be positive"
-                    .into(),
-            );
+        if self.rounds == 0 {
+            return Err("rounds must be positive".into());
         }
-        if r.lr.is_nan() || r.lr <= 0.0 || !(0.0..=1.0).contains(&r.gamma) {
-            return Err("reinforce.lr must be positive and reinforce.gamma in [0, 1]".into());
+        match (&self.reinforce, &self.ppo) {
+            (Some(r), None) => {
+                if r.rounds_per_update == 0 || r.batch_size == 0 {
+                    return Err(
+                        "reinforce.rounds_per_update and reinforce.batch_size must be positive"
+                            .into(),
+                    );
+                }
+                if r.lr.is_nan() || r.lr <= 0.0 || !(0.0..=1.0).contains(&r.gamma) {
+                    return Err(
+                        "reinforce.lr must be positive and reinforce.gamma in [0, 1]".into(),
+                    );
+                }
+            }
+            (None, Some(p)) => p.validate()?,
+            _ => return Err("name exactly one algorithm: a [reinforce] or a [ppo] table".into()),
         }
         if self.seeds.is_empty() || self.checkpoint_every == 0 {
             return Err("seeds must not be empty and checkpoint_every must be positive".into());
         }
+        if self.keep_checkpoints == Some(0) {
+            return Err("keep_checkpoints must be positive (leave it out to keep all)".into());
+        }
         Ok(())
     }
 
-    /// Whether a TOML text is a self-play config (it has a `[reinforce]` table).
+    /// Whether a TOML text is a self-play config (it has a `[reinforce]` or `[ppo]` table).
     pub fn is_selfplay(text: &str) -> bool {
-        toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("reinforce"))
+        toml::from_str::<toml::Table>(text)
+            .is_ok_and(|t| t.contains_key("reinforce") || t.contains_key("ppo"))
+    }
+
+    /// The algorithm's name, for messages.
+    pub fn algorithm(&self) -> &'static str {
+        if self.ppo.is_some() {
+            "PPO"
+        } else {
+            "REINFORCE"
+        }
     }
 
     /// The run id of one seed.
@@ -235,8 +273,10 @@ pub struct Progress {
     pub rounds: usize,
     /// The budget.
     pub total: usize,
-    /// The last update.
-    pub last: Option<UpdateStats>,
+    /// The last update's metrics (the names logged to `metrics`).
+    pub metrics: Vec<(&'static str, f64)>,
+    /// A one-line summary of the last update.
+    pub message: String,
 }
 
 /// The outcome of one seed (`summary.json`).
@@ -387,16 +427,154 @@ fn remove_newer_shards(dir: &Path, committed: &[String]) -> Result<(), SelfPlayE
     Ok(())
 }
 
-/// Writes the five models with `discard` in place of the first into `dir`.
-fn save_set(
-    models: &[MeowjongNet],
-    discard: &MeowjongNet,
-    dir: &Path,
-) -> Result<(), SelfPlayError> {
-    for net in std::iter::once(discard).chain(&models[1..]) {
+/// Writes five models into `dir` (a `model:DIR` seat).
+fn save_set(models: &[MeowjongNet], dir: &Path) -> Result<(), SelfPlayError> {
+    for net in models {
         let target = model_dir(dir, net.card.kind, &net.card.preset.name);
         std::fs::create_dir_all(&target).map_err(io(&target))?;
         net.save(&target.join("model"))?;
+    }
+    Ok(())
+}
+
+/// The learner of a config: one of the algorithms behind one interface.
+enum Learner {
+    Reinforce(Reinforce, Vec<MeowjongNet>),
+    Ppo(Box<Ppo>),
+}
+
+impl Learner {
+    fn new(dev: &Dev, config: &SelfPlayConfig, seed: u64, models: Vec<MeowjongNet>) -> Self {
+        let salt = seed.wrapping_mul(1_000_000_007);
+        match (&config.reinforce, &config.ppo) {
+            (Some(r), _) => {
+                let mut r = r.clone();
+                r.seed = r.seed.wrapping_add(salt);
+                Learner::Reinforce(Reinforce::new(dev, models.clone(), r), models)
+            }
+            (None, Some(p)) => {
+                let mut p = p.clone();
+                p.seed = p.seed.wrapping_add(salt);
+                Learner::Ppo(Box::new(Ppo::new(dev, models, p)))
+            }
+            (None, None) => unreachable!("validated: one algorithm"),
+        }
+    }
+
+    /// Episodes so far (hands or games).
+    fn episodes(&self) -> usize {
+        match self {
+            Learner::Reinforce(r, _) => r.rounds(),
+            Learner::Ppo(p) => p.games(),
+        }
+    }
+
+    fn updates(&self) -> usize {
+        match self {
+            Learner::Reinforce(r, _) => r.updates(),
+            Learner::Ppo(p) => p.updates(),
+        }
+    }
+
+    /// The five models as they play now.
+    fn models(&self) -> Vec<MeowjongNet> {
+        match self {
+            Learner::Reinforce(r, sl) => {
+                let mut models = sl.clone();
+                models[0] = r.discard_model().clone();
+                models
+            }
+            Learner::Ppo(p) => p.models(),
+        }
+    }
+
+    /// One update: its metrics and a one-line summary.
+    fn update(
+        &mut self,
+        log: Option<&mut SanmaLogger>,
+    ) -> Result<(Vec<(&'static str, f64)>, String), SelfPlayError> {
+        Ok(match self {
+            Learner::Reinforce(r, _) => {
+                let t = Instant::now();
+                let before = r.rounds();
+                let s = r.update(log)?;
+                let per_second = (s.rounds - before) as f64 / t.elapsed().as_secs_f64().max(1e-9);
+                let message = format!("loss {:.3} win {:.0}%", s.loss, 100.0 * s.win_rate);
+                let metrics = vec![
+                    ("train/loss", s.loss),
+                    ("train/samples", s.samples as f64),
+                    ("train/mean_abs_reward", s.mean_abs_reward),
+                    ("train/win_rate", s.win_rate),
+                    ("train/rounds_per_second", per_second),
+                ];
+                (metrics, message)
+            }
+            Learner::Ppo(p) => {
+                let s = p.update(log)?;
+                let message = format!(
+                    "rank {:.2} kl_sl {:.3} V {:.3} {:.0} hands/s",
+                    s.avg_rank, s.kl_sl, s.value_loss, s.hands_per_second
+                );
+                let metrics = vec![
+                    ("train/avg_rank", s.avg_rank),
+                    ("train/mean_return", s.mean_return),
+                    ("train/policy_loss", s.policy_loss),
+                    ("train/entropy", s.entropy),
+                    ("train/kl_sl", s.kl_sl),
+                    ("train/approx_kl", s.approx_kl),
+                    ("train/clipfrac", s.clipfrac),
+                    ("train/value_loss", s.value_loss),
+                    ("train/explained_variance", s.explained_variance),
+                    ("train/grad_norm", s.grad_norm),
+                    ("train/samples", s.samples as f64),
+                    ("train/hands", s.hands as f64),
+                    ("train/rounds_per_second", s.hands_per_second),
+                    ("train/actor_steps_per_second", s.actor_steps_per_second),
+                    (
+                        "train/learner_samples_per_second",
+                        s.learner_samples_per_second,
+                    ),
+                ];
+                (metrics, message)
+            }
+        })
+    }
+
+    /// Writes a checkpoint into `dir` (weights, optimizers, `state.json`).
+    fn save(&self, dir: &Path) -> Result<(), SelfPlayError> {
+        match self {
+            Learner::Reinforce(r, _) => write_json(&dir.join("state.json"), &r.save(dir)?)?,
+            Learner::Ppo(p) => write_json(&dir.join("state.json"), &p.save(dir)?)?,
+        }
+        Ok(())
+    }
+
+    fn restore(&mut self, dev: &Dev, dir: &Path) -> Result<(), SelfPlayError> {
+        let state = dir.join("state.json");
+        match self {
+            Learner::Reinforce(r, _) => {
+                let s: ReinforceState = read_json(&state)?;
+                r.restore(dev, dir, s)?;
+            }
+            Learner::Ppo(p) => {
+                let s: PpoState = read_json(&state)?;
+                p.restore(dir, s)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Deletes all but the newest `keep` checkpoint folders (names sort by episode).
+fn remove_old_checkpoints(checkpoints: &Path, keep: usize) -> Result<(), SelfPlayError> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(checkpoints)
+        .map_err(io(checkpoints))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    names.sort();
+    for old in names.iter().rev().skip(keep) {
+        std::fs::remove_dir_all(old).map_err(io(old))?;
     }
     Ok(())
 }
@@ -409,20 +587,18 @@ fn evaluate_into(
     step: u64,
     wall: f64,
     models: &[MeowjongNet],
-    discard: &MeowjongNet,
+    learner_models: &[MeowjongNet],
     eval: &SelfPlayEval,
 ) -> Result<(), SelfPlayError> {
     use crate::agent::{BatchModelAgent, DiscardChoice};
     use meowlab_eval::{evaluate, EvalOptions, Format};
     use meowlab_sanma::bots::AgentSpec;
-    let mut learner_models = models.to_vec();
-    learner_models[0] = discard.clone();
     let options = EvalOptions {
         format: Format::OneVsTwo,
         sets: eval.sets.max(2),
         seed: eval.seed,
         rules: meowlab_sanma::Rules {
-            length: meowlab_sanma::GameLength::OneHand,
+            length: eval.length,
             ..meowlab_sanma::Rules::default()
         },
         ..EvalOptions::default()
@@ -444,7 +620,7 @@ fn evaluate_into(
     ];
     for (name, mut opponent) in opponents {
         let mut learner =
-            BatchModelAgent::from_models(learner_models.clone(), DiscardChoice::Argmax);
+            BatchModelAgent::from_models(learner_models.to_vec(), DiscardChoice::Argmax);
         let (e, _) = evaluate(
             &options,
             &mut learner,
@@ -518,21 +694,16 @@ pub fn run_seed(
         std::fs::write(&complete, "").map_err(io(&complete))?;
         models
     };
-    let mut reinforce_config = config.reinforce.clone();
-    reinforce_config.seed = reinforce_config
-        .seed
-        .wrapping_add(seed.wrapping_mul(1_000_000_007));
-    let mut learner = Reinforce::new(&dev, models.clone(), reinforce_config);
+    let mut learner = Learner::new(&dev, config, seed, models.clone());
     let mut resumed_from = None;
     if latest.is_file() {
         let name = std::fs::read_to_string(&latest).map_err(io(&latest))?;
         let checkpoint = dir.join("checkpoints").join(name.trim());
-        let state: ReinforceState = read_json(&checkpoint.join("state.json"))?;
-        learner.restore(&dev, &checkpoint, state)?;
+        learner.restore(&dev, &checkpoint)?;
         // what was written after the checkpoint will be written again
         let committed: Vec<String> = read_json(&checkpoint.join("shards.json"))?;
         remove_newer_shards(&dir, &committed)?;
-        resumed_from = Some(learner.rounds());
+        resumed_from = Some(learner.episodes());
     } else {
         remove_newer_shards(&dir, &[])?;
     }
@@ -546,68 +717,63 @@ pub fn run_seed(
         None
     };
     let started = Instant::now();
-    let start_rounds = learner.rounds();
-    while learner.rounds() < config.rounds {
-        let t = Instant::now();
-        let stats = learner.update(games.as_mut())?;
+    let start_rounds = learner.episodes();
+    while learner.episodes() < config.rounds {
+        let (update_metrics, message) = learner.update(games.as_mut())?;
         let wall = started.elapsed().as_secs_f64();
-        let step = stats.rounds as u64;
-        for (name, value) in [
-            ("train/loss", stats.loss),
-            ("train/samples", stats.samples as f64),
-            ("train/mean_abs_reward", stats.mean_abs_reward),
-            ("train/win_rate", stats.win_rate),
-            (
-                "train/rounds_per_second",
-                config.reinforce.rounds_per_update as f64 / t.elapsed().as_secs_f64().max(1e-9),
-            ),
-        ] {
+        let step = learner.episodes() as u64;
+        for &(name, value) in &update_metrics {
             metrics.log(step, wall, name, value);
         }
-        let last = learner.rounds() >= config.rounds;
-        if last || (config.eval.every > 0 && stats.update % config.eval.every == 0) {
+        let update = learner.updates();
+        let last = learner.episodes() >= config.rounds;
+        if last || (config.eval.every > 0 && update % config.eval.every == 0) {
             let wall = started.elapsed().as_secs_f64();
             evaluate_into(
                 &mut metrics,
                 step,
                 wall,
                 &models,
-                learner.discard_model(),
+                &learner.models(),
                 &config.eval,
             )?;
         }
-        if stats.update % config.checkpoint_every == 0 || last {
+        if update % config.checkpoint_every == 0 || last {
             metrics.flush()?;
             if let Some(log) = games.as_mut() {
                 log.flush()?;
             }
-            let name = format!("round-{:010}", learner.rounds());
-            let checkpoint = dir.join("checkpoints").join(&name);
+            let name = format!("round-{:010}", learner.episodes());
+            let checkpoints = dir.join("checkpoints");
+            let checkpoint = checkpoints.join(&name);
             std::fs::create_dir_all(&checkpoint).map_err(io(&checkpoint))?;
-            let state = learner.save(&checkpoint)?;
-            write_json(&checkpoint.join("state.json"), &state)?;
+            learner.save(&checkpoint)?;
             write_json(&checkpoint.join("shards.json"), &committed_shards(&dir)?)?;
             std::fs::write(&latest, &name).map_err(io(&latest))?;
+            if let Some(keep) = config.keep_checkpoints {
+                remove_old_checkpoints(&checkpoints, keep)?;
+            }
         }
         progress(&Progress {
-            rounds: learner.rounds(),
+            rounds: learner.episodes(),
             total: config.rounds,
-            last: Some(stats),
+            metrics: update_metrics,
+            message,
         });
     }
     metrics.flush()?;
     if let Some(log) = games {
         log.close()?;
     }
-    save_set(&models, learner.discard_model(), &dir.join("final"))?;
+    save_set(&learner.models(), &dir.join("final"))?;
     let seconds = started.elapsed().as_secs_f64();
     let summary = SelfPlaySummary {
         run_id,
         seed,
-        rounds: learner.rounds(),
+        rounds: learner.episodes(),
         updates: learner.updates(),
         seconds,
-        rounds_per_second: (learner.rounds() - start_rounds) as f64 / seconds.max(1e-9),
+        rounds_per_second: (learner.episodes() - start_rounds) as f64 / seconds.max(1e-9),
         resumed_from,
     };
     write_json(&summary_path, &summary)?;
