@@ -25,7 +25,7 @@ use meowlab_nn::nn::{Dev, Matrix, NnError};
 use meowlab_rl::{categorical_terms, clipped_policy_loss, Vector};
 use meowlab_sanma::arena::{Arena, BatchAgent, IllegalMove, Table};
 use meowlab_sanma::bots::AgentSpec;
-use meowlab_sanma::{GameLength, Rules};
+use meowlab_sanma::{Game, GameLength, Rules};
 use meowlab_store::SanmaLogger;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -315,6 +315,18 @@ impl Ppo {
     /// Plays one update's games and learns from them; with `log`, every game is logged
     /// (game id = its index in the run).
     pub fn update(&mut self, log: Option<&mut SanmaLogger>) -> Result<PpoStats, PpoError> {
+        self.update_on(
+            &|t: &Table, rules: &Rules| Game::new(rules.clone(), t.seed),
+            log,
+        )
+    }
+
+    /// [`Ppo::update`] on games dealt by `new_game` (scenario tests use hand-built walls).
+    pub fn update_on(
+        &mut self,
+        new_game: &dyn Fn(&Table, &Rules) -> Game,
+        log: Option<&mut SanmaLogger>,
+    ) -> Result<PpoStats, PpoError> {
         let n = self.config.games_per_update;
         let tables: Vec<Table> = (0..n)
             .map(|i| {
@@ -348,7 +360,13 @@ impl Ppo {
             for (_, s) in self.snapshots.iter_mut() {
                 players.push(s);
             }
-            Arena::new(self.rules.clone(), n).play(&tables, &mut players, &mut observer)?;
+            let rules = &self.rules;
+            Arena::new(rules.clone(), n).play_from(
+                &tables,
+                &mut players,
+                &mut observer,
+                &|t: &Table, _names: Vec<String>| new_game(t, rules),
+            )?;
         }
         if let Some(log) = observer.log.take() {
             log.finish()?;

@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{find_models, model_dir, MeowjongNet};
 use crate::selfplay::ppo::{Ppo, PpoConfig, PpoError, PpoState};
 use crate::selfplay::reinforce::{Reinforce, ReinforceConfig, ReinforceError, ReinforceState};
+use crate::sl::{LrSchedule, Monitor};
 
 fn default_seeds() -> Vec<u64> {
     vec![1]
@@ -59,12 +60,24 @@ pub struct TeacherConfig {
     pub preset: String,
     /// Epochs.
     pub epochs: usize,
-    /// Training samples per epoch and model.
-    pub samples: usize,
-    /// Validation samples.
-    pub val_samples: usize,
+    /// Training samples per epoch and model (a random subset each epoch; none: all).
+    pub samples: Option<usize>,
+    /// Validation samples (a fixed subset; none: all).
+    pub val_samples: Option<usize>,
     /// Dropout after every layer.
     pub dropout: f32,
+    /// Epochs without a better validation figure before stopping.
+    pub patience: usize,
+    /// The learning rate over the epochs.
+    #[serde(skip_serializing_if = "is_default")]
+    pub lr_schedule: LrSchedule,
+    /// What picks the best epoch.
+    #[serde(skip_serializing_if = "is_default")]
+    pub monitor: Monitor,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 impl Default for TeacherConfig {
@@ -74,9 +87,12 @@ impl Default for TeacherConfig {
             seed: 0,
             preset: "small".into(),
             epochs: 2,
-            samples: 40_000,
-            val_samples: 1_000,
+            samples: Some(40_000),
+            val_samples: Some(1_000),
             dropout: 0.1,
+            patience: 1,
+            lr_schedule: LrSchedule::Constant,
+            monitor: Monitor::Loss,
         }
     }
 }
@@ -382,10 +398,12 @@ fn make_sl_models(
         preset.dropout = teacher.dropout;
         let config = SlConfig {
             max_epochs: teacher.epochs,
-            patience: 1,
+            patience: teacher.patience,
             seed: teacher.seed,
-            max_train_samples: Some(teacher.samples),
-            max_val_samples: Some(teacher.val_samples),
+            max_train_samples: teacher.samples,
+            max_val_samples: teacher.val_samples,
+            lr_schedule: teacher.lr_schedule,
+            monitor: teacher.monitor,
             ..SlConfig::new(kind, preset.clone())
         };
         let dir = model_dir(into, kind, &preset.name);
