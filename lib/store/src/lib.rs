@@ -18,6 +18,7 @@ pub mod explanations;
 pub mod metrics;
 pub mod run;
 pub mod sanma;
+pub mod selfplay;
 pub mod session;
 pub mod table;
 
