@@ -40,12 +40,19 @@ impl Default for CriticConfig {
     }
 }
 
-/// V(s) over the tile planes, with its optimizer.
-pub struct Critic {
+/// V(s) over the tile planes: the weights alone (what actors need to estimate values).
+#[derive(Clone, Debug)]
+pub struct CriticNet {
     conv: Conv2d,
     head: Mlp,
-    optimizer: Optimizer,
     dev: Dev,
+}
+
+/// The critic being trained: its network and optimizer.
+pub struct Critic {
+    /// The network.
+    pub net: CriticNet,
+    optimizer: Optimizer,
 }
 
 /// The parameters alone (what is saved and what the optimizer sees).
@@ -72,8 +79,8 @@ impl Params for WeightsMut<'_> {
     }
 }
 
-impl Critic {
-    /// A freshly initialised critic.
+impl CriticNet {
+    /// A freshly initialised network.
     pub fn new(dev: &Dev, config: &CriticConfig, rng: &mut ChaCha8Rng) -> Self {
         let conv = Conv2d::new(dev, 1, config.filters, (1, COLS), rng);
         let head = Mlp::new(
@@ -82,11 +89,9 @@ impl Critic {
             Activation::Relu,
             rng,
         );
-        let optimizer = Optimizer::new(&Weights(&conv, &head), OptimizerConfig::adam(config.lr));
-        Critic {
+        CriticNet {
             conv,
             head,
-            optimizer,
             dev: dev.clone(),
         }
     }
@@ -111,36 +116,64 @@ impl Critic {
         self.head.forward(Self::flatten(x)).as_vec()
     }
 
+    /// Writes the weights into `dir/critic.safetensors`.
+    pub fn save(&self, dir: &Path) -> Result<(), NnError> {
+        save_params(
+            &Weights(&self.conv, &self.head),
+            &dir.join("critic.safetensors"),
+        )
+    }
+
+    /// Reads what [`CriticNet::save`] wrote (the same config).
+    pub fn load(&mut self, dir: &Path) -> Result<(), NnError> {
+        load_params(
+            &mut WeightsMut(&mut self.conv, &mut self.head),
+            &dir.join("critic.safetensors"),
+        )
+    }
+}
+
+impl Critic {
+    /// A freshly initialised critic.
+    pub fn new(dev: &Dev, config: &CriticConfig, rng: &mut ChaCha8Rng) -> Self {
+        let net = CriticNet::new(dev, config, rng);
+        let optimizer = Optimizer::new(
+            &Weights(&net.conv, &net.head),
+            OptimizerConfig::adam(config.lr),
+        );
+        Critic { net, optimizer }
+    }
+
+    /// Values of a batch of dense planes.
+    pub fn values(&self, planes: &[f32]) -> Vec<f32> {
+        self.net.values(planes)
+    }
+
     /// One Adam step on ½·mean((V − target)²); returns the loss before the step.
     pub fn train_batch(&mut self, planes: &[f32], targets: &[f32]) -> f64 {
-        let x = self.conv.forward_leaf(self.image(planes));
-        let v = self.head.forward(Self::flatten(x));
-        let target: Matrix = self
+        let net = &mut self.net;
+        let x = net.conv.forward_leaf(net.image(planes));
+        let v = net.head.forward(CriticNet::flatten(x));
+        let target: Matrix = net
             .dev
             .tensor_from_vec(targets.to_vec(), (targets.len(), 1));
         let loss = (v - target).square().mean::<(), _>() * 0.5;
         let value = f64::from(loss.array());
         let mut grads = loss.backward();
         self.optimizer
-            .update(&mut WeightsMut(&mut self.conv, &mut self.head), &mut grads);
+            .update(&mut WeightsMut(&mut net.conv, &mut net.head), &mut grads);
         value
     }
 
     /// Writes the weights (`critic.safetensors`) and the optimizer (`critic-adam.safetensors`).
     pub fn save(&self, dir: &Path) -> Result<(), NnError> {
-        save_params(
-            &Weights(&self.conv, &self.head),
-            &dir.join("critic.safetensors"),
-        )?;
+        self.net.save(dir)?;
         self.optimizer.save(&dir.join("critic-adam.safetensors"))
     }
 
     /// Reads what [`Critic::save`] wrote (the same config).
     pub fn load(&mut self, dir: &Path) -> Result<(), NnError> {
-        load_params(
-            &mut WeightsMut(&mut self.conv, &mut self.head),
-            &dir.join("critic.safetensors"),
-        )?;
+        self.net.load(dir)?;
         self.optimizer.load(&dir.join("critic-adam.safetensors"))
     }
 }

@@ -26,6 +26,7 @@ use meowlab_rl::{categorical_terms, clipped_policy_loss, Vector};
 use meowlab_sanma::arena::{Arena, BatchAgent, IllegalMove, Table};
 use meowlab_sanma::bots::AgentSpec;
 use meowlab_sanma::{Game, GameLength, Rules};
+use meowlab_store::selfplay::SampleRow;
 use meowlab_store::SanmaLogger;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -35,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use crate::agent::{BatchModelAgent, DiscardChoice};
 use crate::model::{find_models, model_dir, MeowjongNet, ModelKind};
 use crate::selfplay::actor::{Actor, RewardConfig, Trajectory};
-use crate::selfplay::critic::{Critic, CriticConfig};
+use crate::selfplay::critic::{Critic, CriticConfig, CriticNet};
 use crate::selfplay::log::{GameLog, Games};
 use crate::selfplay::pool::{Opponent, PoolConfig};
 use crate::sl::{unpack_batch, Trainer, ILLEGAL, PLANE_FLOATS};
@@ -135,19 +136,17 @@ impl PpoConfig {
     }
 }
 
-/// The learner's counters and streams, saved with each checkpoint.
+/// What a checkpoint of in-process PPO holds beside the weights.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PpoState {
     /// Games played.
     pub games: usize,
     /// Hands played.
     pub hands: usize,
-    /// Updates made.
-    pub updates: usize,
-    /// The update after which each kept snapshot was taken (oldest first).
-    pub snapshots: Vec<usize>,
-    /// The shuffling stream.
-    pub rng: ChaCha8Rng,
+    /// The learner's counters and stream.
+    pub learner: LearnerState,
+    /// The versions of the pool's snapshots (oldest first), saved under `pool/`.
+    pub snapshots: Vec<u64>,
 }
 
 /// What one update did (the run's metrics).
@@ -189,6 +188,26 @@ pub struct PpoStats {
     pub learner_samples_per_second: f64,
 }
 
+impl PpoStats {
+    /// Adds what the actor saw while playing the update's games.
+    fn absorb(&mut self, play: &PlayStats, games: usize, hands: usize) {
+        self.games = games;
+        self.hands = hands;
+        self.avg_rank = play.avg_rank;
+        self.mean_return = play.mean_return;
+        let seconds = play.seconds.max(1e-9);
+        self.hands_per_second = play.hands as f64 / seconds;
+        self.actor_steps_per_second = self.samples as f64 / seconds;
+    }
+}
+
+fn kind_index(kind: ModelKind) -> usize {
+    ModelKind::ALL
+        .iter()
+        .position(|&k| k == kind)
+        .expect("a kind")
+}
+
 /// Why an update could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PpoError {
@@ -200,47 +219,39 @@ pub enum PpoError {
     Store(#[from] meowlab_store::StoreError),
 }
 
-/// One update's samples, flattened.
-#[derive(Default)]
-struct Samples {
-    planes: Vec<Vec<u8>>,
-    kind: Vec<ModelKind>,
-    legal: Vec<u64>,
-    class: Vec<u8>,
-    old_log_prob: Vec<f32>,
-    advantage: Vec<f32>,
-    target: Vec<f32>,
+/// What an actor's games were like.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlayStats {
+    /// Games played.
+    pub games: usize,
+    /// Hands played.
+    pub hands: usize,
+    /// Seconds of play.
+    pub seconds: f64,
+    /// The learner's average rank.
+    pub avg_rank: f64,
+    /// Mean return of the learner's seats (the reward summed over a game).
+    pub mean_return: f64,
 }
 
-/// The PPO learner: one trainer per model that learns, the critic, the actor and the
-/// opponents it plays.
-pub struct Ppo {
+/// The acting half of PPO: the current policy (with a copy of the critic, for the value
+/// of each step), the opponents and the seating. It plays one update's games and turns
+/// them into [`SampleRow`]s — all a learner needs, so the two halves can share nothing
+/// but the run's `samples` table and the published policies.
+pub struct PpoActor {
     config: PpoConfig,
     rules: Rules,
-    trainers: Vec<Option<Trainer>>,
-    reference: Vec<MeowjongNet>,
-    critic: Critic,
     actor: Actor,
+    critic: Option<CriticNet>,
     sl_player: BatchModelAgent,
     heuristic: Box<dyn BatchAgent>,
-    snapshots: Vec<(usize, BatchModelAgent)>,
-    games: usize,
-    hands: usize,
-    updates: usize,
-    rng: ChaCha8Rng,
-    dev: Dev,
+    snapshots: Vec<(u64, BatchModelAgent)>,
+    version: u64,
 }
 
-fn kind_index(kind: ModelKind) -> usize {
-    ModelKind::ALL
-        .iter()
-        .position(|&k| k == kind)
-        .expect("a kind")
-}
-
-impl Ppo {
-    /// Starts from the five SL models (in [`ModelKind::ALL`] order).
-    pub fn new(dev: &Dev, models: Vec<MeowjongNet>, config: PpoConfig) -> Self {
+impl PpoActor {
+    /// An actor with the SL models (version 0) and the critic (none: no value baseline).
+    pub fn new(models: Vec<MeowjongNet>, critic: Option<CriticNet>, config: PpoConfig) -> Self {
         assert!(
             models.len() == 5
                 && models
@@ -249,62 +260,85 @@ impl Ppo {
                     .all(|(m, k)| m.card.kind == k),
             "models in ModelKind::ALL order"
         );
-        let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x0BB0_5EED);
-        let trainers = models
-            .iter()
-            .map(|m| {
-                config
-                    .train
-                    .contains(&m.card.kind)
-                    .then(|| Trainer::with_net(dev, m.clone(), config.lr, rng.clone()))
-            })
-            .collect();
-        let critic = Critic::new(dev, &config.critic, &mut rng);
-        let mut reference = models.clone();
-        reference
-            .iter_mut()
-            .for_each(MeowjongNet::prepare_inference);
-        Ppo {
+        PpoActor {
             rules: Rules {
                 length: config.length,
                 ..Rules::default()
             },
-            trainers,
-            reference,
-            critic,
             actor: Actor::new(
                 models.clone(),
                 &config.train,
                 config.reward.clone(),
                 config.seed,
             ),
+            critic: if config.value_baseline { critic } else { None },
             sl_player: BatchModelAgent::from_models(models, DiscardChoice::Argmax),
             heuristic: AgentSpec::Heuristic
                 .build_bot_player()
                 .expect("a bot spec builds"),
             snapshots: Vec::new(),
-            games: 0,
-            hands: 0,
-            updates: 0,
-            rng,
+            version: 0,
             config,
-            dev: dev.clone(),
         }
     }
 
-    /// The five models as they play now.
+    /// Acts with policy `version` from now on: the learning models of `models` and the
+    /// critic. A version that is a multiple of `pool.snapshot_every` joins the pool.
+    pub fn set_policy(&mut self, version: u64, models: &[MeowjongNet], critic: Option<&CriticNet>) {
+        self.replace_policy(version, models, critic);
+        let pool = &self.config.pool;
+        if version > 0 && version % pool.snapshot_every as u64 == 0 {
+            let snapshot = BatchModelAgent::from_models(self.models(), DiscardChoice::Argmax);
+            self.snapshots.push((version, snapshot));
+            if self.snapshots.len() > pool.max_snapshots {
+                self.snapshots.remove(0);
+            }
+        }
+    }
+
+    /// [`PpoActor::set_policy`] without the snapshot (resuming: the pool is restored
+    /// with [`PpoActor::set_snapshots`]).
+    pub fn replace_policy(
+        &mut self,
+        version: u64,
+        models: &[MeowjongNet],
+        critic: Option<&CriticNet>,
+    ) {
+        for m in models {
+            if self.config.train.contains(&m.card.kind) {
+                self.actor.set_model(m.clone());
+            }
+        }
+        if let (Some(mine), Some(new)) = (self.critic.as_mut(), critic) {
+            *mine = new.clone();
+        }
+        self.version = version;
+    }
+
+    /// The policy version it acts with.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The five models it acts with.
     pub fn models(&self) -> Vec<MeowjongNet> {
         self.actor.models().to_vec()
     }
 
-    /// Games played so far.
-    pub fn games(&self) -> usize {
-        self.games
+    /// The pool's snapshots: (version, five models), oldest first.
+    pub fn snapshots(&self) -> Vec<(u64, Vec<MeowjongNet>)> {
+        self.snapshots
+            .iter()
+            .map(|(v, p)| (*v, ModelKind::ALL.map(|k| p.model(k).clone()).to_vec()))
+            .collect()
     }
 
-    /// Updates made so far.
-    pub fn updates(&self) -> usize {
-        self.updates
+    /// Replaces the pool's snapshots (resuming).
+    pub fn set_snapshots(&mut self, snapshots: Vec<(u64, Vec<MeowjongNet>)>) {
+        self.snapshots = snapshots
+            .into_iter()
+            .map(|(v, m)| (v, BatchModelAgent::from_models(m, DiscardChoice::Argmax)))
+            .collect();
     }
 
     /// The rules of the training games.
@@ -312,43 +346,39 @@ impl Ppo {
         &self.rules
     }
 
-    /// Plays one update's games and learns from them; with `log`, every game is logged
-    /// (game id = its index in the run).
-    pub fn update(&mut self, log: Option<&mut SanmaLogger>) -> Result<PpoStats, PpoError> {
-        self.update_on(
-            &|t: &Table, rules: &Rules| Game::new(rules.clone(), t.seed),
-            log,
-        )
-    }
-
-    /// [`Ppo::update`] on games dealt by `new_game` (scenario tests use hand-built walls).
-    pub fn update_on(
+    /// Plays the games of `update` (1-based: games `(update − 1)·n … update·n − 1`, dealt
+    /// by `new_game`), logging them when given a log, and returns their samples.
+    pub fn play(
         &mut self,
+        update: u64,
         new_game: &dyn Fn(&Table, &Rules) -> Game,
         log: Option<&mut SanmaLogger>,
-    ) -> Result<PpoStats, PpoError> {
+    ) -> Result<(Vec<SampleRow>, PlayStats), PpoError> {
         let n = self.config.games_per_update;
-        let tables: Vec<Table> = (0..n)
+        let first = (update - 1) * n as u64;
+        let seatings: Vec<[Opponent; 3]> = (0..n as u64)
             .map(|i| {
-                let game = (self.games + i) as u64;
-                let seats = self
-                    .config
+                self.config
                     .pool
-                    .seating(self.config.seed, game, self.snapshots.len());
-                Table {
-                    seed: self.config.seed.wrapping_add(game),
-                    players: seats.map(|o| match o {
-                        Opponent::Learner => 0,
-                        Opponent::Sl => 1,
-                        Opponent::Heuristic => 2,
-                        Opponent::Past(k) => 3 + k,
-                    }),
-                }
+                    .seating(self.config.seed, first + i, self.snapshots.len())
+            })
+            .collect();
+        let tables: Vec<Table> = seatings
+            .iter()
+            .enumerate()
+            .map(|(i, seats)| Table {
+                seed: self.config.seed.wrapping_add(first + i as u64),
+                players: seats.map(|o| match o {
+                    Opponent::Learner => 0,
+                    Opponent::Sl => 1,
+                    Opponent::Heuristic => 2,
+                    Opponent::Past(k) => 3 + k,
+                }),
             })
             .collect();
         let playing = Instant::now();
         let mut observer = Games {
-            log: log.map(|l| GameLog::new(l, self.games as u64)),
+            log: log.map(|l| GameLog::new(l, first)),
             hands: 0,
         };
         {
@@ -371,103 +401,219 @@ impl Ppo {
         if let Some(log) = observer.log.take() {
             log.finish()?;
         }
-        let play_seconds = playing.elapsed().as_secs_f64();
-        self.games += n;
-        self.hands += observer.hands;
-        self.updates += 1;
-
         let trajectories = self.actor.take_finished();
-        let learning = Instant::now();
-        let (samples, explained_variance) = self.samples(&trajectories);
-        let mut stats = self.learn(&samples);
-        let learn_seconds = learning.elapsed().as_secs_f64();
-        for (i, t) in self.trainers.iter().enumerate() {
-            if let Some(t) = t {
-                debug_assert_eq!(t.net.card.kind, ModelKind::ALL[i]);
-                self.actor.set_model(t.net.clone());
-            }
-        }
-        let pool = &self.config.pool;
-        if self.updates % pool.snapshot_every == 0 {
-            let snapshot = BatchModelAgent::from_models(self.models(), DiscardChoice::Argmax);
-            self.snapshots.push((self.updates, snapshot));
-            if self.snapshots.len() > pool.max_snapshots {
-                self.snapshots.remove(0);
-            }
-        }
-
+        let rows = self.rows(&trajectories, first, &seatings);
         let seats = trajectories.len().max(1) as f64;
-        stats.update = self.updates;
-        stats.games = self.games;
-        stats.hands = self.hands;
-        stats.samples = samples.kind.len();
-        stats.mean_return = trajectories
-            .iter()
-            .map(|t| t.steps.iter().map(|s| f64::from(s.reward)).sum::<f64>())
-            .sum::<f64>()
-            / seats;
-        stats.avg_rank = trajectories.iter().map(|t| f64::from(t.rank)).sum::<f64>() / seats;
-        stats.explained_variance = explained_variance;
-        stats.hands_per_second = observer.hands as f64 / play_seconds.max(1e-9);
-        stats.actor_steps_per_second = stats.samples as f64 / play_seconds.max(1e-9);
-        stats.learner_samples_per_second =
-            (stats.samples * self.config.epochs) as f64 / learn_seconds.max(1e-9);
-        Ok(stats)
+        let stats = PlayStats {
+            games: n,
+            hands: observer.hands,
+            seconds: playing.elapsed().as_secs_f64(),
+            avg_rank: trajectories.iter().map(|t| f64::from(t.rank)).sum::<f64>() / seats,
+            mean_return: trajectories
+                .iter()
+                .map(|t| t.steps.iter().map(|s| f64::from(s.reward)).sum::<f64>())
+                .sum::<f64>()
+                / seats,
+        };
+        Ok((rows, stats))
     }
 
-    /// Flattens the trajectories into samples with GAE advantages and value targets;
-    /// returns them and the critic's explained variance of the returns.
-    fn samples(&mut self, trajectories: &[Trajectory]) -> (Samples, f64) {
-        let mut s = Samples::default();
-        let mut rewards = Vec::new();
-        let mut ends = Vec::new(); // one past each trajectory's last sample
+    /// The samples of the trajectories, with the critic's values and the returns.
+    fn rows(
+        &self,
+        trajectories: &[Trajectory],
+        first: u64,
+        seatings: &[[Opponent; 3]],
+    ) -> Vec<SampleRow> {
+        let planes: Vec<Vec<u8>> = trajectories
+            .iter()
+            .flat_map(|t| t.steps.iter().map(|s| s.planes.clone()))
+            .collect();
+        let values: Option<Vec<f32>> = self.critic.as_ref().map(|c| {
+            let all: Vec<usize> = (0..planes.len()).collect();
+            all.chunks(512)
+                .flat_map(|chunk| c.values(&unpack_batch(&planes, chunk)))
+                .collect()
+        });
+        let mut rows = Vec::with_capacity(planes.len());
         for t in trajectories {
-            for step in &t.steps {
-                s.planes.push(step.planes.clone());
-                s.kind.push(step.stage.kind);
-                s.legal.push(step.stage.legal);
-                s.class.push(step.stage.class);
-                s.old_log_prob.push(step.stage.prob.max(1e-12).ln());
-                rewards.push(step.reward);
+            let ids = seatings[t.table].map(Opponent::id);
+            let mut to_go: f32 = t.steps.iter().map(|s| s.reward).sum();
+            for (k, step) in t.steps.iter().enumerate() {
+                let i = rows.len();
+                rows.push(SampleRow {
+                    game_id: first + t.table as u64,
+                    seat: t.seat as u8,
+                    step: k as u32,
+                    policy_version: self.version,
+                    model: step.stage.kind.name().to_string(),
+                    legal: (0..64u8)
+                        .filter(|c| step.stage.legal >> c & 1 == 1)
+                        .collect(),
+                    class: step.stage.class,
+                    log_prob: step.stage.prob.max(1e-12).ln(),
+                    value: values.as_ref().map(|v| v[i]),
+                    reward: step.reward,
+                    r#return: to_go,
+                    opponents: ids.clone(),
+                    final_rank: t.rank,
+                    observation: step.planes.clone(),
+                });
+                to_go -= step.reward;
             }
-            ends.push(s.kind.len());
         }
-        let values = if self.config.value_baseline {
-            let mut v = Vec::with_capacity(s.planes.len());
-            let all: Vec<usize> = (0..s.planes.len()).collect();
-            for chunk in all.chunks(512) {
-                v.extend(self.critic.values(&unpack_batch(&s.planes, chunk)));
-            }
-            v
-        } else {
-            vec![0.0; s.planes.len()]
-        };
+        rows
+    }
+}
+
+/// One update's samples, flattened for the learner.
+struct Batch {
+    planes: Vec<Vec<u8>>,
+    kind: Vec<ModelKind>,
+    legal: Vec<u64>,
+    class: Vec<u8>,
+    old_log_prob: Vec<f32>,
+    advantage: Vec<f32>,
+    target: Vec<f32>,
+}
+
+/// The learning half of PPO: one trainer per model that learns, the critic, the SL
+/// reference and the shuffling stream. It learns from [`SampleRow`]s alone.
+pub struct PpoLearner {
+    config: PpoConfig,
+    trainers: Vec<Option<Trainer>>,
+    reference: Vec<MeowjongNet>,
+    critic: Critic,
+    updates: u64,
+    rng: ChaCha8Rng,
+    dev: Dev,
+}
+
+/// The learner's counters and streams, saved with each checkpoint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LearnerState {
+    /// Updates made.
+    pub updates: u64,
+    /// The shuffling stream.
+    pub rng: ChaCha8Rng,
+}
+
+impl PpoLearner {
+    /// Starts from the five SL models (in [`ModelKind::ALL`] order), which are also the
+    /// KL reference.
+    pub fn new(dev: &Dev, models: &[MeowjongNet], config: PpoConfig) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x0BB0_5EED);
+        let trainers = models
+            .iter()
+            .map(|m| {
+                config
+                    .train
+                    .contains(&m.card.kind)
+                    .then(|| Trainer::with_net(dev, m.clone(), config.lr, rng.clone()))
+            })
+            .collect();
+        let critic = Critic::new(dev, &config.critic, &mut rng);
+        let mut reference = models.to_vec();
+        reference
+            .iter_mut()
+            .for_each(MeowjongNet::prepare_inference);
+        PpoLearner {
+            config,
+            trainers,
+            reference,
+            critic,
+            updates: 0,
+            rng,
+            dev: dev.clone(),
+        }
+    }
+
+    /// Updates made (the version of the policy it would publish).
+    pub fn updates(&self) -> u64 {
+        self.updates
+    }
+
+    /// The five models: the trained ones, and the SL weights of the others.
+    pub fn models(&self) -> Vec<MeowjongNet> {
+        self.reference
+            .iter()
+            .zip(&self.trainers)
+            .map(|(sl, t)| t.as_ref().map_or_else(|| sl.clone(), |t| t.net.clone()))
+            .collect()
+    }
+
+    /// The critic's network.
+    pub fn critic(&self) -> &CriticNet {
+        &self.critic.net
+    }
+
+    /// One update from an actor's samples (rows of a seat's game contiguous and in step
+    /// order, as [`PpoActor::play`] writes them).
+    pub fn learn(&mut self, rows: &[SampleRow]) -> PpoStats {
+        let learning = Instant::now();
+        let (batch, explained_variance) = self.batch(rows);
+        let mut stats = self.epochs(&batch);
+        self.updates += 1;
+        stats.update = self.updates as usize;
+        stats.samples = rows.len();
+        stats.explained_variance = explained_variance;
+        stats.learner_samples_per_second =
+            (rows.len() * self.config.epochs) as f64 / learning.elapsed().as_secs_f64().max(1e-9);
+        stats
+    }
+
+    /// GAE advantages and value targets over each seat's steps; the critic's explained
+    /// variance of the targets.
+    fn batch(&self, rows: &[SampleRow]) -> (Batch, f64) {
         let (gamma, lambda) = (self.config.gamma as f32, self.config.gae_lambda as f32);
-        let mut advantage = vec![0.0f32; values.len()];
-        let mut start = 0;
-        for &end in &ends {
+        let values: Vec<f32> = rows.iter().map(|r| r.value.unwrap_or(0.0)).collect();
+        let mut advantage = vec![0.0f32; rows.len()];
+        let mut end = rows.len();
+        while end > 0 {
+            let key = (rows[end - 1].game_id, rows[end - 1].seat);
+            let mut start = end - 1;
+            while start > 0 && (rows[start - 1].game_id, rows[start - 1].seat) == key {
+                start -= 1;
+            }
             let mut gae = 0.0f32;
             for t in (start..end).rev() {
                 let next = if t + 1 < end { values[t + 1] } else { 0.0 };
-                let delta = rewards[t] + gamma * next - values[t];
+                let delta = rows[t].reward + gamma * next - values[t];
                 gae = delta + gamma * lambda * gae;
                 advantage[t] = gae;
             }
-            start = end;
+            end = start;
         }
-        s.target = advantage.iter().zip(&values).map(|(a, v)| a + v).collect();
-        let explained = explained_variance(&values, &s.target);
+        let target: Vec<f32> = advantage.iter().zip(&values).map(|(a, v)| a + v).collect();
+        let explained = explained_variance(&values, &target);
         if self.config.normalize_advantages {
             let mut a: Vec<f64> = advantage.iter().map(|&x| f64::from(x)).collect();
             meowlab_rl::returns::standardize(&mut a);
             advantage = a.into_iter().map(|x| x as f32).collect();
         }
-        s.advantage = advantage;
-        (s, explained)
+        let kind_of = |name: &str| {
+            ModelKind::ALL
+                .into_iter()
+                .find(|k| k.name() == name)
+                .expect("a model name written by an actor")
+        };
+        let batch = Batch {
+            planes: rows.iter().map(|r| r.observation.clone()).collect(),
+            kind: rows.iter().map(|r| kind_of(&r.model)).collect(),
+            legal: rows
+                .iter()
+                .map(|r| r.legal.iter().fold(0u64, |m, &c| m | 1 << c))
+                .collect(),
+            class: rows.iter().map(|r| r.class).collect(),
+            old_log_prob: rows.iter().map(|r| r.log_prob).collect(),
+            advantage,
+            target,
+        };
+        (batch, explained)
     }
 
     /// The epochs of clipped updates of every model that learns, and the critic's.
-    fn learn(&mut self, s: &Samples) -> PpoStats {
+    fn epochs(&mut self, s: &Batch) -> PpoStats {
         let mut stats = PpoStats::default();
         let (mut steps, mut discard_batches) = (0usize, 0usize);
         let classes_of = |k: ModelKind| k.classes();
@@ -560,60 +706,158 @@ impl Ppo {
         stats
     }
 
-    /// Writes the learning models with their optimizers, the critic and the snapshots
-    /// into `dir`; returns the counters to save beside them.
-    pub fn save(&self, dir: &Path) -> Result<PpoState, NnError> {
+    /// Writes the learning models with their optimizers and the critic with its
+    /// optimizer into `dir`; returns the counters to save beside them.
+    pub fn save(&self, dir: &Path) -> Result<LearnerState, NnError> {
         for t in self.trainers.iter().flatten() {
             let name = t.net.card.kind.name();
             t.net.save(&dir.join(name))?;
             t.save_optimizer(&dir.join(format!("{name}-adam.safetensors")))?;
         }
         self.critic.save(dir)?;
-        for (update, snapshot) in &self.snapshots {
-            let into = dir.join("pool").join(format!("update-{update:08}"));
-            for net in ModelKind::ALL.map(|k| snapshot.model(k)) {
-                let target = model_dir(&into, net.card.kind, &net.card.preset.name);
-                std::fs::create_dir_all(&target).map_err(|e| NnError::Io {
-                    path: target.display().to_string(),
-                    source: e,
-                })?;
-                net.save(&target.join("model"))?;
-            }
+        Ok(LearnerState {
+            updates: self.updates,
+            rng: self.rng.clone(),
+        })
+    }
+
+    /// Continues from what [`PpoLearner::save`] wrote (the same config and SL models).
+    pub fn restore(&mut self, dir: &Path, state: LearnerState) -> Result<(), NnError> {
+        for t in self.trainers.iter_mut().flatten() {
+            let name = t.net.card.kind.name();
+            t.net = MeowjongNet::load(&self.dev, &dir.join(name))?;
+            t.load_optimizer(&dir.join(format!("{name}-adam.safetensors")))?;
+        }
+        self.critic.load(dir)?;
+        self.updates = state.updates;
+        self.rng = state.rng;
+        Ok(())
+    }
+}
+
+/// PPO in one process: an actor and a learner taking turns, one update at a time.
+pub struct Ppo {
+    actor: PpoActor,
+    learner: PpoLearner,
+    games: usize,
+    hands: usize,
+}
+
+impl Ppo {
+    /// Starts from the five SL models (in [`ModelKind::ALL`] order).
+    pub fn new(dev: &Dev, models: Vec<MeowjongNet>, config: PpoConfig) -> Self {
+        let learner = PpoLearner::new(dev, &models, config.clone());
+        let actor = PpoActor::new(models, Some(learner.critic().clone()), config);
+        Ppo {
+            actor,
+            learner,
+            games: 0,
+            hands: 0,
+        }
+    }
+
+    /// The five models as they play now.
+    pub fn models(&self) -> Vec<MeowjongNet> {
+        self.actor.models()
+    }
+
+    /// Games played so far.
+    pub fn games(&self) -> usize {
+        self.games
+    }
+
+    /// Updates made so far.
+    pub fn updates(&self) -> usize {
+        self.learner.updates() as usize
+    }
+
+    /// The rules of the training games.
+    pub fn rules(&self) -> &Rules {
+        self.actor.rules()
+    }
+
+    /// Plays one update's games and learns from them; with `log`, every game is logged
+    /// (game id = its index in the run).
+    pub fn update(&mut self, log: Option<&mut SanmaLogger>) -> Result<PpoStats, PpoError> {
+        self.update_on(
+            &|t: &Table, rules: &Rules| Game::new(rules.clone(), t.seed),
+            log,
+        )
+    }
+
+    /// [`Ppo::update`] on games dealt by `new_game` (scenario tests use hand-built walls).
+    pub fn update_on(
+        &mut self,
+        new_game: &dyn Fn(&Table, &Rules) -> Game,
+        log: Option<&mut SanmaLogger>,
+    ) -> Result<PpoStats, PpoError> {
+        let update = self.learner.updates() + 1;
+        let (rows, play) = self.actor.play(update, new_game, log)?;
+        let mut stats = self.learner.learn(&rows);
+        self.actor.set_policy(
+            self.learner.updates(),
+            &self.learner.models(),
+            Some(self.learner.critic()),
+        );
+        self.games += play.games;
+        self.hands += play.hands;
+        stats.absorb(&play, self.games, self.hands);
+        Ok(stats)
+    }
+
+    /// Writes a checkpoint into `dir`: the learner, and the pool's snapshots.
+    pub fn save(&self, dir: &Path) -> Result<PpoState, NnError> {
+        let learner = self.learner.save(dir)?;
+        let snapshots = self.actor.snapshots();
+        for (version, models) in &snapshots {
+            save_models(models, &dir.join("pool").join(format!("v{version:08}")))?;
         }
         Ok(PpoState {
             games: self.games,
             hands: self.hands,
-            updates: self.updates,
-            snapshots: self.snapshots.iter().map(|(u, _)| *u).collect(),
-            rng: self.rng.clone(),
+            learner,
+            snapshots: snapshots.iter().map(|(v, _)| *v).collect(),
         })
     }
 
     /// Continues from what [`Ppo::save`] wrote (the same config and SL models).
     pub fn restore(&mut self, dir: &Path, state: PpoState) -> Result<(), NnError> {
-        for t in self.trainers.iter_mut().flatten() {
-            let name = t.net.card.kind.name();
-            t.net = MeowjongNet::load(&self.dev, &dir.join(name))?;
-            t.load_optimizer(&dir.join(format!("{name}-adam.safetensors")))?;
-            self.actor.set_model(t.net.clone());
+        self.learner.restore(dir, state.learner)?;
+        let mut snapshots = Vec::new();
+        for version in &state.snapshots {
+            let from = dir.join("pool").join(format!("v{version:08}"));
+            snapshots.push((*version, load_models(&self.learner.dev, &from)?));
         }
-        self.critic.load(dir)?;
-        self.snapshots.clear();
-        for update in &state.snapshots {
-            let from = dir.join("pool").join(format!("update-{update:08}"));
-            let models = find_models(&from)?
-                .iter()
-                .map(|f| MeowjongNet::open(&self.dev, f))
-                .collect::<Result<Vec<_>, _>>()?;
-            let player = BatchModelAgent::from_models(models, DiscardChoice::Argmax);
-            self.snapshots.push((*update, player));
-        }
+        self.actor.set_snapshots(snapshots);
+        let version = self.learner.updates();
+        let critic = self.learner.critic().clone();
+        self.actor
+            .replace_policy(version, &self.learner.models(), Some(&critic));
         self.games = state.games;
         self.hands = state.hands;
-        self.updates = state.updates;
-        self.rng = state.rng;
         Ok(())
     }
+}
+
+/// Writes five models into `dir` (a `model:DIR` seat).
+pub fn save_models(models: &[MeowjongNet], dir: &Path) -> Result<(), NnError> {
+    for net in models {
+        let target = model_dir(dir, net.card.kind, &net.card.preset.name);
+        std::fs::create_dir_all(&target).map_err(|source| NnError::Io {
+            path: target.display().to_string(),
+            source,
+        })?;
+        net.save(&target.join("model"))?;
+    }
+    Ok(())
+}
+
+/// Reads the five models of `dir` in [`ModelKind::ALL`] order.
+pub fn load_models(dev: &Dev, dir: &Path) -> Result<Vec<MeowjongNet>, NnError> {
+    find_models(dir)?
+        .iter()
+        .map(|f| MeowjongNet::open(dev, f))
+        .collect()
 }
 
 /// The reference (SL) policy's log-probabilities over the legal classes of a batch
