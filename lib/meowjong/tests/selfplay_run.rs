@@ -245,3 +245,102 @@ fn a_ppo_run_is_deterministic_and_resumes_exactly() {
     assert!(kl.iter().all(|k| k.is_finite() && *k >= -1e-6), "{kl:?}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// Actors and learner as threads sharing only files: one actor without lag learns
+/// exactly what the in-process learner learns; two actors running one update ahead are
+/// deterministic, resume after an interruption, and leave only what a resume needs.
+#[test]
+fn pipelined_ppo_matches_in_process_and_resumes() {
+    use meowlab_meowjong::selfplay::pool::PoolConfig;
+    use meowlab_meowjong::selfplay::ppo::PpoConfig;
+    use meowlab_sanma::GameLength;
+    let root = std::env::temp_dir().join(format!("meowlab-pipeline-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let ppo = PpoConfig {
+        length: GameLength::OneHand,
+        games_per_update: 6,
+        batch_size: 32,
+        pool: PoolConfig {
+            snapshot_every: 1,
+            max_snapshots: 2,
+            ..PoolConfig::default()
+        },
+        lr: 1e-3,
+        ..PpoConfig::default()
+    };
+    let config = |name: &str, actors: usize, lag: u64| SelfPlayConfig {
+        name: name.into(),
+        description: String::new(),
+        rounds: 30,
+        seeds: vec![3],
+        sl_models: Some(root.join("sl")),
+        teacher: Default::default(),
+        checkpoint_every: 2,
+        keep_checkpoints: None,
+        log_games: false,
+        eval: SelfPlayEval {
+            every: 0,
+            sets: 2,
+            ..SelfPlayEval::default()
+        },
+        reinforce: None,
+        ppo: Some(PpoConfig {
+            actors,
+            actor_lag: lag,
+            ..ppo.clone()
+        }),
+    };
+    sl_models(&root);
+    let in_process = config("inproc", 0, 0);
+    run_seed(&in_process, 3, &root, &mut |_| {}).unwrap();
+    let one = config("one", 1, 0);
+    one.validate().unwrap();
+    let s = run_seed(&one, 3, &root, &mut |_| {}).unwrap();
+    assert_eq!((s.rounds, s.updates), (30, 5));
+    let final_of = |name: &str| final_weights(&root.join(format!("{name}__seed3")));
+    assert_eq!(
+        final_of("one"),
+        final_of("inproc"),
+        "one actor, no lag = in process"
+    );
+
+    let two = config("two", 2, 1);
+    run_seed(&two, 3, &root.join("a"), &mut |_| {}).unwrap();
+    run_seed(&two, 3, &root.join("b"), &mut |_| {}).unwrap();
+    let run_a = root.join("a/two__seed3");
+    assert_eq!(
+        final_weights(&run_a),
+        final_weights(&root.join("b/two__seed3"))
+    );
+    assert_ne!(
+        final_weights(&run_a),
+        final_of("one"),
+        "a lag changes what is learned"
+    );
+    // consumed samples are gone; the policies a resume from update 4 needs are kept
+    let samples: Vec<_> = std::fs::read_dir(run_a.join("samples")).unwrap().collect();
+    assert!(samples.is_empty(), "{samples:?}");
+    assert!(run_a.join("policy/v00000003").is_dir() && run_a.join("policy/v00000004").is_dir());
+
+    // interrupted after the checkpoint at update 4 (24 games), with update 5's samples
+    // and policy written: the resumed run deletes them and ends where `a` did
+    let c = root.join("c");
+    run_seed(&two, 3, &c, &mut |_| {}).unwrap();
+    let run_c = c.join("two__seed3");
+    std::fs::remove_dir_all(run_c.join("final")).unwrap();
+    std::fs::remove_file(run_c.join("summary.json")).unwrap();
+    std::fs::remove_dir_all(run_c.join("checkpoints/round-0000000030")).unwrap();
+    std::fs::write(run_c.join("checkpoints/LATEST"), "round-0000000024").unwrap();
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run_c.join("run.json")).unwrap()).unwrap();
+    meta["status"] = "running".into();
+    std::fs::write(run_c.join("run.json"), meta.to_string()).unwrap();
+    let resumed = run_seed(&two, 3, &c, &mut |_| {}).unwrap();
+    assert_eq!(resumed.resumed_from, Some(24));
+    assert_eq!(
+        final_weights(&run_c),
+        final_weights(&run_a),
+        "resumed = uninterrupted"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -91,13 +91,9 @@ pub fn samples_ready(run_dir: &Path, update: u64) -> Result<bool> {
     Ok(!shards(&samples_partition(run_dir, update))?.is_empty())
 }
 
-/// Writes `rows` as the one shard of `update`'s partition (an actor's output).
-pub fn write_samples(
-    run_dir: &Path,
-    update: u64,
-    rows: &[SampleRow],
-    options: WriterOptions,
-) -> Result<()> {
+/// Writes `rows` as one shard into the folder `dir` (a partition, or a sub-partition of
+/// one, e.g. `update=…/actor=1`).
+pub fn write_rows(dir: &Path, rows: &[SampleRow], options: WriterOptions) -> Result<()> {
     let mut game_id = UInt64Builder::new();
     let mut seat = UInt8Builder::new();
     let mut step = UInt32Builder::new();
@@ -148,20 +144,24 @@ pub fn write_samples(
         Arc::new(rank.finish()),
         Arc::new(observation.finish()),
     ];
-    let dir = samples_partition(run_dir, update);
     let batch = RecordBatch::try_new(samples_schema(), columns).map_err(|e| StoreError::Write {
-        path: dir.clone(),
+        path: dir.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let mut writer = TableWriter::open(&dir, samples_schema(), options)?;
+    let mut writer = TableWriter::open(dir, samples_schema(), options)?;
     writer.write(&batch)?;
     writer.close()
 }
 
-/// Reads `update`'s partition (a learner's input), rows in the order written.
+/// Reads `update`'s partition, every actor's rows (analysis; the learner reads each
+/// actor's sub-partition with [`read_rows`]).
 pub fn read_samples(run_dir: &Path, update: u64) -> Result<Vec<SampleRow>> {
-    let dir = samples_partition(run_dir, update);
-    let reader = TableReader::open(&dir, Some(samples_schema()))?;
+    read_rows(&samples_partition(run_dir, update))
+}
+
+/// Reads every shard under `dir` (recursing into `key=value` folders, in name order).
+pub fn read_rows(dir: &Path) -> Result<Vec<SampleRow>> {
+    let reader = TableReader::open(dir, Some(samples_schema()))?;
     let mut out = Vec::new();
     for path in reader.files().to_vec() {
         for batch in reader.shard(&path).read(None)? {
@@ -264,7 +264,12 @@ mod tests {
         };
         let rows = vec![row(3, Some(0.125)), row(4, None)];
         assert!(!samples_ready(&dir, 42).unwrap());
-        write_samples(&dir, 42, &rows, WriterOptions::default()).unwrap();
+        write_rows(
+            &samples_partition(&dir, 42),
+            &rows,
+            WriterOptions::default(),
+        )
+        .unwrap();
         assert!(samples_ready(&dir, 42).unwrap());
         assert!(!samples_ready(&dir, 43).unwrap());
         assert_eq!(read_samples(&dir, 42).unwrap(), rows);

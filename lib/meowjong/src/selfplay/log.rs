@@ -1,6 +1,6 @@
 //! Logging self-play games into the run's tables as they are played in the arena: every
 //! decision with the behaviour policy (`decisions`), and each finished game (`games`,
-//! `kyoku`, `events`) as game id = the first id + its index in the schedule.
+//! `kyoku`, `events`) under the game id given for its place in the schedule.
 
 use std::collections::HashMap;
 
@@ -11,16 +11,17 @@ use meowlab_store::{AgentOutput, DecisionRecord, SanmaLogger, StoreError};
 /// Captures the decisions of the games in flight and writes each game when it ends.
 pub(crate) struct GameLog<'a> {
     log: &'a mut SanmaLogger,
-    first_id: u64,
+    ids: Vec<u64>,
     captured: HashMap<usize, Vec<DecisionRecord>>,
     error: Option<StoreError>,
 }
 
 impl<'a> GameLog<'a> {
-    pub(crate) fn new(log: &'a mut SanmaLogger, first_id: u64) -> Self {
+    /// Logs table `i` of the schedule as game `ids[i]`.
+    pub(crate) fn new(log: &'a mut SanmaLogger, ids: Vec<u64>) -> Self {
         GameLog {
             log,
-            first_id,
+            ids,
             captured: HashMap::new(),
             error: None,
         }
@@ -39,7 +40,7 @@ impl<'a> GameLog<'a> {
 
     pub(crate) fn game_over(&mut self, table: usize, game: &Game) {
         let decisions = self.captured.remove(&table).unwrap_or_default();
-        let id = self.first_id + table as u64;
+        let id = self.ids[table];
         // a write error is kept and reported when play ends
         if let Err(e) = self.log.finish_game_with(game, id, decisions) {
             self.error.get_or_insert(e);

@@ -82,6 +82,17 @@ pub struct PpoConfig {
     /// Seed of the training games (game i is dealt from seed + i), the seating, the
     /// sampling streams, the critic's initialisation and the shuffling.
     pub seed: u64,
+    /// Actor threads. 0: the actor and the learner take turns in one thread. N ≥ 1: N
+    /// actor threads and a learner thread that share only the run's files — `samples`
+    /// partitions one way, published policies (`policy/v<version>/`) the other
+    /// ([`crate::selfplay::pipeline`]).
+    pub actors: usize,
+    /// Updates the actors may run ahead of the learner (0: the games of update u are
+    /// played with policy u − 1; L: with policy u − 1 − L, so playing overlaps learning).
+    pub actor_lag: u64,
+    /// Keep every `samples` partition (the learner's input, with planes: ~2 kB per
+    /// sample); by default those a checkpoint no longer needs are deleted.
+    pub keep_samples: bool,
 }
 
 impl Default for PpoConfig {
@@ -104,6 +115,9 @@ impl Default for PpoConfig {
             pool: PoolConfig::default(),
             critic: CriticConfig::default(),
             seed: 0,
+            actors: 0,
+            actor_lag: 0,
+            keep_samples: false,
         }
     }
 }
@@ -190,7 +204,7 @@ pub struct PpoStats {
 
 impl PpoStats {
     /// Adds what the actor saw while playing the update's games.
-    fn absorb(&mut self, play: &PlayStats, games: usize, hands: usize) {
+    pub(crate) fn absorb(&mut self, play: &PlayStats, games: usize, hands: usize) {
         self.games = games;
         self.hands = hands;
         self.avg_rank = play.avg_rank;
@@ -354,20 +368,36 @@ impl PpoActor {
         new_game: &dyn Fn(&Table, &Rules) -> Game,
         log: Option<&mut SanmaLogger>,
     ) -> Result<(Vec<SampleRow>, PlayStats), PpoError> {
-        let n = self.config.games_per_update;
-        let first = (update - 1) * n as u64;
-        let seatings: Vec<[Opponent; 3]> = (0..n as u64)
-            .map(|i| {
+        self.play_share(update, (0, 1), new_game, log)
+    }
+
+    /// [`PpoActor::play`] of actor `share.0` of `share.1`: the update's games whose index
+    /// is `share.0` modulo `share.1` (each game's seating, seed and sampling streams are
+    /// those of its index, whichever actor plays it).
+    pub fn play_share(
+        &mut self,
+        update: u64,
+        share: (usize, usize),
+        new_game: &dyn Fn(&Table, &Rules) -> Game,
+        log: Option<&mut SanmaLogger>,
+    ) -> Result<(Vec<SampleRow>, PlayStats), PpoError> {
+        let n = self.config.games_per_update as u64;
+        let games: Vec<u64> = ((update - 1) * n..update * n)
+            .filter(|g| g % share.1 as u64 == share.0 as u64)
+            .collect();
+        let seatings: Vec<[Opponent; 3]> = games
+            .iter()
+            .map(|&g| {
                 self.config
                     .pool
-                    .seating(self.config.seed, first + i, self.snapshots.len())
+                    .seating(self.config.seed, g, self.snapshots.len())
             })
             .collect();
         let tables: Vec<Table> = seatings
             .iter()
-            .enumerate()
-            .map(|(i, seats)| Table {
-                seed: self.config.seed.wrapping_add(first + i as u64),
+            .zip(&games)
+            .map(|(seats, &g)| Table {
+                seed: self.config.seed.wrapping_add(g),
                 players: seats.map(|o| match o {
                     Opponent::Learner => 0,
                     Opponent::Sl => 1,
@@ -378,7 +408,7 @@ impl PpoActor {
             .collect();
         let playing = Instant::now();
         let mut observer = Games {
-            log: log.map(|l| GameLog::new(l, first)),
+            log: log.map(|l| GameLog::new(l, games.clone())),
             hands: 0,
         };
         {
@@ -391,7 +421,7 @@ impl PpoActor {
                 players.push(s);
             }
             let rules = &self.rules;
-            Arena::new(rules.clone(), n).play_from(
+            Arena::new(rules.clone(), tables.len().max(1)).play_from(
                 &tables,
                 &mut players,
                 &mut observer,
@@ -402,10 +432,10 @@ impl PpoActor {
             log.finish()?;
         }
         let trajectories = self.actor.take_finished();
-        let rows = self.rows(&trajectories, first, &seatings);
+        let rows = self.rows(&trajectories, &games, &seatings);
         let seats = trajectories.len().max(1) as f64;
         let stats = PlayStats {
-            games: n,
+            games: games.len(),
             hands: observer.hands,
             seconds: playing.elapsed().as_secs_f64(),
             avg_rank: trajectories.iter().map(|t| f64::from(t.rank)).sum::<f64>() / seats,
@@ -422,7 +452,7 @@ impl PpoActor {
     fn rows(
         &self,
         trajectories: &[Trajectory],
-        first: u64,
+        games: &[u64],
         seatings: &[[Opponent; 3]],
     ) -> Vec<SampleRow> {
         let planes: Vec<Vec<u8>> = trajectories
@@ -442,7 +472,7 @@ impl PpoActor {
             for (k, step) in t.steps.iter().enumerate() {
                 let i = rows.len();
                 rows.push(SampleRow {
-                    game_id: first + t.table as u64,
+                    game_id: games[t.table],
                     seat: t.seat as u8,
                     step: k as u32,
                     policy_version: self.version,

@@ -299,7 +299,7 @@ impl Reinforce {
         let mut episodes = Episodes {
             discards: Default::default(),
             outcomes: Vec::new(),
-            log: log.map(|l| GameLog::new(l, first_id)),
+            log: log.map(|l| GameLog::new(l, (first_id..first_id + tables.len() as u64).collect())),
         };
         arena.play_from(
             tables,

@@ -34,6 +34,7 @@ use meowlab_store::{MetricsLogger, Run, RunStatus, SanmaLogger, StoreError, Writ
 use serde::{Deserialize, Serialize};
 
 use crate::model::{find_models, model_dir, MeowjongNet};
+use crate::selfplay::pipeline::Pipelined;
 use crate::selfplay::ppo::{Ppo, PpoConfig, PpoError, PpoState};
 use crate::selfplay::reinforce::{Reinforce, ReinforceConfig, ReinforceError, ReinforceState};
 use crate::sl::{LrSchedule, Monitor};
@@ -195,6 +196,9 @@ pub enum SelfPlayError {
     /// A PPO update failed.
     #[error(transparent)]
     Ppo(#[from] PpoError),
+    /// The actors or the learner of a pipelined run failed.
+    #[error(transparent)]
+    Pipeline(#[from] crate::selfplay::pipeline::PipelineError),
     /// An evaluation failed.
     #[error(transparent)]
     Eval(#[from] meowlab_eval::EvalError),
@@ -249,7 +253,15 @@ impl SelfPlayConfig {
                     );
                 }
             }
-            (None, Some(p)) => p.validate()?,
+            (None, Some(p)) => {
+                p.validate()?;
+                if p.actors > 0 && self.log_games {
+                    return Err(
+                        "log_games needs ppo.actors = 0 (actor threads log samples, not games)"
+                            .into(),
+                    );
+                }
+            }
             _ => return Err("name exactly one algorithm: a [reinforce] or a [ppo] table".into()),
         }
         if self.seeds.is_empty() || self.checkpoint_every == 0 {
@@ -459,10 +471,17 @@ fn save_set(models: &[MeowjongNet], dir: &Path) -> Result<(), SelfPlayError> {
 enum Learner {
     Reinforce(Reinforce, Vec<MeowjongNet>),
     Ppo(Box<Ppo>),
+    Pipelined(Box<Pipelined>),
 }
 
 impl Learner {
-    fn new(dev: &Dev, config: &SelfPlayConfig, seed: u64, models: Vec<MeowjongNet>) -> Self {
+    fn new(
+        dev: &Dev,
+        config: &SelfPlayConfig,
+        seed: u64,
+        models: Vec<MeowjongNet>,
+        run_dir: &Path,
+    ) -> Self {
         let salt = seed.wrapping_mul(1_000_000_007);
         match (&config.reinforce, &config.ppo) {
             (Some(r), _) => {
@@ -473,7 +492,12 @@ impl Learner {
             (None, Some(p)) => {
                 let mut p = p.clone();
                 p.seed = p.seed.wrapping_add(salt);
-                Learner::Ppo(Box::new(Ppo::new(dev, models, p)))
+                if p.actors > 0 {
+                    let pipelined = Pipelined::new(dev, run_dir, models, p, config.rounds);
+                    Learner::Pipelined(Box::new(pipelined))
+                } else {
+                    Learner::Ppo(Box::new(Ppo::new(dev, models, p)))
+                }
             }
             (None, None) => unreachable!("validated: one algorithm"),
         }
@@ -484,6 +508,7 @@ impl Learner {
         match self {
             Learner::Reinforce(r, _) => r.rounds(),
             Learner::Ppo(p) => p.games(),
+            Learner::Pipelined(p) => p.games(),
         }
     }
 
@@ -491,6 +516,7 @@ impl Learner {
         match self {
             Learner::Reinforce(r, _) => r.updates(),
             Learner::Ppo(p) => p.updates(),
+            Learner::Pipelined(p) => p.updates() as usize,
         }
     }
 
@@ -503,6 +529,7 @@ impl Learner {
                 models
             }
             Learner::Ppo(p) => p.models(),
+            Learner::Pipelined(p) => p.models(),
         }
     }
 
@@ -527,8 +554,12 @@ impl Learner {
                 ];
                 (metrics, message)
             }
-            Learner::Ppo(p) => {
-                let s = p.update(log)?;
+            Learner::Ppo(_) | Learner::Pipelined(_) => {
+                let s = match self {
+                    Learner::Ppo(p) => p.update(log)?,
+                    Learner::Pipelined(p) => p.update()?,
+                    Learner::Reinforce(..) => unreachable!("matched above"),
+                };
                 let message = format!(
                     "rank {:.2} kl_sl {:.3} V {:.3} {:.0} hands/s",
                     s.avg_rank, s.kl_sl, s.value_loss, s.hands_per_second
@@ -563,6 +594,7 @@ impl Learner {
         match self {
             Learner::Reinforce(r, _) => write_json(&dir.join("state.json"), &r.save(dir)?)?,
             Learner::Ppo(p) => write_json(&dir.join("state.json"), &p.save(dir)?)?,
+            Learner::Pipelined(p) => p.save(dir)?,
         }
         Ok(())
     }
@@ -578,6 +610,7 @@ impl Learner {
                 let s: PpoState = read_json(&state)?;
                 p.restore(dir, s)?;
             }
+            Learner::Pipelined(p) => p.restore(dir)?,
         }
         Ok(())
     }
@@ -712,7 +745,7 @@ pub fn run_seed(
         std::fs::write(&complete, "").map_err(io(&complete))?;
         models
     };
-    let mut learner = Learner::new(&dev, config, seed, models.clone());
+    let mut learner = Learner::new(&dev, config, seed, models.clone(), &dir);
     let mut resumed_from = None;
     if latest.is_file() {
         let name = std::fs::read_to_string(&latest).map_err(io(&latest))?;
@@ -724,6 +757,9 @@ pub fn run_seed(
         resumed_from = Some(learner.episodes());
     } else {
         remove_newer_shards(&dir, &[])?;
+        if let Learner::Pipelined(p) = &learner {
+            p.remove_after(0)?;
+        }
     }
     let mut metrics = MetricsLogger::open(&dir.join("metrics"), WriterOptions::default())?;
     let mut games = if config.log_games {

@@ -1,0 +1,534 @@
+//! PPO with actors and learner apart: N actor threads play the games, the learner thread
+//! learns, and the only things they share are the run's files.
+//!
+//! - An actor plays its share of update `u`'s games (game index ≡ actor mod N) with
+//!   policy version `u − 1 − lag` and writes them as `samples/update=<u>/actor=<a>/`
+//!   ([`meowlab_store::selfplay`]) beside `play.json` (hands and seconds, for metrics).
+//! - The learner waits for every actor's partition of `u`, learns from the rows in actor
+//!   order, and publishes policy `u` as `policy/v<u>/` (the five models and the critic,
+//!   written to a temporary folder and renamed, so a reader never sees half of one).
+//! - An actor that needs a version waits for its folder; on its way it loads every
+//!   multiple of `pool.snapshot_every`, so its opponent pool is a function of the version
+//!   alone.
+//!
+//! Processes on other machines can take either side over a shared filesystem: nothing
+//! else passes between them. With a fixed number of actors and lag a run is
+//! deterministic (same seed ⇒ same shards and weights), and with one actor and lag 0 it
+//! equals the in-process [`Ppo`](crate::selfplay::ppo::Ppo) exactly.
+//!
+//! A checkpoint at update `c` holds the learner and the policies actors restarting at
+//! `c + 1` load (versions `c − lag ..= c` and the pool's snapshots); it deletes the
+//! samples partitions up to `c` (unless `keep_samples`) and the older policies. Resuming
+//! deletes what was written after `c`, puts the checkpoint's policies back and restarts
+//! the actors at `c + 1`.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use meowlab_nn::nn::{Dev, NnError};
+use meowlab_rl::checkpoint::{read_json, write_json};
+use meowlab_sanma::{Game, Rules, Table};
+use meowlab_store::selfplay::{read_rows, samples_partition, write_rows};
+use meowlab_store::{StoreError, WriterOptions};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::model::MeowjongNet;
+use crate::selfplay::critic::CriticNet;
+use crate::selfplay::ppo::{
+    load_models, save_models, LearnerState, PlayStats, PpoActor, PpoConfig, PpoLearner, PpoStats,
+};
+
+/// Why the pipeline stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// A model or policy could not be read or written.
+    #[error(transparent)]
+    Model(#[from] NnError),
+    /// A samples partition could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A state file is unreadable.
+    #[error(transparent)]
+    Checkpoint(#[from] meowlab_rl::CheckpointError),
+    /// A file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An actor thread failed.
+    #[error("actor {actor}: {message}")]
+    Actor {
+        /// The actor.
+        actor: usize,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PipelineError + '_ {
+    move |source| PipelineError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The folder of published policy `version`.
+pub fn policy_dir(run_dir: &Path, version: u64) -> PathBuf {
+    run_dir.join("policy").join(format!("v{version:08}"))
+}
+
+/// The partition of actor `actor` of `update`.
+fn actor_partition(run_dir: &Path, update: u64, actor: usize) -> PathBuf {
+    samples_partition(run_dir, update).join(format!("actor={actor}"))
+}
+
+/// Publishes `models` and `critic` as `version` (atomically: a temporary folder renamed).
+fn publish(
+    run_dir: &Path,
+    version: u64,
+    models: &[MeowjongNet],
+    critic: &CriticNet,
+) -> Result<(), PipelineError> {
+    let target = policy_dir(run_dir, version);
+    if target.is_dir() {
+        return Ok(());
+    }
+    let tmp = run_dir.join("policy").join(format!(".tmp-v{version:08}"));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+    }
+    save_models(models, &tmp)?;
+    critic.save(&tmp)?;
+    std::fs::rename(&tmp, &target).map_err(io(&target))?;
+    Ok(())
+}
+
+/// Reads published policy `version`.
+fn load_policy(
+    dev: &Dev,
+    run_dir: &Path,
+    version: u64,
+    config: &PpoConfig,
+) -> Result<(Vec<MeowjongNet>, CriticNet), PipelineError> {
+    let dir = policy_dir(run_dir, version);
+    let models = load_models(dev, &dir)?;
+    let mut critic = CriticNet::new(dev, &config.critic, &mut ChaCha8Rng::seed_from_u64(0));
+    critic.load(&dir)?;
+    Ok((models, critic))
+}
+
+/// What an actor wrote beside its samples.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct PlayRecord {
+    games: usize,
+    hands: usize,
+    seconds: f64,
+    avg_rank: f64,
+    mean_return: f64,
+    seats: usize,
+}
+
+/// Shared between the learner and its actors: stop, and the first failure.
+#[derive(Default)]
+struct Signals {
+    stop: AtomicBool,
+    failure: Mutex<Option<(usize, String)>>,
+}
+
+/// Waits until `ready()` or a stop; false when stopped.
+fn wait_for(signals: &Signals, ready: impl Fn() -> bool) -> bool {
+    let mut pause = Duration::from_millis(1);
+    loop {
+        if ready() {
+            return true;
+        }
+        if signals.stop.load(Ordering::SeqCst) {
+            return false;
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}
+
+/// The version that plays `update` with `lag`.
+fn acting_version(update: u64, lag: u64) -> u64 {
+    (update - 1).saturating_sub(lag)
+}
+
+/// One actor thread: plays its share of updates `first..=last`.
+struct ActorJob {
+    run_dir: PathBuf,
+    config: PpoConfig,
+    sl: Vec<MeowjongNet>,
+    index: usize,
+    first: u64,
+    last: u64,
+    signals: Arc<Signals>,
+}
+
+impl ActorJob {
+    fn run(self) -> Result<(), PipelineError> {
+        let dev = Dev::default();
+        let (config, dir) = (&self.config, &self.run_dir);
+        let every = config.pool.snapshot_every as u64;
+        let start = acting_version(self.first, config.actor_lag);
+        // the state at `start`: the pool's snapshots, then the policy itself
+        let (models, critic) = load_policy(&dev, dir, start, config)?;
+        let mut actor = PpoActor::new(self.sl.clone(), Some(critic.clone()), config.clone());
+        let multiples: Vec<u64> = (1..=start / every).map(|k| k * every).collect();
+        let keep = multiples.len().saturating_sub(config.pool.max_snapshots);
+        let mut snapshots = Vec::new();
+        for &v in &multiples[keep..] {
+            snapshots.push((v, load_policy(&dev, dir, v, config)?.0));
+        }
+        actor.set_snapshots(snapshots);
+        actor.replace_policy(start, &models, Some(&critic));
+        let new_game = |t: &Table, rules: &Rules| Game::new(rules.clone(), t.seed);
+        for update in self.first..=self.last {
+            let need = acting_version(update, config.actor_lag);
+            for v in actor.version() + 1..=need {
+                if v % every != 0 && v != need {
+                    continue;
+                }
+                let path = policy_dir(dir, v);
+                if !wait_for(&self.signals, || path.is_dir()) {
+                    return Ok(());
+                }
+                let (models, critic) = load_policy(&dev, dir, v, config)?;
+                actor.set_policy(v, &models, Some(&critic));
+            }
+            let share = (self.index, config.actors);
+            let (rows, play) = actor
+                .play_share(update, share, &new_game, None)
+                .map_err(|e| PipelineError::Actor {
+                    actor: self.index,
+                    message: e.to_string(),
+                })?;
+            let seats = rows
+                .iter()
+                .map(|r| (r.game_id, r.seat))
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            let partition = actor_partition(dir, update, self.index);
+            let record = PlayRecord {
+                games: play.games,
+                hands: play.hands,
+                seconds: play.seconds,
+                avg_rank: play.avg_rank,
+                mean_return: play.mean_return,
+                seats,
+            };
+            std::fs::create_dir_all(&partition).map_err(io(&partition))?;
+            write_json(&partition.join("play.json"), &record)?;
+            write_rows(&partition, &rows, WriterOptions::default())?;
+        }
+        Ok(())
+    }
+}
+
+/// The learner's side of a pipelined run (what `meowlab run` drives for `ppo.actors ≥ 1`).
+pub struct Pipelined {
+    run_dir: PathBuf,
+    config: PpoConfig,
+    sl: Vec<MeowjongNet>,
+    learner: PpoLearner,
+    last_update: u64,
+    games: usize,
+    hands: usize,
+    actors: Vec<JoinHandle<Result<(), PipelineError>>>,
+    signals: Arc<Signals>,
+}
+
+/// The counters of a pipelined run's checkpoint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PipelineState {
+    /// Games learned from.
+    pub games: usize,
+    /// Hands learned from.
+    pub hands: usize,
+    /// The learner's counters and stream.
+    pub learner: LearnerState,
+}
+
+impl Pipelined {
+    /// A learner for `games` games (rounded up to whole updates) from the SL models, in
+    /// run folder `run_dir`.
+    pub fn new(
+        dev: &Dev,
+        run_dir: &Path,
+        sl: Vec<MeowjongNet>,
+        config: PpoConfig,
+        games: usize,
+    ) -> Self {
+        let learner = PpoLearner::new(dev, &sl, config.clone());
+        let per = config.games_per_update.max(1);
+        Pipelined {
+            run_dir: run_dir.to_path_buf(),
+            last_update: games.div_ceil(per) as u64,
+            sl,
+            learner,
+            config,
+            games: 0,
+            hands: 0,
+            actors: Vec::new(),
+            signals: Arc::new(Signals::default()),
+        }
+    }
+
+    /// Games learned from so far.
+    pub fn games(&self) -> usize {
+        self.games
+    }
+
+    /// Updates made so far.
+    pub fn updates(&self) -> u64 {
+        self.learner.updates()
+    }
+
+    /// The five models of the latest policy.
+    pub fn models(&self) -> Vec<MeowjongNet> {
+        self.learner.models()
+    }
+
+    fn start_actors(&mut self) -> Result<(), PipelineError> {
+        let version = self.learner.updates();
+        publish(
+            &self.run_dir,
+            version,
+            &self.learner.models(),
+            self.learner.critic(),
+        )?;
+        for index in 0..self.config.actors.max(1) {
+            let job = ActorJob {
+                run_dir: self.run_dir.clone(),
+                config: self.config.clone(),
+                sl: self.sl.clone(),
+                index,
+                first: version + 1,
+                last: self.last_update,
+                signals: self.signals.clone(),
+            };
+            let signals = self.signals.clone();
+            self.actors.push(std::thread::spawn(move || {
+                let result = job.run();
+                if let Err(e) = &result {
+                    let mut failure = signals.failure.lock().expect("not poisoned");
+                    failure.get_or_insert((index, e.to_string()));
+                    signals.stop.store(true, Ordering::SeqCst);
+                }
+                result
+            }));
+        }
+        Ok(())
+    }
+
+    /// Waits for the actors' samples of the next update, learns from them and publishes
+    /// the new policy.
+    pub fn update(&mut self) -> Result<PpoStats, PipelineError> {
+        if self.actors.is_empty() {
+            self.start_actors()?;
+        }
+        let update = self.learner.updates() + 1;
+        let actors = self.config.actors.max(1);
+        let mut rows = Vec::new();
+        let mut play = PlayRecord::default();
+        for actor in 0..actors {
+            let partition = actor_partition(&self.run_dir, update, actor);
+            let ready = || meowlab_store::table::shards(&partition).is_ok_and(|s| !s.is_empty());
+            if !wait_for(&self.signals, ready) {
+                return Err(self.failure());
+            }
+            rows.extend(read_rows(&partition)?);
+            let record: PlayRecord = read_json(&partition.join("play.json"))?;
+            let seats = record.seats as f64;
+            play.avg_rank += record.avg_rank * seats;
+            play.mean_return += record.mean_return * seats;
+            play.seats += record.seats;
+            play.games += record.games;
+            play.hands += record.hands;
+            play.seconds = play.seconds.max(record.seconds);
+        }
+        let seats = play.seats.max(1) as f64;
+        let mut stats = self.learner.learn(&rows);
+        publish(
+            &self.run_dir,
+            update,
+            &self.learner.models(),
+            self.learner.critic(),
+        )?;
+        self.games += play.games;
+        self.hands += play.hands;
+        stats.absorb(
+            &PlayStats {
+                games: play.games,
+                hands: play.hands,
+                seconds: play.seconds,
+                avg_rank: play.avg_rank / seats,
+                mean_return: play.mean_return / seats,
+            },
+            self.games,
+            self.hands,
+        );
+        if update == self.last_update {
+            self.join()?;
+        }
+        Ok(stats)
+    }
+
+    fn failure(&self) -> PipelineError {
+        let failure = self.signals.failure.lock().expect("not poisoned").clone();
+        let (actor, message) = failure.unwrap_or((0, "stopped".into()));
+        PipelineError::Actor { actor, message }
+    }
+
+    /// Waits for the actor threads to finish.
+    fn join(&mut self) -> Result<(), PipelineError> {
+        for (actor, handle) in self.actors.drain(..).enumerate() {
+            match handle.join() {
+                Ok(result) => result?,
+                Err(_) => {
+                    return Err(PipelineError::Actor {
+                        actor,
+                        message: "panicked".into(),
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a checkpoint into `dir` and deletes what no resume from it needs.
+    pub fn save(&self, dir: &Path) -> Result<(), PipelineError> {
+        let learner = self.learner.save(dir)?;
+        let state = PipelineState {
+            games: self.games,
+            hands: self.hands,
+            learner,
+        };
+        write_json(&dir.join("state.json"), &state)?;
+        let c = self.learner.updates();
+        if !self.config.keep_samples {
+            for update in partitions(&self.run_dir.join("samples"), "update=")? {
+                if update <= c {
+                    let path = samples_partition(&self.run_dir, update);
+                    std::fs::remove_dir_all(&path).map_err(io(&path))?;
+                }
+            }
+        }
+        // the policies actors resuming at c + 1 load: the pool's snapshots and the
+        // versions from c − lag on; kept in the checkpoint, deleted from `policy/` when
+        // no running actor can need them any more
+        let oldest_needed = c.saturating_sub(self.config.actor_lag);
+        let every = self.config.pool.snapshot_every as u64;
+        let multiples: Vec<u64> = (1..=oldest_needed / every).map(|k| k * every).collect();
+        let pool = &multiples[multiples
+            .len()
+            .saturating_sub(self.config.pool.max_snapshots)..];
+        for &version in pool.iter().chain(&(oldest_needed..=c).collect::<Vec<_>>()) {
+            let into = dir.join("policy").join(format!("v{version:08}"));
+            copy_dir(&policy_dir(&self.run_dir, version), &into)?;
+        }
+        for version in versions(&self.run_dir.join("policy"))? {
+            if version < oldest_needed && !pool.contains(&version) {
+                let path = policy_dir(&self.run_dir, version);
+                std::fs::remove_dir_all(&path).map_err(io(&path))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Continues from what [`Pipelined::save`] wrote: what was written after it (samples,
+    /// policies) is deleted and will be written again.
+    pub fn restore(&mut self, dir: &Path) -> Result<(), PipelineError> {
+        let state: PipelineState = read_json(&dir.join("state.json"))?;
+        self.learner.restore(dir, state.learner)?;
+        self.games = state.games;
+        self.hands = state.hands;
+        self.remove_after(self.learner.updates())?;
+        for version in versions(&dir.join("policy"))? {
+            let target = policy_dir(&self.run_dir, version);
+            if !target.is_dir() {
+                let tmp = self
+                    .run_dir
+                    .join("policy")
+                    .join(format!(".tmp-v{version:08}"));
+                copy_dir(&dir.join("policy").join(format!("v{version:08}")), &tmp)?;
+                std::fs::rename(&tmp, &target).map_err(io(&target))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the samples and policies after update `c` (a fresh run: `c = 0`, keeping
+    /// nothing but the start).
+    pub fn remove_after(&self, c: u64) -> Result<(), PipelineError> {
+        for update in partitions(&self.run_dir.join("samples"), "update=")? {
+            if update > c {
+                let path = samples_partition(&self.run_dir, update);
+                std::fs::remove_dir_all(&path).map_err(io(&path))?;
+            }
+        }
+        for version in versions(&self.run_dir.join("policy"))? {
+            if version > c {
+                let path = policy_dir(&self.run_dir, version);
+                std::fs::remove_dir_all(&path).map_err(io(&path))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Pipelined {
+    fn drop(&mut self) {
+        self.signals.stop.store(true, Ordering::SeqCst);
+        for handle in self.actors.drain(..) {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// The numbers of the `<prefix><n>` folders in `dir`.
+fn partitions(dir: &Path, prefix: &str) -> Result<Vec<u64>, PipelineError> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return Ok(out);
+    }
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let name = entry.map_err(io(dir))?.file_name();
+        if let Some(n) = name.to_string_lossy().strip_prefix(prefix) {
+            if let Ok(n) = n.parse() {
+                out.push(n);
+            }
+        }
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// Copies the folder `from` (files and sub-folders) to `to`.
+fn copy_dir(from: &Path, to: &Path) -> Result<(), PipelineError> {
+    std::fs::create_dir_all(to).map_err(io(to))?;
+    for entry in std::fs::read_dir(from).map_err(io(from))? {
+        let path = entry.map_err(io(from))?.path();
+        let target = to.join(path.file_name().unwrap_or_default());
+        if path.is_dir() {
+            copy_dir(&path, &target)?;
+        } else {
+            std::fs::copy(&path, &target).map_err(io(&path))?;
+        }
+    }
+    Ok(())
+}
+
+/// The published versions in `policy/`.
+fn versions(dir: &Path) -> Result<Vec<u64>, PipelineError> {
+    partitions(dir, "v")
+}
