@@ -27,9 +27,17 @@ pub struct Args {
     /// Override the evaluation interval (env steps).
     #[arg(long)]
     eval_every: Option<u64>,
-    /// Override the budget of a self-play config (episodes).
+    /// Override the budget of a self-play config (episodes: hands for REINFORCE, games for
+    /// PPO).
     #[arg(long)]
     rounds: Option<usize>,
+    /// Start a self-play config from these five SL models (a `train-sl` output folder or
+    /// another run's `sl-init/`) instead of the config's.
+    #[arg(long)]
+    sl_models: Option<PathBuf>,
+    /// Override the duplicate sets of a self-play config's evaluations.
+    #[arg(long)]
+    eval_sets: Option<usize>,
     /// Seeds trained at the same time (each on its own thread).
     #[arg(long, default_value_t = 1)]
     jobs: usize,
@@ -161,6 +169,12 @@ fn selfplay(args: Args) -> Result<ExitCode> {
     }
     if let Some(rounds) = args.rounds {
         config.rounds = rounds;
+    }
+    if let Some(dir) = &args.sl_models {
+        config.sl_models = Some(dir.clone());
+    }
+    if let Some(sets) = args.eval_sets {
+        config.eval.sets = sets;
     }
     config
         .validate()

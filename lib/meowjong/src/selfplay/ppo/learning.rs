@@ -1,0 +1,335 @@
+//! The learning half of PPO: GAE over each seat's steps from the actors' values, a few
+//! epochs of the clipped surrogate per model with an entropy bonus and a KL penalty to the
+//! SL policy (each network in eval mode, the policy that acted), and the critic's squared
+//! error — from [`SampleRow`]s alone.
+
+use std::path::Path;
+use std::time::Instant;
+
+use dfdx::prelude::*;
+use meowlab_nn::nn::{Dev, Matrix, NnError};
+use meowlab_rl::{categorical_terms, clipped_policy_loss, Vector};
+use meowlab_store::selfplay::SampleRow;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::{kind_index, PpoConfig, PpoStats};
+use crate::model::{MeowjongNet, ModelKind};
+use crate::selfplay::critic::{Critic, CriticNet};
+use crate::sl::{unpack_batch, Trainer, ILLEGAL, PLANE_FLOATS};
+
+/// One update's samples, flattened for the learner.
+struct Batch {
+    planes: Vec<Vec<u8>>,
+    kind: Vec<ModelKind>,
+    legal: Vec<u64>,
+    class: Vec<u8>,
+    old_log_prob: Vec<f32>,
+    advantage: Vec<f32>,
+    target: Vec<f32>,
+}
+
+/// The learning half of PPO: one trainer per model that learns, the critic, the SL
+/// reference and the shuffling stream. It learns from [`SampleRow`]s alone.
+pub struct PpoLearner {
+    config: PpoConfig,
+    trainers: Vec<Option<Trainer>>,
+    reference: Vec<MeowjongNet>,
+    critic: Critic,
+    updates: u64,
+    rng: ChaCha8Rng,
+    pub(super) dev: Dev,
+}
+
+/// The learner's counters and streams, saved with each checkpoint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LearnerState {
+    /// Updates made.
+    pub updates: u64,
+    /// The shuffling stream.
+    pub rng: ChaCha8Rng,
+}
+
+impl PpoLearner {
+    /// Starts from the five SL models (in [`ModelKind::ALL`] order), which are also the
+    /// KL reference.
+    pub fn new(dev: &Dev, models: &[MeowjongNet], config: PpoConfig) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x0BB0_5EED);
+        let trainers = models
+            .iter()
+            .map(|m| {
+                config
+                    .train
+                    .contains(&m.card.kind)
+                    .then(|| Trainer::with_net(dev, m.clone(), config.lr, rng.clone()))
+            })
+            .collect();
+        let critic = Critic::new(dev, &config.critic, &mut rng);
+        let mut reference = models.to_vec();
+        reference
+            .iter_mut()
+            .for_each(MeowjongNet::prepare_inference);
+        PpoLearner {
+            config,
+            trainers,
+            reference,
+            critic,
+            updates: 0,
+            rng,
+            dev: dev.clone(),
+        }
+    }
+
+    /// Updates made (the version of the policy it would publish).
+    pub fn updates(&self) -> u64 {
+        self.updates
+    }
+
+    /// The five models: the trained ones, and the SL weights of the others.
+    pub fn models(&self) -> Vec<MeowjongNet> {
+        self.reference
+            .iter()
+            .zip(&self.trainers)
+            .map(|(sl, t)| t.as_ref().map_or_else(|| sl.clone(), |t| t.net.clone()))
+            .collect()
+    }
+
+    /// The critic's network.
+    pub fn critic(&self) -> &CriticNet {
+        &self.critic.net
+    }
+
+    /// One update from an actor's samples (rows of a seat's game contiguous and in step
+    /// order, as [`PpoActor::play`] writes them).
+    pub fn learn(&mut self, rows: &[SampleRow]) -> PpoStats {
+        let learning = Instant::now();
+        let (batch, explained_variance) = self.batch(rows);
+        let mut stats = self.epochs(&batch);
+        self.updates += 1;
+        stats.update = self.updates as usize;
+        stats.samples = rows.len();
+        stats.explained_variance = explained_variance;
+        stats.learner_samples_per_second =
+            (rows.len() * self.config.epochs) as f64 / learning.elapsed().as_secs_f64().max(1e-9);
+        stats
+    }
+
+    /// GAE advantages and value targets over each seat's steps; the critic's explained
+    /// variance of the targets.
+    fn batch(&self, rows: &[SampleRow]) -> (Batch, f64) {
+        let (gamma, lambda) = (self.config.gamma as f32, self.config.gae_lambda as f32);
+        let values: Vec<f32> = rows.iter().map(|r| r.value.unwrap_or(0.0)).collect();
+        let mut advantage = vec![0.0f32; rows.len()];
+        let mut end = rows.len();
+        while end > 0 {
+            let key = (rows[end - 1].game_id, rows[end - 1].seat);
+            let mut start = end - 1;
+            while start > 0 && (rows[start - 1].game_id, rows[start - 1].seat) == key {
+                start -= 1;
+            }
+            let mut gae = 0.0f32;
+            for t in (start..end).rev() {
+                let next = if t + 1 < end { values[t + 1] } else { 0.0 };
+                let delta = rows[t].reward + gamma * next - values[t];
+                gae = delta + gamma * lambda * gae;
+                advantage[t] = gae;
+            }
+            end = start;
+        }
+        let target: Vec<f32> = advantage.iter().zip(&values).map(|(a, v)| a + v).collect();
+        let explained = explained_variance(&values, &target);
+        if self.config.normalize_advantages {
+            let mut a: Vec<f64> = advantage.iter().map(|&x| f64::from(x)).collect();
+            meowlab_rl::returns::standardize(&mut a);
+            advantage = a.into_iter().map(|x| x as f32).collect();
+        }
+        let kind_of = |name: &str| {
+            ModelKind::ALL
+                .into_iter()
+                .find(|k| k.name() == name)
+                .expect("a model name written by an actor")
+        };
+        let batch = Batch {
+            planes: rows.iter().map(|r| r.observation.clone()).collect(),
+            kind: rows.iter().map(|r| kind_of(&r.model)).collect(),
+            legal: rows
+                .iter()
+                .map(|r| r.legal.iter().fold(0u64, |m, &c| m | 1 << c))
+                .collect(),
+            class: rows.iter().map(|r| r.class).collect(),
+            old_log_prob: rows.iter().map(|r| r.log_prob).collect(),
+            advantage,
+            target,
+        };
+        (batch, explained)
+    }
+
+    /// The epochs of clipped updates of every model that learns, and the critic's.
+    fn epochs(&mut self, s: &Batch) -> PpoStats {
+        let mut stats = PpoStats::default();
+        let (mut steps, mut discard_batches) = (0usize, 0usize);
+        let classes_of = |k: ModelKind| k.classes();
+        for epoch in 0..self.config.epochs {
+            let last = epoch + 1 == self.config.epochs;
+            for kind in ModelKind::ALL {
+                let Some(trainer) = self.trainers[kind_index(kind)].as_mut() else {
+                    continue;
+                };
+                let mut idx: Vec<usize> =
+                    (0..s.kind.len()).filter(|&i| s.kind[i] == kind).collect();
+                idx.shuffle(&mut self.rng);
+                let reference = &mut self.reference[kind_index(kind)];
+                for chunk in idx.chunks(self.config.batch_size) {
+                    let classes = classes_of(kind);
+                    let b = chunk.len();
+                    let planes = unpack_batch(&s.planes, chunk);
+                    let mut offsets = vec![ILLEGAL; b * classes];
+                    let mut onehot = vec![0.0f32; b * classes];
+                    for (r, &i) in chunk.iter().enumerate() {
+                        for c in 0..classes {
+                            if s.legal[i] >> c & 1 == 1 {
+                                offsets[r * classes + c] = 0.0;
+                            }
+                        }
+                        onehot[r * classes + s.class[i] as usize] = 1.0;
+                    }
+                    let refs = reference_log_probs(reference, &planes, &offsets, classes);
+                    let dev = &self.dev;
+                    let onehot: Matrix = dev.tensor_from_vec(onehot, (b, classes));
+                    let reference: Matrix = dev.tensor_from_vec(refs, (b, classes));
+                    let old: Vector = dev
+                        .tensor_from_vec(chunk.iter().map(|&i| s.old_log_prob[i]).collect(), (b,));
+                    let adv: Vector =
+                        dev.tensor_from_vec(chunk.iter().map(|&i| s.advantage[i]).collect(), (b,));
+                    let (clip, ent_coef, kl_coef) = (
+                        self.config.clip as f32,
+                        self.config.entropy as f32,
+                        self.config.kl_to_sl as f32,
+                    );
+                    let mut diag = (0.0, 0.0, 0.0, meowlab_rl::ClipStats::default());
+                    let (loss, norm) = trainer.step_on_logits(planes, offsets, |logits| {
+                        let (logp, entropy, kl) = categorical_terms(logits, &onehot, &reference);
+                        let mean =
+                            |v: &Vec<f32>| v.iter().map(|&x| f64::from(x)).sum::<f64>() / b as f64;
+                        diag.0 = mean(&entropy.as_vec());
+                        diag.1 = mean(&kl.as_vec());
+                        let (pg, clip_stats) = clipped_policy_loss(logp, &old, &adv, clip);
+                        diag.2 = f64::from(pg.array());
+                        diag.3 = clip_stats;
+                        pg - entropy.mean::<(), _>() * ent_coef + kl.mean::<(), _>() * kl_coef
+                    });
+                    let _ = loss;
+                    steps += 1;
+                    stats.grad_norm += norm;
+                    stats.approx_kl += diag.3.approx_kl;
+                    stats.clipfrac += diag.3.clipfrac;
+                    if kind == ModelKind::Discard && last {
+                        discard_batches += 1;
+                        stats.entropy += diag.0;
+                        stats.kl_sl += diag.1;
+                        stats.policy_loss += diag.2;
+                    }
+                }
+            }
+            if self.config.value_baseline {
+                let mut idx: Vec<usize> = (0..s.kind.len()).collect();
+                idx.shuffle(&mut self.rng);
+                let mut batches = 0;
+                let mut loss = 0.0;
+                for chunk in idx.chunks(self.config.batch_size) {
+                    let targets: Vec<f32> = chunk.iter().map(|&i| s.target[i]).collect();
+                    loss += self
+                        .critic
+                        .train_batch(&unpack_batch(&s.planes, chunk), &targets);
+                    batches += 1;
+                }
+                if last {
+                    stats.value_loss = loss / f64::from(batches.max(1));
+                }
+            }
+        }
+        let (steps, d) = (steps.max(1) as f64, discard_batches.max(1) as f64);
+        stats.grad_norm /= steps;
+        stats.approx_kl /= steps;
+        stats.clipfrac /= steps;
+        stats.entropy /= d;
+        stats.kl_sl /= d;
+        stats.policy_loss /= d;
+        stats
+    }
+
+    /// Writes the learning models with their optimizers and the critic with its
+    /// optimizer into `dir`; returns the counters to save beside them.
+    pub fn save(&self, dir: &Path) -> Result<LearnerState, NnError> {
+        for t in self.trainers.iter().flatten() {
+            let name = t.net.card.kind.name();
+            t.net.save(&dir.join(name))?;
+            t.save_optimizer(&dir.join(format!("{name}-adam.safetensors")))?;
+        }
+        self.critic.save(dir)?;
+        Ok(LearnerState {
+            updates: self.updates,
+            rng: self.rng.clone(),
+        })
+    }
+
+    /// Continues from what [`PpoLearner::save`] wrote (the same config and SL models).
+    pub fn restore(&mut self, dir: &Path, state: LearnerState) -> Result<(), NnError> {
+        for t in self.trainers.iter_mut().flatten() {
+            let name = t.net.card.kind.name();
+            t.net = MeowjongNet::load(&self.dev, &dir.join(name))?;
+            t.load_optimizer(&dir.join(format!("{name}-adam.safetensors")))?;
+        }
+        self.critic.load(dir)?;
+        self.updates = state.updates;
+        self.rng = state.rng;
+        Ok(())
+    }
+}
+
+/// The reference (SL) policy's log-probabilities over the legal classes of a batch
+/// (`offsets`: 0 legal, [`ILLEGAL`] not); illegal classes get [`ILLEGAL`].
+fn reference_log_probs(
+    net: &mut MeowjongNet,
+    planes: &[f32],
+    offsets: &[f32],
+    classes: usize,
+) -> Vec<f32> {
+    let b = planes.len() / PLANE_FLOATS;
+    let probs = net.predict(planes, &mut ChaCha8Rng::seed_from_u64(0));
+    let mut out = vec![ILLEGAL; b * classes];
+    for r in 0..b {
+        let row = r * classes..(r + 1) * classes;
+        let legal = |c: usize| offsets[r * classes + c] == 0.0;
+        let total: f32 = (0..classes)
+            .filter(|&c| legal(c))
+            .map(|c| probs[row.start + c])
+            .sum();
+        for c in (0..classes).filter(|&c| legal(c)) {
+            out[row.start + c] = (probs[row.start + c] / total.max(1e-30)).max(1e-12).ln();
+        }
+    }
+    out
+}
+
+/// 1 − Var(target − value)/Var(target) (CleanRL's diagnostic; 0 when the targets are
+/// constant).
+fn explained_variance(values: &[f32], targets: &[f32]) -> f64 {
+    let n = targets.len() as f64;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let var = |x: &mut dyn Iterator<Item = f64>| {
+        let v: Vec<f64> = x.collect();
+        let m = v.iter().sum::<f64>() / n;
+        v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / n
+    };
+    let vt = var(&mut targets.iter().map(|&t| f64::from(t)));
+    if vt <= 0.0 {
+        return 0.0;
+    }
+    let vr = var(&mut targets.iter().zip(values).map(|(&t, &v)| f64::from(t - v)));
+    1.0 - vr / vt
+}
