@@ -141,7 +141,7 @@ fn ppo_learns_the_winning_discard() {
     };
     let before = p_east(&learner.models()[0]);
     let mut ranks = Vec::new();
-    for _ in 0..20 {
+    for _ in 0..40 {
         let stats = learner
             .update_on(
                 &|table, rules| {

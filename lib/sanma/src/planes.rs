@@ -88,6 +88,22 @@ pub struct Planes {
     bits: [u8; BYTES],
 }
 
+/// The table state in an image ([`Planes::table_state`]); numbers saturate as the
+/// encoding does (score/100 at 2047, honba and deposits at 15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableState {
+    /// Scores of seats 0, 1, 2 at the start of the hand.
+    pub scores: [i32; 3],
+    /// Round: 0..=2 East 1–3, 3..=5 South 1–3, 6..=8 West 1–3.
+    pub round: u8,
+    /// Honba counters.
+    pub honba: u32,
+    /// Riichi deposits on the table at the start of the hand.
+    pub deposits: u32,
+    /// The seat whose view it is.
+    pub seat: u8,
+}
+
 /// Why bytes are not a packed image.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanesError {
@@ -191,6 +207,24 @@ impl Planes {
         assert_eq!(out.len(), BITS, "write_f32 needs {BITS} floats");
         for (i, x) in out.iter_mut().enumerate() {
             *x = ((self.bits[i / 8] >> (7 - i % 8)) & 1) as f32;
+        }
+    }
+
+    /// The table state the image encodes (scores at the start of the hand, round,
+    /// honba, deposits, own seat): what a value estimate of the final rank starts from.
+    pub fn table_state(&self) -> TableState {
+        let number = |col: usize, width: usize| {
+            (0..width).fold(0u32, |n, j| n << 1 | u32::from(self.get(0, col + j)))
+        };
+        let kyoku = number(KYOKU, 4) as u8;
+        let dealer = kyoku % 4;
+        let wind = (27..30).position(|row| self.get(row, WIND)).unwrap_or(0) as u8;
+        TableState {
+            scores: [0, 1, 2].map(|s| 100 * number(SCORES + s * SCORE_BITS, SCORE_BITS) as i32),
+            round: 3 * (kyoku / 4) + dealer,
+            honba: number(HONBA, 4),
+            deposits: number(DEPOSITS, 4),
+            seat: (dealer + wind) % 3,
         }
     }
 

@@ -409,6 +409,21 @@ fn check_invariants(game: &Game, seat: u8, whole: &[bool]) -> Result<(), String>
     if view.seat_wind().index() != (0..ROWS).find(|&r| p.get(r, 155)).unwrap() {
         return err("seat wind");
     }
+    // the decoded table state is the view's (scores saturate at 204,700)
+    let state = p.table_state();
+    let scores = view
+        .kyoku_start_scores()
+        .map(|s| s.clamp(0, 204_700) / 100 * 100);
+    let expected = planes::TableState {
+        scores,
+        round: view.round(),
+        honba: view.honba().min(15),
+        deposits: view.kyoku_start_deposits().min(15),
+        seat: view.seat(),
+    };
+    if state != expected {
+        return err(&format!("table state {state:?}, expected {expected:?}"));
+    }
     Ok(())
 }
 

@@ -227,7 +227,7 @@ impl ActorJob {
                 seats,
             };
             std::fs::create_dir_all(&partition).map_err(io(&partition))?;
-            write_json(&partition.join("play.json"), &record)?;
+            write_json(&partition.join("_play.json"), &record)?;
             write_rows(&partition, &rows, WriterOptions::default())?;
         }
         Ok(())
@@ -347,7 +347,7 @@ impl Pipelined {
                 return Err(self.failure());
             }
             rows.extend(read_rows(&partition)?);
-            let record: PlayRecord = read_json(&partition.join("play.json"))?;
+            let record: PlayRecord = read_json(&partition.join("_play.json"))?;
             let seats = record.seats as f64;
             play.avg_rank += record.avg_rank * seats;
             play.mean_return += record.mean_return * seats;

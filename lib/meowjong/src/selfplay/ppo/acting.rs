@@ -16,7 +16,6 @@ use crate::selfplay::actor::{Actor, Trajectory};
 use crate::selfplay::critic::CriticNet;
 use crate::selfplay::log::{GameLog, Games};
 use crate::selfplay::pool::Opponent;
-use crate::sl::unpack_batch;
 
 /// What an actor's games were like.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -247,7 +246,7 @@ impl PpoActor {
         let values: Option<Vec<f32>> = self.critic.as_ref().map(|c| {
             let all: Vec<usize> = (0..planes.len()).collect();
             all.chunks(512)
-                .flat_map(|chunk| c.values(&unpack_batch(&planes, chunk)))
+                .flat_map(|chunk| c.values(&planes, chunk))
                 .collect()
         });
         let mut rows = Vec::with_capacity(planes.len());

@@ -240,9 +240,7 @@ impl PpoLearner {
                 let mut loss = 0.0;
                 for chunk in idx.chunks(self.config.batch_size) {
                     let targets: Vec<f32> = chunk.iter().map(|&i| s.target[i]).collect();
-                    loss += self
-                        .critic
-                        .train_batch(&unpack_batch(&s.planes, chunk), &targets);
+                    loss += self.critic.train_batch(&s.planes, chunk, &targets);
                     batches += 1;
                 }
                 if last {
