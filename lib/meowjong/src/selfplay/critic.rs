@@ -45,7 +45,7 @@ impl Default for CriticConfig {
         CriticConfig {
             filters: 32,
             hidden: 128,
-            lr: 3e-4,
+            lr: 1e-4,
             table_features: true,
         }
     }
@@ -255,6 +255,7 @@ mod tests {
         for table_features in [false, true] {
             let config = CriticConfig {
                 table_features,
+                lr: 3e-4,
                 ..CriticConfig::default()
             };
             let mut critic = Critic::new(&dev, &config, &mut rng);

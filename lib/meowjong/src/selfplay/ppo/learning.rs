@@ -119,25 +119,12 @@ impl PpoLearner {
     /// GAE advantages and value targets over each seat's steps; the critic's explained
     /// variance of the targets.
     fn batch(&self, rows: &[SampleRow]) -> (Batch, f64) {
-        let (gamma, lambda) = (self.config.gamma as f32, self.config.gae_lambda as f32);
         let values: Vec<f32> = rows.iter().map(|r| r.value.unwrap_or(0.0)).collect();
-        let mut advantage = vec![0.0f32; rows.len()];
-        let mut end = rows.len();
-        while end > 0 {
-            let key = (rows[end - 1].game_id, rows[end - 1].seat);
-            let mut start = end - 1;
-            while start > 0 && (rows[start - 1].game_id, rows[start - 1].seat) == key {
-                start -= 1;
-            }
-            let mut gae = 0.0f32;
-            for t in (start..end).rev() {
-                let next = if t + 1 < end { values[t + 1] } else { 0.0 };
-                let delta = rows[t].reward + gamma * next - values[t];
-                gae = delta + gamma * lambda * gae;
-                advantage[t] = gae;
-            }
-            end = start;
-        }
+        let mut advantage = gae(
+            rows,
+            self.config.gamma as f32,
+            self.config.gae_lambda as f32,
+        );
         let target: Vec<f32> = advantage.iter().zip(&values).map(|(a, v)| a + v).collect();
         let explained = explained_variance(&values, &target);
         if self.config.normalize_advantages {
@@ -312,6 +299,30 @@ fn reference_log_probs(
     out
 }
 
+/// GAE(γ, λ) advantages of each row, over the rows of one (game, seat) — contiguous and
+/// in step order — with the rows' values (0 without) and V = 0 after a seat's last step.
+fn gae(rows: &[SampleRow], gamma: f32, lambda: f32) -> Vec<f32> {
+    let mut advantage = vec![0.0f32; rows.len()];
+    let value = |t: usize| rows[t].value.unwrap_or(0.0);
+    let mut end = rows.len();
+    while end > 0 {
+        let key = (rows[end - 1].game_id, rows[end - 1].seat);
+        let mut start = end - 1;
+        while start > 0 && (rows[start - 1].game_id, rows[start - 1].seat) == key {
+            start -= 1;
+        }
+        let mut acc = 0.0f32;
+        for t in (start..end).rev() {
+            let next = if t + 1 < end { value(t + 1) } else { 0.0 };
+            let delta = rows[t].reward + gamma * next - value(t);
+            acc = delta + gamma * lambda * acc;
+            advantage[t] = acc;
+        }
+        end = start;
+    }
+    advantage
+}
+
 /// 1 − Var(target − value)/Var(target) (CleanRL's diagnostic; 0 when the targets are
 /// constant).
 fn explained_variance(values: &[f32], targets: &[f32]) -> f64 {
@@ -330,4 +341,63 @@ fn explained_variance(values: &[f32], targets: &[f32]) -> f64 {
     }
     let vr = var(&mut targets.iter().zip(values).map(|(&t, &v)| f64::from(t - v)));
     1.0 - vr / vt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(game: u64, seat: u8, reward: f32, value: f32) -> SampleRow {
+        SampleRow {
+            game_id: game,
+            seat,
+            step: 0,
+            policy_version: 0,
+            model: "discard".into(),
+            legal: vec![0, 1],
+            class: 0,
+            log_prob: -0.7,
+            value: Some(value),
+            reward,
+            r#return: 0.0,
+            opponents: ["learner".into(), "sl".into(), "heuristic".into()],
+            final_rank: 1,
+            observation: Vec::new(),
+        }
+    }
+
+    /// Two seats' hand-built steps: λ = 1 gives return − value, λ = 0 the one-step TD
+    /// error, and the seats' steps never mix.
+    #[test]
+    fn advantages_on_hand_built_steps() {
+        let rows = vec![
+            row(7, 0, 0.0, 0.5),
+            row(7, 0, 0.0, 0.2),
+            row(7, 0, 1.0, 0.1),
+            row(7, 2, 0.25, -0.5),
+            row(7, 2, -1.0, 0.0),
+        ];
+        let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-6);
+        let mc = gae(&rows, 1.0, 1.0);
+        assert!(close(&mc, &[0.5, 0.8, 0.9, -0.25, -1.0]), "{mc:?}");
+        let td = gae(&rows, 1.0, 0.0);
+        assert!(close(&td, &[-0.3, -0.1, 0.9, 0.75, -1.0]), "{td:?}");
+        let discounted = gae(&rows, 0.5, 1.0);
+        // G = 0.25·1, 0.5·1, 1 for seat 0; 0.25 + 0.5·(−1), −1 for seat 2
+        assert!(
+            close(&discounted, &[-0.25, 0.3, 0.9, 0.25, -1.0]),
+            "{discounted:?}"
+        );
+        // without values: advantages are the returns
+        let bare: Vec<SampleRow> = rows
+            .iter()
+            .map(|r| SampleRow {
+                value: None,
+                ..r.clone()
+            })
+            .collect();
+        assert!(close(&gae(&bare, 1.0, 1.0), &[1.0, 1.0, 1.0, -0.75, -1.0]));
+        assert!((explained_variance(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0]) - 1.0).abs() < 1e-9);
+        assert!(explained_variance(&[0.0; 3], &[1.0, 1.0, 1.0]).abs() < 1e-9);
+    }
 }
