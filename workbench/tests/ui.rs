@@ -605,10 +605,12 @@ fn a_self_play_run_shows_its_learning_curves_and_replays_its_games() {
             ..SelfPlayEval::default()
         },
         log_games: true,
-        reinforce: ReinforceConfig {
+        keep_checkpoints: None,
+        ppo: None,
+        reinforce: Some(ReinforceConfig {
             rounds_per_update: 4,
             ..ReinforceConfig::default()
-        },
+        }),
     };
     run_seed(&config, 1, &root, &mut |_| {}).unwrap();
     let mut wb = Workbench::default();

@@ -70,8 +70,8 @@ pub fn table_features(packed: &[u8]) -> [f32; TABLE_FEATURES] {
     let seat = state.seat as usize;
     let score = |k: usize| state.scores[(seat + k) % 3] as f32;
     let mut f = [0.0f32; TABLE_FEATURES];
-    for k in 0..3 {
-        f[k] = (score(k) - 35_000.0) / 10_000.0;
+    for (k, x) in f.iter_mut().take(3).enumerate() {
+        *x = (score(k) - 35_000.0) / 10_000.0;
     }
     f[3] = (score(0) - score(1)) / 10_000.0;
     f[4] = (score(0) - score(2)) / 10_000.0;

@@ -3,7 +3,8 @@
 //!
 //! - An actor plays its share of update `u`'s games (game index ≡ actor mod N) with
 //!   policy version `u − 1 − lag` and writes them as `samples/update=<u>/actor=<a>/`
-//!   ([`meowlab_store::selfplay`]) beside `play.json` (hands and seconds, for metrics).
+//!   ([`meowlab_store::selfplay`]) beside `_play.json` (hands, seats, seconds, for the
+//!   metrics; the underscore keeps dataset readers such as pyarrow from reading it).
 //! - The learner waits for every actor's partition of `u`, learns from the rows in actor
 //!   order, and publishes policy `u` as `policy/v<u>/` (the five models and the critic,
 //!   written to a temporary folder and renamed, so a reader never sees half of one).
@@ -125,17 +126,6 @@ fn load_policy(
     Ok((models, critic))
 }
 
-/// What an actor wrote beside its samples.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct PlayRecord {
-    games: usize,
-    hands: usize,
-    seconds: f64,
-    avg_rank: f64,
-    mean_return: f64,
-    seats: usize,
-}
-
 /// Shared between the learner and its actors: stop, and the first failure.
 #[derive(Default)]
 struct Signals {
@@ -195,7 +185,7 @@ impl ActorJob {
         for update in self.first..=self.last {
             let need = acting_version(update, config.actor_lag);
             for v in actor.version() + 1..=need {
-                if v % every != 0 && v != need {
+                if !v.is_multiple_of(every) && v != need {
                     continue;
                 }
                 let path = policy_dir(dir, v);
@@ -212,22 +202,9 @@ impl ActorJob {
                     actor: self.index,
                     message: e.to_string(),
                 })?;
-            let seats = rows
-                .iter()
-                .map(|r| (r.game_id, r.seat))
-                .collect::<std::collections::BTreeSet<_>>()
-                .len();
             let partition = actor_partition(dir, update, self.index);
-            let record = PlayRecord {
-                games: play.games,
-                hands: play.hands,
-                seconds: play.seconds,
-                avg_rank: play.avg_rank,
-                mean_return: play.mean_return,
-                seats,
-            };
             std::fs::create_dir_all(&partition).map_err(io(&partition))?;
-            write_json(&partition.join("_play.json"), &record)?;
+            write_json(&partition.join("_play.json"), &play)?;
             write_rows(&partition, &rows, WriterOptions::default())?;
         }
         Ok(())
@@ -339,7 +316,7 @@ impl Pipelined {
         let update = self.learner.updates() + 1;
         let actors = self.config.actors.max(1);
         let mut rows = Vec::new();
-        let mut play = PlayRecord::default();
+        let mut play = PlayStats::default();
         for actor in 0..actors {
             let partition = actor_partition(&self.run_dir, update, actor);
             let ready = || meowlab_store::table::shards(&partition).is_ok_and(|s| !s.is_empty());
@@ -347,7 +324,7 @@ impl Pipelined {
                 return Err(self.failure());
             }
             rows.extend(read_rows(&partition)?);
-            let record: PlayRecord = read_json(&partition.join("_play.json"))?;
+            let record: PlayStats = read_json(&partition.join("_play.json"))?;
             let seats = record.seats as f64;
             play.avg_rank += record.avg_rank * seats;
             play.mean_return += record.mean_return * seats;
@@ -366,17 +343,9 @@ impl Pipelined {
         )?;
         self.games += play.games;
         self.hands += play.hands;
-        stats.absorb(
-            &PlayStats {
-                games: play.games,
-                hands: play.hands,
-                seconds: play.seconds,
-                avg_rank: play.avg_rank / seats,
-                mean_return: play.mean_return / seats,
-            },
-            self.games,
-            self.hands,
-        );
+        play.avg_rank /= seats;
+        play.mean_return /= seats;
+        stats.absorb(&play, self.games, self.hands);
         if update == self.last_update {
             self.join()?;
         }

@@ -467,9 +467,12 @@ fn save_set(models: &[MeowjongNet], dir: &Path) -> Result<(), SelfPlayError> {
     Ok(())
 }
 
+/// An update's metrics, as logged.
+type Metrics = Vec<(&'static str, f64)>;
+
 /// The learner of a config: one of the algorithms behind one interface.
 enum Learner {
-    Reinforce(Reinforce, Vec<MeowjongNet>),
+    Reinforce(Box<Reinforce>, Vec<MeowjongNet>),
     Ppo(Box<Ppo>),
     Pipelined(Box<Pipelined>),
 }
@@ -487,7 +490,7 @@ impl Learner {
             (Some(r), _) => {
                 let mut r = r.clone();
                 r.seed = r.seed.wrapping_add(salt);
-                Learner::Reinforce(Reinforce::new(dev, models.clone(), r), models)
+                Learner::Reinforce(Box::new(Reinforce::new(dev, models.clone(), r)), models)
             }
             (None, Some(p)) => {
                 let mut p = p.clone();
@@ -537,7 +540,7 @@ impl Learner {
     fn update(
         &mut self,
         log: Option<&mut SanmaLogger>,
-    ) -> Result<(Vec<(&'static str, f64)>, String), SelfPlayError> {
+    ) -> Result<(Metrics, String), SelfPlayError> {
         Ok(match self {
             Learner::Reinforce(r, _) => {
                 let t = Instant::now();
@@ -781,7 +784,7 @@ pub fn run_seed(
         }
         let update = learner.updates();
         let last = learner.episodes() >= config.rounds;
-        if last || (config.eval.every > 0 && update % config.eval.every == 0) {
+        if last || (config.eval.every > 0 && update.is_multiple_of(config.eval.every)) {
             let wall = started.elapsed().as_secs_f64();
             evaluate_into(
                 &mut metrics,
@@ -792,7 +795,7 @@ pub fn run_seed(
                 &config.eval,
             )?;
         }
-        if update % config.checkpoint_every == 0 || last {
+        if update.is_multiple_of(config.checkpoint_every) || last {
             metrics.flush()?;
             if let Some(log) = games.as_mut() {
                 log.flush()?;

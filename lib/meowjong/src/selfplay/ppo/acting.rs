@@ -18,12 +18,14 @@ use crate::selfplay::log::{GameLog, Games};
 use crate::selfplay::pool::Opponent;
 
 /// What an actor's games were like.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlayStats {
     /// Games played.
     pub games: usize,
     /// Hands played.
     pub hands: usize,
+    /// The learner's seats (seat-games).
+    pub seats: usize,
     /// Seconds of play.
     pub seconds: f64,
     /// The learner's average rank.
@@ -85,7 +87,7 @@ impl PpoActor {
     pub fn set_policy(&mut self, version: u64, models: &[MeowjongNet], critic: Option<&CriticNet>) {
         self.replace_policy(version, models, critic);
         let pool = &self.config.pool;
-        if version > 0 && version % pool.snapshot_every as u64 == 0 {
+        if version > 0 && version.is_multiple_of(pool.snapshot_every as u64) {
             let snapshot = BatchModelAgent::from_models(self.models(), DiscardChoice::Argmax);
             self.snapshots.push((version, snapshot));
             if self.snapshots.len() > pool.max_snapshots {
@@ -221,6 +223,7 @@ impl PpoActor {
         let stats = PlayStats {
             games: games.len(),
             hands: observer.hands,
+            seats: trajectories.len(),
             seconds: playing.elapsed().as_secs_f64(),
             avg_rank: trajectories.iter().map(|t| f64::from(t.rank)).sum::<f64>() / seats,
             mean_return: trajectories
@@ -257,7 +260,7 @@ impl PpoActor {
                 let i = rows.len();
                 rows.push(SampleRow {
                     game_id: games[t.table],
-                    seat: t.seat as u8,
+                    seat: t.seat,
                     step: k as u32,
                     policy_version: self.version,
                     model: step.stage.kind.name().to_string(),
