@@ -18,7 +18,8 @@
 //! equals the in-process [`Ppo`](crate::selfplay::ppo::Ppo) exactly.
 //!
 //! A checkpoint at update `c` holds the learner and the policies actors restarting at
-//! `c + 1` load (versions `c − lag ..= c` and the pool's snapshots); it deletes the
+//! `c + 1` load (version 0, the SL start every actor's frozen models and SL opponent
+//! come from; versions `c − lag ..= c`; the pool's snapshots); it deletes the
 //! samples partitions up to `c` (unless `keep_samples`) and the older policies. Resuming
 //! deletes what was written after `c`, puts the checkpoint's policies back and restarts
 //! the actors at `c + 1`.
@@ -157,7 +158,6 @@ fn acting_version(update: u64, lag: u64) -> u64 {
 struct ActorJob {
     run_dir: PathBuf,
     config: PpoConfig,
-    sl: Vec<MeowjongNet>,
     index: usize,
     first: u64,
     last: u64,
@@ -171,8 +171,11 @@ impl ActorJob {
         let every = config.pool.snapshot_every as u64;
         let start = acting_version(self.first, config.actor_lag);
         // the state at `start`: the pool's snapshots, then the policy itself
+        // version 0 is the SL start (the frozen models and the SL opponent): models cross
+        // between threads only as files
+        let sl = load_policy(&dev, dir, 0, config)?.0;
         let (models, critic) = load_policy(&dev, dir, start, config)?;
-        let mut actor = PpoActor::new(self.sl.clone(), Some(critic.clone()), config.clone());
+        let mut actor = PpoActor::new(sl, Some(critic.clone()), config.clone());
         let multiples: Vec<u64> = (1..=start / every).map(|k| k * every).collect();
         let keep = multiples.len().saturating_sub(config.pool.max_snapshots);
         let mut snapshots = Vec::new();
@@ -215,7 +218,6 @@ impl ActorJob {
 pub struct Pipelined {
     run_dir: PathBuf,
     config: PpoConfig,
-    sl: Vec<MeowjongNet>,
     learner: PpoLearner,
     last_update: u64,
     games: usize,
@@ -250,7 +252,6 @@ impl Pipelined {
         Pipelined {
             run_dir: run_dir.to_path_buf(),
             last_update: games.div_ceil(per) as u64,
-            sl,
             learner,
             config,
             games: 0,
@@ -287,7 +288,6 @@ impl Pipelined {
             let job = ActorJob {
                 run_dir: self.run_dir.clone(),
                 config: self.config.clone(),
-                sl: self.sl.clone(),
                 index,
                 first: version + 1,
                 last: self.last_update,
@@ -401,12 +401,16 @@ impl Pipelined {
         let pool = &multiples[multiples
             .len()
             .saturating_sub(self.config.pool.max_snapshots)..];
-        for &version in pool.iter().chain(&(oldest_needed..=c).collect::<Vec<_>>()) {
+        let kept: std::collections::BTreeSet<u64> = std::iter::once(0)
+            .chain(pool.iter().copied())
+            .chain(oldest_needed..=c)
+            .collect();
+        for &version in &kept {
             let into = dir.join("policy").join(format!("v{version:08}"));
             copy_dir(&policy_dir(&self.run_dir, version), &into)?;
         }
         for version in versions(&self.run_dir.join("policy"))? {
-            if version < oldest_needed && !pool.contains(&version) {
+            if !kept.contains(&version) && version < oldest_needed {
                 let path = policy_dir(&self.run_dir, version);
                 std::fs::remove_dir_all(&path).map_err(io(&path))?;
             }
