@@ -273,10 +273,12 @@ impl SelfPlayConfig {
         Ok(())
     }
 
-    /// Whether a TOML text is a self-play config (it has a `[reinforce]` or `[ppo]` table).
+    /// Whether a TOML text is a self-play config: a `[reinforce]` or `[ppo]` table and no
+    /// `env` (a control config names its env, and control PPO has a `[ppo]` table too).
     pub fn is_selfplay(text: &str) -> bool {
-        toml::from_str::<toml::Table>(text)
-            .is_ok_and(|t| t.contains_key("reinforce") || t.contains_key("ppo"))
+        toml::from_str::<toml::Table>(text).is_ok_and(|t| {
+            !t.contains_key("env") && (t.contains_key("reinforce") || t.contains_key("ppo"))
+        })
     }
 
     /// The algorithm's name, for messages.
