@@ -1,26 +1,31 @@
 //! Self-play experiments as configs, run like the control ones (`meowlab run`): a TOML
-//! file names the algorithm (`[reinforce]`), the budget in episodes and the SL models to
-//! start from; [`run_seed`] trains one seed into `<out>/<name>__seed<k>/`:
+//! file names the algorithm (`[reinforce]`: the paper's REINFORCE; `[ppo]`: the PPO
+//! learner, in one thread or as actor threads and a learner), the budget in episodes
+//! (hands for REINFORCE, games for PPO) and the SL models to start from; [`run_seed`]
+//! trains one seed into `<out>/<name>__seed<k>/`:
 //!
 //! - `sl-init/` — the five models it starts from (copied from `sl_models`, or made from
-//!   heuristic games logged to `teacher/` as `meowlab demo` makes them), usable as a
+//!   heuristic games logged to `teacher/` with the `[teacher]` recipe), usable as a
 //!   `model:DIR` seat;
-//! - `metrics/` — per update: loss, samples, mean |reward|, win rate, episodes/s; at each
-//!   evaluation (`[eval]`, and always at the end) the learner alone against two copies
-//!   of its SL start and of the heuristic bot on one-hand duplicate sets: its per-round
-//!   1st and 3rd rates, the test's p-value and the average-rank difference with its 95%
-//!   interval (`eval/<opponent>/…`);
+//! - `metrics/` — per update the learner's figures (REINFORCE: loss, samples, mean
+//!   |reward|, win rate, episodes/s; PPO: rank, return, losses, entropy, KL to SL,
+//!   clip fraction, explained variance, gradient norm, hands/s, actor steps/s, learner
+//!   samples/s); at each evaluation (`[eval]`, and always at the end) the learner alone
+//!   against two copies of its SL start and of the heuristic bot on duplicate sets of
+//!   `eval.length` games: its per-round 1st and 3rd rates, the test's p-value and the
+//!   average-rank difference with its 95% interval (`eval/<opponent>/…`);
 //! - with `log_games`, the self-play games (`games`, `kyoku`, `decisions` with the
-//!   behaviour policy, `events`), replayable in the workbench;
-//! - `checkpoints/` — the learner (discard model, Adam moments, counters) and the list of
-//!   finished shards every `checkpoint_every` updates; an interrupted run resumes from
-//!   the latest, deleting what was written after it;
-//! - `final/` — the five models after training (the learned discard model and the
-//!   frozen others), a `model:DIR` seat for `meowlab eval`;
+//!   behaviour policy, `events`), replayable in the workbench; pipelined PPO runs write
+//!   `samples/` and `policy/` instead ([`crate::selfplay::pipeline`]);
+//! - `checkpoints/` — the learner (weights, Adam moments, counters, the opponent pool)
+//!   and the list of finished shards every `checkpoint_every` updates (the newest
+//!   `keep_checkpoints` kept); an interrupted run resumes from the latest, deleting what
+//!   was written after it;
+//! - `final/` — the five models after training, a `model:DIR` seat for `meowlab eval`;
 //! - `summary.json` when finished.
 //!
 //! The same seed gives the same weights: episodes are dealt from seeds, sampling streams
-//! are per game and seat, and the learner's shuffling stream is checkpointed.
+//! are per game and seat, and the learners' shuffling streams are checkpointed.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -1,5 +1,5 @@
 //! Agents that choose actions from a seat's view, and [`play_game`]: one game with them
-//! through the [`Arena`](crate::arena::Arena).
+//! through the [`Arena`].
 
 mod heuristic;
 mod spec;

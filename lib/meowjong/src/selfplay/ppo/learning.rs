@@ -102,7 +102,7 @@ impl PpoLearner {
     }
 
     /// One update from an actor's samples (rows of a seat's game contiguous and in step
-    /// order, as [`PpoActor::play`] writes them).
+    /// order, as [`PpoActor::play`](super::PpoActor::play) writes them).
     pub fn learn(&mut self, rows: &[SampleRow]) -> PpoStats {
         let learning = Instant::now();
         let (batch, explained_variance) = self.batch(rows);

@@ -5,9 +5,9 @@
 //! each (seat `game % 3`); the two others are drawn from the opponent [`pool`] (the
 //! learner itself, past snapshots, the SL start, the heuristic bot). Every stage of every
 //! decision of the models that learn is sampled from the current policy and recorded by
-//! the [`Actor`]; rewards are the final rank (and optional points), with optional per-hand
+//! the [`Actor`](crate::selfplay::actor::Actor); rewards are the final rank (and optional points), with optional per-hand
 //! score shaping ([`RewardConfig`]). Returns and advantages are GAE(γ, λ) over a seat's
-//! own steps with a learned value baseline V(s) over the planes ([`Critic`]); then a few
+//! own steps with a learned value baseline V(s) over the planes ([`Critic`](crate::selfplay::critic::Critic)); then a few
 //! epochs of PPO's clipped surrogate per model, an entropy bonus and a KL penalty to the
 //! SL policy (the networks in eval mode: BatchNorm on its running statistics, no dropout —
 //! the policy that acted is the one differentiated), and the critic's squared error.
