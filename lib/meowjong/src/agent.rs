@@ -484,11 +484,8 @@ impl Agent for ModelAgent {
                 outputs[i] = self.models[i].predict(&planes, &mut self.rng);
             }
         }
-        let (action, policy) = stages.resolve(
-            |kind| &outputs[kind_index(kind)],
-            self.choice,
-            &mut self.rng,
-        );
+        let (action, policy) =
+            stages.resolve(|kind| &outputs[kind.index()], self.choice, &mut self.rng);
         self.last_policy = Some(policy);
         action
     }
@@ -504,13 +501,6 @@ fn agent_name(choice: DiscardChoice) -> String {
 /// The sampling stream of `seat` in the game of `seed`.
 pub(crate) fn game_rng(seed: u64, seat: u8) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed.wrapping_mul(3).wrapping_add(u64::from(seat)))
-}
-
-fn kind_index(kind: ModelKind) -> usize {
-    ModelKind::ALL
-        .iter()
-        .position(|&k| k == kind)
-        .expect("a kind")
 }
 
 /// The model agent for the [`Arena`](meowlab_sanma::Arena): every pending decision of
@@ -551,13 +541,13 @@ impl BatchModelAgent {
     /// decisions use it.
     pub fn set_model(&mut self, mut net: MeowjongNet) {
         net.prepare_inference();
-        let i = kind_index(net.card.kind);
+        let i = net.card.kind.index();
         self.models[i] = net;
     }
 
     /// The model of `kind`.
     pub fn model(&self, kind: ModelKind) -> &MeowjongNet {
-        &self.models[kind_index(kind)]
+        &self.models[kind.index()]
     }
 }
 
@@ -574,7 +564,7 @@ pub(crate) struct Consulted {
 impl Consulted {
     /// Model `kind`'s probabilities at decision `i` (which consulted it).
     pub fn probs(&self, kind: ModelKind, i: usize) -> &[f32] {
-        let (probs, rows) = &self.outputs[kind_index(kind)];
+        let (probs, rows) = &self.outputs[kind.index()];
         let (r, classes) = (rows[i], kind.classes());
         &probs[r * classes..(r + 1) * classes]
     }

@@ -62,6 +62,11 @@ impl ModelKind {
         }
     }
 
+    /// Position in [`ModelKind::ALL`] (the order of model sets).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// Output classes.
     pub fn classes(self) -> usize {
         match self {
@@ -714,6 +719,13 @@ mod tests {
     /// differences of the loss `−mean_i w_i log π(a_i)` over the legal tiles (computed
     /// from the acting network's logits) for weights of every layer, the first
     /// convolution's included (where the tape starts at the leaf).
+    #[test]
+    fn model_kind_index_is_the_position_in_all() {
+        for (i, k) in ModelKind::ALL.into_iter().enumerate() {
+            assert_eq!(k.index(), i);
+        }
+    }
+
     #[test]
     fn frozen_policy_gradient_matches_finite_differences() {
         use dfdx::prelude::*;

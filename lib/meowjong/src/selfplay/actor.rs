@@ -84,13 +84,6 @@ pub struct Actor {
     scratch: ChaCha8Rng,
 }
 
-fn kind_index(kind: ModelKind) -> usize {
-    ModelKind::ALL
-        .iter()
-        .position(|&k| k == kind)
-        .expect("a kind")
-}
-
 impl Actor {
     /// An actor with five models in [`ModelKind::ALL`] order; `learns` names the models
     /// whose stages are sampled and recorded; `salt` varies the sampling streams between
@@ -103,7 +96,7 @@ impl Actor {
     ) -> Self {
         let mut on = [false; 5];
         for &k in learns {
-            on[kind_index(k)] = true;
+            on[k.index()] = true;
         }
         let mut models = models;
         models.iter_mut().for_each(MeowjongNet::prepare_inference);
@@ -122,7 +115,7 @@ impl Actor {
     /// Replaces the model of `net`'s kind (new weights from the learner).
     pub fn set_model(&mut self, mut net: MeowjongNet) {
         net.prepare_inference();
-        let i = kind_index(net.card.kind);
+        let i = net.card.kind.index();
         self.models[i] = net;
     }
 
@@ -195,7 +188,7 @@ impl BatchAgent for Actor {
                 .expect("start_game was called for every seat");
             let (action, policy, steps) = stage.sample(
                 |kind| consulted.probs(kind, i),
-                |kind| learns[kind_index(kind)],
+                |kind| learns[kind.index()],
                 rng,
             );
             if !steps.is_empty() {

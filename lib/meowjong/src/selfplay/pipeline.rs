@@ -32,14 +32,15 @@ use std::time::Duration;
 
 use meowlab_nn::nn::{Dev, NnError};
 use meowlab_rl::checkpoint::{read_json, write_json};
+use meowlab_sanma::planes::Planes;
 use meowlab_sanma::{Game, Rules, Table};
-use meowlab_store::selfplay::{read_rows, samples_partition, write_rows};
+use meowlab_store::selfplay::{read_rows, samples_partition, write_rows, SampleRow};
 use meowlab_store::{StoreError, WriterOptions};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::model::MeowjongNet;
+use crate::model::{MeowjongNet, ModelKind};
 use crate::selfplay::critic::CriticNet;
 use crate::selfplay::ppo::{
     load_models, save_models, LearnerState, PlayStats, PpoActor, PpoConfig, PpoLearner, PpoStats,
@@ -64,6 +65,17 @@ pub enum PipelineError {
         path: PathBuf,
         /// The cause.
         source: std::io::Error,
+    },
+    /// A samples partition holds a row the learner cannot use (written by another
+    /// program, or damaged).
+    #[error("{path}: row {row}: {reason}")]
+    BadSample {
+        /// The partition.
+        path: PathBuf,
+        /// The row's index in it.
+        row: usize,
+        /// What is wrong.
+        reason: String,
     },
     /// An actor thread failed.
     #[error("actor {actor}: {message}")]
@@ -323,7 +335,9 @@ impl Pipelined {
             if !wait_for(&self.signals, ready) {
                 return Err(self.failure());
             }
-            rows.extend(read_rows(&partition)?);
+            let read = read_rows(&partition)?;
+            check_rows(&read, &partition)?;
+            rows.extend(read);
             let record: PlayStats = read_json(&partition.join("_play.json"))?;
             let seats = record.seats as f64;
             play.avg_rank += record.avg_rank * seats;
@@ -486,6 +500,34 @@ fn partitions(dir: &Path, prefix: &str) -> Result<Vec<u64>, PipelineError> {
     Ok(out)
 }
 
+/// Checks what the learner relies on in rows read from files: a known model, the class
+/// among the legal ones and within the model's, a finite log-probability, valid planes.
+fn check_rows(rows: &[SampleRow], path: &Path) -> Result<(), PipelineError> {
+    for (row, r) in rows.iter().enumerate() {
+        let bad = |reason: String| PipelineError::BadSample {
+            path: path.to_path_buf(),
+            row,
+            reason,
+        };
+        let kind: ModelKind = r.model.parse().map_err(bad)?;
+        let classes = kind.classes();
+        if r.legal.iter().any(|&c| c as usize >= classes) || !r.legal.contains(&r.class) {
+            return Err(bad(format!(
+                "class {} or legal classes {:?} outside the {} model's {classes}",
+                r.class, r.legal, r.model
+            )));
+        }
+        if !r.log_prob.is_finite() || r.log_prob > 0.0 || !r.reward.is_finite() {
+            return Err(bad(format!(
+                "log_prob {} or reward {}",
+                r.log_prob, r.reward
+            )));
+        }
+        Planes::from_bytes(&r.observation).map_err(|e| bad(e.to_string()))?;
+    }
+    Ok(())
+}
+
 /// Copies the folder `from` (files and sub-folders) to `to`.
 fn copy_dir(from: &Path, to: &Path) -> Result<(), PipelineError> {
     std::fs::create_dir_all(to).map_err(io(to))?;
@@ -504,4 +546,65 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), PipelineError> {
 /// The published versions in `policy/`.
 fn versions(dir: &Path) -> Result<Vec<u64>, PipelineError> {
     partitions(dir, "v")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A foreign or damaged samples row is refused with its partition and row, not
+    /// learned from or panicked on.
+    #[test]
+    fn rows_the_learner_cannot_use_are_refused() {
+        let good = SampleRow {
+            game_id: 0,
+            seat: 0,
+            step: 0,
+            policy_version: 0,
+            model: "pon".into(),
+            legal: vec![0, 1],
+            class: 1,
+            log_prob: -0.5,
+            value: None,
+            reward: 0.0,
+            r#return: 0.0,
+            opponents: ["learner".into(), "sl".into(), "heuristic".into()],
+            final_rank: 2,
+            observation: Planes::new().to_bytes(),
+        };
+        let path = Path::new("samples/update=00000001/actor=0");
+        assert!(check_rows(std::slice::from_ref(&good), path).is_ok());
+        let bad = [
+            SampleRow {
+                model: "dragon".into(),
+                ..good.clone()
+            },
+            SampleRow {
+                class: 2,
+                legal: vec![0, 1, 2],
+                ..good.clone()
+            },
+            SampleRow {
+                class: 1,
+                legal: vec![0],
+                ..good.clone()
+            },
+            SampleRow {
+                log_prob: f32::NAN,
+                ..good.clone()
+            },
+            SampleRow {
+                observation: vec![0; 3],
+                ..good.clone()
+            },
+        ];
+        for (i, b) in bad.into_iter().enumerate() {
+            let rows = vec![good.clone(), b];
+            let e = check_rows(&rows, path).unwrap_err().to_string();
+            assert!(
+                e.starts_with("samples/update=00000001/actor=0: row 1:"),
+                "case {i}: {e}"
+            );
+        }
+    }
 }

@@ -52,14 +52,7 @@ pub struct PpoActor {
 impl PpoActor {
     /// An actor with the SL models (version 0) and the critic (none: no value baseline).
     pub fn new(models: Vec<MeowjongNet>, critic: Option<CriticNet>, config: PpoConfig) -> Self {
-        assert!(
-            models.len() == 5
-                && models
-                    .iter()
-                    .zip(ModelKind::ALL)
-                    .all(|(m, k)| m.card.kind == k),
-            "models in ModelKind::ALL order"
-        );
+        // the order of `models` is checked by the agents built from them
         PpoActor {
             rules: Rules {
                 length: config.length,

@@ -15,7 +15,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{kind_index, PpoConfig, PpoStats};
+use super::{PpoConfig, PpoStats};
 use crate::model::{MeowjongNet, ModelKind};
 use crate::selfplay::critic::{Critic, CriticNet};
 use crate::sl::{unpack_batch, Trainer, ILLEGAL, PLANE_FLOATS};
@@ -161,13 +161,13 @@ impl PpoLearner {
         for epoch in 0..self.config.epochs {
             let last = epoch + 1 == self.config.epochs;
             for kind in ModelKind::ALL {
-                let Some(trainer) = self.trainers[kind_index(kind)].as_mut() else {
+                let Some(trainer) = self.trainers[kind.index()].as_mut() else {
                     continue;
                 };
                 let mut idx: Vec<usize> =
                     (0..s.kind.len()).filter(|&i| s.kind[i] == kind).collect();
                 idx.shuffle(&mut self.rng);
-                let reference = &mut self.reference[kind_index(kind)];
+                let reference = &mut self.reference[kind.index()];
                 for chunk in idx.chunks(self.config.batch_size) {
                     let classes = classes_of(kind);
                     let b = chunk.len();

@@ -210,13 +210,6 @@ impl PpoStats {
     }
 }
 
-fn kind_index(kind: ModelKind) -> usize {
-    ModelKind::ALL
-        .iter()
-        .position(|&k| k == kind)
-        .expect("a kind")
-}
-
 /// Why an update could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PpoError {
