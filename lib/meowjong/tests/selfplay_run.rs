@@ -344,3 +344,95 @@ fn pipelined_ppo_matches_in_process_and_resumes() {
     );
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// A run whose rank reward is paid by hand makes its global reward predictor once (with
+/// a validation report) and reuses it on resume; the in-process learner and one actor
+/// thread (which reads the predictor from the run folder) learn the same weights, and a
+/// run resumed from a checkpoint ends where the uninterrupted one did.
+#[test]
+fn a_grp_run_makes_its_predictor_once_and_is_the_same_in_process_and_pipelined() {
+    use meowlab_meowjong::selfplay::grp::{GrpConfig, GrpReport};
+    use meowlab_meowjong::selfplay::ppo::{Episode, PpoConfig};
+    use meowlab_sanma::GameLength;
+    let root = std::env::temp_dir().join(format!("meowlab-grp-run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let mut ppo = PpoConfig {
+        length: GameLength::Tonpuu,
+        games_per_update: 4,
+        batch_size: 32,
+        episode: Episode::Hand,
+        grp: GrpConfig {
+            games: 20,
+            epochs: 2,
+            hidden: 8,
+            ..GrpConfig::default()
+        },
+        lr: 1e-3,
+        ..PpoConfig::default()
+    };
+    ppo.reward.grp = true;
+    ppo.reward.hand_shaping = 0.0;
+    let config = |name: &str, actors: usize| SelfPlayConfig {
+        name: name.into(),
+        description: String::new(),
+        rounds: 12,
+        seeds: vec![4],
+        sl_models: Some(root.join("sl")),
+        teacher: Default::default(),
+        checkpoint_every: 1,
+        keep_checkpoints: None,
+        log_games: false,
+        eval: SelfPlayEval {
+            every: 0,
+            sets: 2,
+            ..SelfPlayEval::default()
+        },
+        reinforce: None,
+        ppo: Some(PpoConfig {
+            actors,
+            ..ppo.clone()
+        }),
+    };
+    sl_models(&root);
+    let in_process = config("inproc", 0);
+    in_process.validate().unwrap();
+    run_seed(&in_process, 4, &root, &mut |_| {}).unwrap();
+    let run = root.join("inproc__seed4");
+    let report: GrpReport =
+        serde_json::from_str(&std::fs::read_to_string(run.join("grp/report.json")).unwrap())
+            .unwrap();
+    assert!(
+        report.train_samples > 0 && report.val_samples > 0,
+        "{report:?}"
+    );
+    assert!(report.val_loss.is_finite() && report.val_loss > 0.0);
+    let pipelined = config("one", 1);
+    run_seed(&pipelined, 4, &root, &mut |_| {}).unwrap();
+    assert_eq!(
+        final_weights(&root.join("one__seed4")),
+        final_weights(&run),
+        "one actor thread = in process"
+    );
+
+    // interrupted after update 2: the predictor is not made again (its file is kept as
+    // it was) and the resumed run ends with the uninterrupted one's weights
+    let grp_file = run.join("grp/grp.safetensors");
+    let grp_before = std::fs::metadata(&grp_file).unwrap().modified().unwrap();
+    let done = final_weights(&run);
+    std::fs::remove_dir_all(run.join("final")).unwrap();
+    std::fs::remove_file(run.join("summary.json")).unwrap();
+    std::fs::remove_dir_all(run.join("checkpoints/round-0000000012")).unwrap();
+    std::fs::write(run.join("checkpoints/LATEST"), "round-0000000008").unwrap();
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+    meta["status"] = "running".into();
+    std::fs::write(run.join("run.json"), meta.to_string()).unwrap();
+    let resumed = run_seed(&in_process, 4, &root, &mut |_| {}).unwrap();
+    assert_eq!(resumed.resumed_from, Some(8));
+    assert_eq!(final_weights(&run), done, "resumed = uninterrupted");
+    assert_eq!(
+        std::fs::metadata(&grp_file).unwrap().modified().unwrap(),
+        grp_before
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -30,22 +30,45 @@ pub fn categorical_log_prob_entropy<T: Tape<f32, Dev>>(
 
 /// [`categorical_log_prob_entropy`] plus each sample's KL divergence KL(π ‖ ρ) to a
 /// reference policy given by its log-probabilities `reference` (a regulariser that keeps
-/// a fine-tuned policy near its supervised start). Masked logits (a large negative
-/// offset on illegal actions, in both) contribute nothing. All three outputs share the
-/// logits' tape: all must reach the loss.
+/// a fine-tuned policy near its supervised start) and its cross-entropy −Σ t·log π to
+/// `target` weights (one-hot rows imitate a teacher's class; zero rows add nothing).
+/// Masked logits (a large negative offset on illegal actions, in both) contribute
+/// nothing. The outputs share the logits' tape: log-prob must reach the loss, and any of
+/// the others whose gradient is wanted.
 pub fn categorical_terms<T: Tape<f32, Dev>>(
     logits: Matrix<T>,
     onehot: &Matrix,
     reference: &Matrix,
-) -> (Vector<T>, Vector<T>, Vector<T>) {
+    target: &Matrix,
+) -> CategoricalTerms<T> {
     let logp_all = logits.log_softmax::<Axis<1>>();
     let probs = logp_all.with_empty_tape().exp();
     let entropy = (probs.with_empty_tape() * logp_all.with_empty_tape())
         .sum::<(usize,), Axis<1>>()
         .negate();
     let kl = (probs * (logp_all.with_empty_tape() - reference.clone())).sum::<(usize,), Axis<1>>();
+    let cross_entropy = (logp_all.with_empty_tape() * target.clone())
+        .sum::<(usize,), Axis<1>>()
+        .negate();
     let log_prob = (logp_all * onehot.clone()).sum::<(usize,), Axis<1>>();
-    (log_prob, entropy, kl)
+    CategoricalTerms {
+        log_prob,
+        entropy,
+        kl,
+        cross_entropy,
+    }
+}
+
+/// What [`categorical_terms`] gives per sample.
+pub struct CategoricalTerms<T> {
+    /// log π(a) of the one-hot action.
+    pub log_prob: Vector<T>,
+    /// H(π).
+    pub entropy: Vector<T>,
+    /// KL(π ‖ ρ).
+    pub kl: Vector<T>,
+    /// −Σ t·log π.
+    pub cross_entropy: Vector<T>,
 }
 
 /// Per-sample log-probability (summed over dimensions) and entropy of N(mean, e^{2·log_std})
@@ -210,16 +233,28 @@ mod tests {
         );
         let onehot = batch(&dev, 1, 4, vec![0.0, 1.0, 0.0, 0.0]);
         let l = batch(&dev, 1, 4, logits.to_vec());
-        let (lp, h, kl) =
-            categorical_terms(l.clone().traced(Gradients::leaky()), &onehot, &reference);
+        // imitation target: class 2; masked rows of the target add nothing
+        let target = batch(&dev, 1, 4, vec![0.0, 0.0, 1.0, 0.0]);
+        let terms = categorical_terms(
+            l.clone().traced(Gradients::leaky()),
+            &onehot,
+            &reference,
+            &target,
+        );
+        let (lp, h, kl, ce) = (terms.log_prob, terms.entropy, terms.kl, terms.cross_entropy);
         let value = kl.as_vec()[0] as f64;
         assert!(
             close(value, kl_of(&logits), 1e-5),
             "{value} vs {}",
             kl_of(&logits)
         );
-        // the three outputs share one tape: weigh log-prob and entropy by zero
-        let loss = kl.sum::<(), _>() + lp.sum::<(), _>() * 0.0 + h.sum::<(), _>() * 0.0;
+        let p: Vec<f64> = log_softmax(&logits).iter().map(|x| x.exp()).collect();
+        assert!(close(ce.as_vec()[0] as f64, -p[2].ln(), 1e-5));
+        // the outputs share one tape: weigh log-prob and entropy by zero
+        let loss = kl.sum::<(), _>()
+            + ce.sum::<(), _>() * 0.5
+            + lp.sum::<(), _>() * 0.0
+            + h.sum::<(), _>() * 0.0;
         let g = loss.backward().get(&l).as_vec();
         for j in 0..3 {
             let h = 1e-3f32;
@@ -227,11 +262,17 @@ mod tests {
             up[j] += h;
             down[j] -= h;
             let fd = (kl_of(&up) - kl_of(&down)) / (2.0 * h as f64);
-            assert!(close(g[j] as f64, fd, 1e-3), "class {j}: {} vs {fd}", g[j]);
+            // d(−log p₂)/dl_j = p_j − [j = 2]
+            let ce_grad = p[j] - f64::from(u8::from(j == 2));
+            assert!(
+                close(g[j] as f64, fd + 0.5 * ce_grad, 1e-3),
+                "class {j}: {} vs {fd} + ½·{ce_grad}",
+                g[j]
+            );
         }
         assert_eq!(g[3], 0.0, "a masked class gets no gradient");
         // the same policy: zero divergence; log-prob and entropy as the plain function's
-        let (lp, h, kl) = categorical_terms(
+        let terms = categorical_terms(
             l.clone(),
             &onehot,
             &batch(
@@ -240,10 +281,15 @@ mod tests {
                 4,
                 log_softmax(&logits).iter().map(|&x| x as f32).collect(),
             ),
+            &batch(&dev, 1, 4, vec![0.0; 4]),
         );
         let (lp0, h0) = categorical_log_prob_entropy(l, &onehot);
-        assert!(kl.as_vec()[0].abs() < 1e-6);
-        assert_eq!((lp.as_vec(), h.as_vec()), (lp0.as_vec(), h0.as_vec()));
+        assert!(terms.kl.as_vec()[0].abs() < 1e-6);
+        assert_eq!(terms.cross_entropy.as_vec()[0], 0.0);
+        assert_eq!(
+            (terms.log_prob.as_vec(), terms.entropy.as_vec()),
+            (lp0.as_vec(), h0.as_vec())
+        );
     }
 
     #[test]

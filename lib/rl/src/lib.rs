@@ -19,7 +19,7 @@ pub mod rollout;
 pub use checkpoint::CheckpointError;
 pub use dist::{
     bernoulli_log_prob_entropy, categorical_log_prob_entropy, categorical_terms,
-    gaussian_log_prob_entropy, Scalar, Vector,
+    gaussian_log_prob_entropy, CategoricalTerms, Scalar, Vector,
 };
 pub use loss::{clipped_policy_loss, value_loss, ClipStats};
 pub use replay::ReplayBuffer;

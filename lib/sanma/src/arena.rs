@@ -331,8 +331,7 @@ fn scan_hand_ends(l: &mut Live, t: &Table, players: &mut [&mut dyn BatchAgent]) 
             ..
         } = e
         {
-            let wind = bakaze.index().saturating_sub(27) as u8;
-            l.hand = (3 * wind + kyoku.saturating_sub(1), *honba);
+            l.hand = (crate::event::round_index(*bakaze, *kyoku), *honba);
         }
         if let Some(deltas) = l.score.event(e) {
             let end = KyokuEnd {

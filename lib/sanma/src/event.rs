@@ -8,6 +8,12 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::action::Seat;
 
+/// The index of a hand's round — 3 × wind + kyoku − 1 (East 1 = 0, South 1 = 3, West 1 =
+/// 6) — from a [`Event::StartKyoku`]'s round wind and kyoku.
+pub fn round_index(bakaze: Tile, kyoku: u8) -> u8 {
+    3 * bakaze.index().saturating_sub(27) as u8 + kyoku.saturating_sub(1)
+}
+
 /// One event. Field names follow mjai.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -1,9 +1,10 @@
 //! `samples`: what self-play actors hand to the learner, one row per sampled decision
 //! stage of a learning model (a discard, or a Pon/Kan/Kita/Riichi yes-or-no), with
 //! everything a policy-gradient learner needs and nothing it must recompute: the packed
-//! tile planes, the legal classes, the class taken, its behaviour log-probability, the
-//! value estimate when acting, the reward that followed and the return from this step
-//! on, the policy version that acted and who sat at the table.
+//! tile planes, the legal classes, the class taken (and the class the heuristic teacher
+//! would take, for imitation), its behaviour log-probability, the value estimate when
+//! acting, the reward that followed and the return from this step on, the policy version
+//! that acted and who sat at the table.
 //!
 //! The table is partitioned by update (`samples/update=00000042/part-00001.parquet`): an
 //! actor writes one partition per batch of games and the learner consumes whole
@@ -34,10 +35,12 @@ pub fn samples_schema() -> SchemaRef {
         Field::new("game_id", DataType::UInt64, false),
         Field::new("seat", DataType::UInt8, false),
         Field::new("step", DataType::UInt32, false),
+        Field::new("hand", DataType::UInt32, false),
         Field::new("policy_version", DataType::UInt64, false),
         Field::new("model", DataType::Utf8, false),
         Field::new("legal", list(DataType::UInt8), false),
         Field::new("class", DataType::UInt8, false),
+        Field::new("teacher_class", DataType::UInt8, true),
         Field::new("log_prob", DataType::Float32, false),
         Field::new("value", DataType::Float32, true),
         Field::new("reward", DataType::Float32, false),
@@ -57,6 +60,8 @@ pub struct SampleRow {
     pub seat: u8,
     /// Index of this step among the seat's steps in the game.
     pub step: u32,
+    /// The hand it belongs to (0 = the game's first hand).
+    pub hand: u32,
     /// Updates the acting policy had seen.
     pub policy_version: u64,
     /// The model of the stage (`discard`, `pon`, `kan`, `kita`, `riichi`).
@@ -65,6 +70,8 @@ pub struct SampleRow {
     pub legal: Vec<u8>,
     /// The class taken.
     pub class: u8,
+    /// The class the heuristic teacher would take here, when recorded (imitation).
+    pub teacher_class: Option<u8>,
     /// Its log-probability under the acting policy, over the legal classes.
     pub log_prob: f32,
     /// The value estimate when acting, if the actor had one.
@@ -97,10 +104,12 @@ pub fn write_rows(dir: &Path, rows: &[SampleRow], options: WriterOptions) -> Res
     let mut game_id = UInt64Builder::new();
     let mut seat = UInt8Builder::new();
     let mut step = UInt32Builder::new();
+    let mut hand = UInt32Builder::new();
     let mut version = UInt64Builder::new();
     let mut model = StringBuilder::new();
     let mut legal = ListBuilder::new(UInt8Builder::new());
     let mut class = UInt8Builder::new();
+    let mut teacher = UInt8Builder::new();
     let mut log_prob = Float32Builder::new();
     let mut value = Float32Builder::new();
     let mut reward = Float32Builder::new();
@@ -112,11 +121,13 @@ pub fn write_rows(dir: &Path, rows: &[SampleRow], options: WriterOptions) -> Res
         game_id.append_value(r.game_id);
         seat.append_value(r.seat);
         step.append_value(r.step);
+        hand.append_value(r.hand);
         version.append_value(r.policy_version);
         model.append_value(&r.model);
         legal.values().append_slice(&r.legal);
         legal.append(true);
         class.append_value(r.class);
+        teacher.append_option(r.teacher_class);
         log_prob.append_value(r.log_prob);
         value.append_option(r.value);
         reward.append_value(r.reward);
@@ -132,10 +143,12 @@ pub fn write_rows(dir: &Path, rows: &[SampleRow], options: WriterOptions) -> Res
         Arc::new(game_id.finish()),
         Arc::new(seat.finish()),
         Arc::new(step.finish()),
+        Arc::new(hand.finish()),
         Arc::new(version.finish()),
         Arc::new(model.finish()),
         Arc::new(legal.finish()),
         Arc::new(class.finish()),
+        Arc::new(teacher.finish()),
         Arc::new(log_prob.finish()),
         Arc::new(value.finish()),
         Arc::new(reward.finish()),
@@ -189,10 +202,12 @@ fn read_batch(batch: &RecordBatch, path: &Path, out: &mut Vec<SampleRow>) -> Res
     let game_id = column::<UInt64Array>(batch, "game_id", path)?;
     let seat = column::<UInt8Array>(batch, "seat", path)?;
     let step = column::<UInt32Array>(batch, "step", path)?;
+    let hand = column::<UInt32Array>(batch, "hand", path)?;
     let version = column::<UInt64Array>(batch, "policy_version", path)?;
     let model = column::<StringArray>(batch, "model", path)?;
     let legal = column::<ListArray>(batch, "legal", path)?;
     let class = column::<UInt8Array>(batch, "class", path)?;
+    let teacher = column::<UInt8Array>(batch, "teacher_class", path)?;
     let log_prob = column::<Float32Array>(batch, "log_prob", path)?;
     let value = column::<Float32Array>(batch, "value", path)?;
     let reward = column::<Float32Array>(batch, "reward", path)?;
@@ -222,10 +237,12 @@ fn read_batch(batch: &RecordBatch, path: &Path, out: &mut Vec<SampleRow>) -> Res
             game_id: game_id.value(i),
             seat: seat.value(i),
             step: step.value(i),
+            hand: hand.value(i),
             policy_version: version.value(i),
             model: model.value(i).to_string(),
             legal: legal_i.values().to_vec(),
             class: class.value(i),
+            teacher_class: (!teacher.is_null(i)).then(|| teacher.value(i)),
             log_prob: log_prob.value(i),
             value: (!value.is_null(i)).then(|| value.value(i)),
             reward: reward.value(i),
@@ -247,9 +264,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("meowlab-samples-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let row = |game: u64, value: Option<f32>| SampleRow {
+            teacher_class: value.map(|_| 5),
             game_id: game,
             seat: 2,
             step: 7,
+            hand: 2,
             policy_version: 41,
             model: "discard".into(),
             legal: vec![0, 5, 27],

@@ -5,19 +5,25 @@
 //!
 //! Rewards (see [`RewardConfig`]): per hand, `hand_shaping × (score change)/1000`; at
 //! the game's end the rank reward `uma[rank − 1] + final_points × (score − 35,000)/1000`.
-//! A reward is credited to the seat's last step before it (a hand in which the seat made
-//! no choice passes its reward on to the previous one).
+//! With a global reward predictor ([`Grp`]) the rank reward is paid by hand instead: the
+//! change of the seat's expected rank reward over each hand (it telescopes to
+//! `uma[rank − 1]` minus the expectation at the start). A reward is credited to the seat's
+//! last step before it (a hand in which the seat made no choice passes its reward on to
+//! the previous one; one before the seat's first step pays no one).
 
 use std::collections::BTreeMap;
 
 use meowlab_sanma::arena::{BatchAgent, Decision, KyokuEnd, Reply};
+use meowlab_sanma::bots::{Agent, HeuristicAgent};
 use meowlab_sanma::{Action, Game, Seat};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::{certain, consult, game_rng, StageStep, Stages};
+use crate::dataset::label;
 use crate::model::{MeowjongNet, ModelKind};
+use crate::selfplay::grp::{hand_starts, Grp};
 use crate::sl::pack_planes;
 
 /// How a seat's play is rewarded.
@@ -31,6 +37,8 @@ pub struct RewardConfig {
     pub final_points: f64,
     /// Reward per 1,000 points of each hand's score change, at the hand's end.
     pub hand_shaping: f64,
+    /// Pay the rank reward by hand through a global reward predictor ([`Grp`]).
+    pub grp: bool,
 }
 
 impl Default for RewardConfig {
@@ -39,6 +47,7 @@ impl Default for RewardConfig {
             uma: [1.0, 0.0, -1.0],
             final_points: 0.0,
             hand_shaping: 0.02,
+            grp: false,
         }
     }
 }
@@ -50,6 +59,12 @@ pub struct Step {
     pub stage: StageStep,
     /// The seat's view as packed planes (the store's layout).
     pub planes: Vec<u8>,
+    /// The hand it was taken in (0 = the game's first).
+    pub hand: u32,
+    /// The class the heuristic bot would take at this stage (recorded when the actor
+    /// imitates; `None` also when the bot's action does not pass through the stage, e.g.
+    /// it wins instead of discarding).
+    pub teacher: Option<u8>,
     /// Reward received after this step and before the next one.
     pub reward: f32,
 }
@@ -77,6 +92,8 @@ pub struct Actor {
     models: Vec<MeowjongNet>,
     learns: [bool; 5],
     rewards: RewardConfig,
+    grp: Option<Grp>,
+    imitate: bool,
     salt: u64,
     rngs: BTreeMap<(usize, Seat), ChaCha8Rng>,
     open: BTreeMap<(usize, Seat), Trajectory>,
@@ -104,6 +121,8 @@ impl Actor {
             models,
             learns: on,
             rewards,
+            grp: None,
+            imitate: false,
             salt,
             rngs: BTreeMap::new(),
             open: BTreeMap::new(),
@@ -117,6 +136,18 @@ impl Actor {
         net.prepare_inference();
         let i = net.card.kind.index();
         self.models[i] = net;
+    }
+
+    /// The global reward predictor that pays the rank reward by hand (used when
+    /// [`RewardConfig::grp`] is on; required then).
+    pub fn set_grp(&mut self, grp: Option<Grp>) {
+        self.grp = grp;
+    }
+
+    /// Records at every sampled stage the class the heuristic bot would take there (the
+    /// target of the learner's imitation term).
+    pub fn set_imitate(&mut self, imitate: bool) {
+        self.imitate = imitate;
     }
 
     /// The current models.
@@ -192,15 +223,26 @@ impl BatchAgent for Actor {
                 rng,
             );
             if !steps.is_empty() {
+                let teacher = self.imitate.then(|| {
+                    let legal: Vec<u16> =
+                        d.view.legal_actions().iter().map(|a| a.index()).collect();
+                    (legal, HeuristicAgent.act(&d.view).index())
+                });
                 let planes = pack_planes(&consulted.planes[i]);
                 let trajectory = self
                     .open
                     .get_mut(&(d.table, d.seat))
                     .expect("start_game was called for every seat");
+                let hand = trajectory.hands as u32;
                 for stage in steps {
+                    let teacher = teacher.as_ref().and_then(|(legal, action)| {
+                        label(stage.kind, legal, *action).filter(|&c| stage.legal >> c & 1 == 1)
+                    });
                     trajectory.steps.push(Step {
                         stage,
                         planes: planes.clone(),
+                        hand,
+                        teacher,
                         reward: 0.0,
                     });
                 }
@@ -228,8 +270,25 @@ impl BatchAgent for Actor {
         };
         let (rank, score) = (result.ranks[seat as usize], result.scores[seat as usize]);
         let start = game.rules().starting_points;
-        let reward = self.rewards.uma[rank as usize - 1]
-            + self.rewards.final_points * f64::from(score - start) / 1000.0;
+        let uma = self.rewards.uma[rank as usize - 1];
+        let mut reward = self.rewards.final_points * f64::from(score - start) / 1000.0;
+        if !self.rewards.grp {
+            reward += uma;
+        } else if let Some(t) = self.open.get_mut(&(table, seat)) {
+            let grp = self
+                .grp
+                .as_ref()
+                .expect("reward.grp needs a predictor (Actor::set_grp)");
+            let rows: Vec<_> = hand_starts(game).into_iter().map(|h| (h, seat)).collect();
+            let mut expected = grp.expected(&rows, &self.rewards.uma);
+            expected.push(uma);
+            for (hand, pair) in expected.windows(2).enumerate() {
+                let last_before = t.steps.iter_mut().rev().find(|s| s.hand <= hand as u32);
+                if let Some(step) = last_before {
+                    step.reward += (pair[1] - pair[0]) as f32;
+                }
+            }
+        }
         self.credit(table, seat, reward);
         if let Some(mut t) = self.open.remove(&(table, seat)) {
             t.rank = rank;

@@ -7,6 +7,7 @@
 //! folder (metrics, checkpoints, resume).
 pub mod actor;
 pub mod critic;
+pub mod grp;
 mod log;
 pub mod pipeline;
 pub mod pool;

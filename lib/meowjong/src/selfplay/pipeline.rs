@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{MeowjongNet, ModelKind};
 use crate::selfplay::critic::CriticNet;
+use crate::selfplay::grp::{grp_dir, Grp};
 use crate::selfplay::ppo::{
     load_models, save_models, LearnerState, PlayStats, PpoActor, PpoConfig, PpoLearner, PpoStats,
 };
@@ -188,6 +189,11 @@ impl ActorJob {
         let sl = load_policy(&dev, dir, 0, config)?.0;
         let (models, critic) = load_policy(&dev, dir, start, config)?;
         let mut actor = PpoActor::new(sl, Some(critic.clone()), config.clone());
+        if config.reward.grp {
+            // the run's predictor, made before the run started (`run::prepare_grp`)
+            let grp = Grp::load(&dev, &grp_dir(dir), config.grp.hidden)?;
+            actor.set_grp(Some(grp));
+        }
         let multiples: Vec<u64> = (1..=start / every).map(|k| k * every).collect();
         let keep = multiples.len().saturating_sub(config.pool.max_snapshots);
         let mut snapshots = Vec::new();
@@ -511,10 +517,14 @@ fn check_rows(rows: &[SampleRow], path: &Path) -> Result<(), PipelineError> {
         };
         let kind: ModelKind = r.model.parse().map_err(bad)?;
         let classes = kind.classes();
-        if r.legal.iter().any(|&c| c as usize >= classes) || !r.legal.contains(&r.class) {
+        let teacher_legal = r.teacher_class.is_none_or(|t| r.legal.contains(&t));
+        if r.legal.iter().any(|&c| c as usize >= classes)
+            || !r.legal.contains(&r.class)
+            || !teacher_legal
+        {
             return Err(bad(format!(
-                "class {} or legal classes {:?} outside the {} model's {classes}",
-                r.class, r.legal, r.model
+                "class {} (teacher {:?}) or legal classes {:?} outside the {} model's {classes}",
+                r.class, r.teacher_class, r.legal, r.model
             )));
         }
         if !r.log_prob.is_finite() || r.log_prob > 0.0 || !r.reward.is_finite() {
@@ -560,10 +570,12 @@ mod tests {
             game_id: 0,
             seat: 0,
             step: 0,
+            hand: 0,
             policy_version: 0,
             model: "pon".into(),
             legal: vec![0, 1],
             class: 1,
+            teacher_class: Some(0),
             log_prob: -0.5,
             value: None,
             reward: 0.0,
@@ -587,6 +599,10 @@ mod tests {
             SampleRow {
                 class: 1,
                 legal: vec![0],
+                ..good.clone()
+            },
+            SampleRow {
+                teacher_class: Some(7),
                 ..good.clone()
             },
             SampleRow {

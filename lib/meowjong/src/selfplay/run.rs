@@ -39,6 +39,7 @@ use meowlab_store::{MetricsLogger, Run, RunStatus, SanmaLogger, StoreError, Writ
 use serde::{Deserialize, Serialize};
 
 use crate::model::{find_models, model_dir, MeowjongNet};
+use crate::selfplay::grp::{grp_dir, grp_rules, Grp, GrpData};
 use crate::selfplay::pipeline::Pipelined;
 use crate::selfplay::ppo::{Ppo, PpoConfig, PpoError, PpoState};
 use crate::selfplay::reinforce::{Reinforce, ReinforceConfig, ReinforceError, ReinforceState};
@@ -491,6 +492,7 @@ impl Learner {
         seed: u64,
         models: Vec<MeowjongNet>,
         run_dir: &Path,
+        grp: Option<Grp>,
     ) -> Self {
         let salt = seed.wrapping_mul(1_000_000_007);
         match (&config.reinforce, &config.ppo) {
@@ -506,7 +508,9 @@ impl Learner {
                     let pipelined = Pipelined::new(dev, run_dir, models, p, config.rounds);
                     Learner::Pipelined(Box::new(pipelined))
                 } else {
-                    Learner::Ppo(Box::new(Ppo::new(dev, models, p)))
+                    let mut ppo = Ppo::new(dev, models, p);
+                    ppo.set_grp(grp);
+                    Learner::Ppo(Box::new(ppo))
                 }
             }
             (None, None) => unreachable!("validated: one algorithm"),
@@ -580,6 +584,7 @@ impl Learner {
                     ("train/policy_loss", s.policy_loss),
                     ("train/entropy", s.entropy),
                     ("train/kl_sl", s.kl_sl),
+                    ("train/teacher_ce", s.teacher_ce),
                     ("train/approx_kl", s.approx_kl),
                     ("train/clipfrac", s.clipfrac),
                     ("train/value_loss", s.value_loss),
@@ -708,6 +713,45 @@ fn evaluate_into(
     Ok(())
 }
 
+/// The run's global reward predictor: read from `<run>/grp/`, or made there first —
+/// heuristic games of the training length, an MLP fitted to their final ranks, and
+/// `report.json` (its validation loss and accuracy beside the "rank now" baseline).
+fn prepare_grp(
+    dev: &Dev,
+    run_dir: &Path,
+    config: &PpoConfig,
+    total: usize,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Grp, SelfPlayError> {
+    let dir = grp_dir(run_dir);
+    let complete = dir.join("COMPLETE");
+    if !complete.is_file() {
+        let g = &config.grp;
+        let mut tell = |message: String| {
+            progress(&Progress {
+                rounds: 0,
+                total,
+                metrics: Vec::new(),
+                message,
+            })
+        };
+        let rules = grp_rules(config.length);
+        let data = GrpData::play(&rules, g.games, g.seed, &mut |done| {
+            if done % 100 == 0 {
+                tell(format!("GRP: {done}/{} heuristic games", g.games));
+            }
+        })?;
+        let (grp, report) = Grp::fit(dev, &data, g, &mut |epoch| {
+            tell(format!("GRP: epoch {epoch}/{}", g.epochs));
+        });
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        grp.save(&dir)?;
+        write_json(&dir.join("report.json"), &report)?;
+        std::fs::write(&complete, "").map_err(io(&complete))?;
+    }
+    Ok(Grp::load(dev, &dir, config.grp.hidden)?)
+}
+
 /// Trains `seed` of `config` into `<out>/<name>__seed<seed>/`, resuming an interrupted
 /// run of the same config from its latest checkpoint.
 pub fn run_seed(
@@ -755,7 +799,11 @@ pub fn run_seed(
         std::fs::write(&complete, "").map_err(io(&complete))?;
         models
     };
-    let mut learner = Learner::new(&dev, config, seed, models.clone(), &dir);
+    let grp = match &config.ppo {
+        Some(p) if p.reward.grp => Some(prepare_grp(&dev, &dir, p, config.rounds, progress)?),
+        _ => None,
+    };
+    let mut learner = Learner::new(&dev, config, seed, models.clone(), &dir, grp);
     let mut resumed_from = None;
     if latest.is_file() {
         let name = std::fs::read_to_string(&latest).map_err(io(&latest))?;

@@ -14,6 +14,7 @@ use crate::agent::{BatchModelAgent, DiscardChoice};
 use crate::model::{MeowjongNet, ModelKind};
 use crate::selfplay::actor::{Actor, Trajectory};
 use crate::selfplay::critic::CriticNet;
+use crate::selfplay::grp::Grp;
 use crate::selfplay::log::{GameLog, Games};
 use crate::selfplay::pool::Opponent;
 
@@ -58,12 +59,16 @@ impl PpoActor {
                 length: config.length,
                 ..Rules::default()
             },
-            actor: Actor::new(
-                models.clone(),
-                &config.train,
-                config.reward.clone(),
-                config.seed,
-            ),
+            actor: {
+                let mut actor = Actor::new(
+                    models.clone(),
+                    &config.train,
+                    config.reward.clone(),
+                    config.seed,
+                );
+                actor.set_imitate(config.imitate > 0.0);
+                actor
+            },
             critic: if config.value_baseline { critic } else { None },
             sl_player: BatchModelAgent::from_models(models, DiscardChoice::Argmax),
             heuristic: AgentSpec::Heuristic
@@ -116,6 +121,12 @@ impl PpoActor {
     /// The five models it acts with.
     pub fn models(&self) -> Vec<MeowjongNet> {
         self.actor.models().to_vec()
+    }
+
+    /// The global reward predictor that pays the rank reward by hand (required with
+    /// `reward.grp`).
+    pub fn set_grp(&mut self, grp: Option<Grp>) {
+        self.actor.set_grp(grp);
     }
 
     /// The pool's snapshots: (version, five models), oldest first.
@@ -255,12 +266,14 @@ impl PpoActor {
                     game_id: games[t.table],
                     seat: t.seat,
                     step: k as u32,
+                    hand: step.hand,
                     policy_version: self.version,
                     model: step.stage.kind.name().to_string(),
                     legal: (0..64u8)
                         .filter(|c| step.stage.legal >> c & 1 == 1)
                         .collect(),
                     class: step.stage.class,
+                    teacher_class: step.teacher,
                     log_prob: step.stage.prob.max(1e-12).ln(),
                     value: values.as_ref().map(|v| v[i]),
                     reward: step.reward,

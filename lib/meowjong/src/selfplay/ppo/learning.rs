@@ -15,7 +15,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{PpoConfig, PpoStats};
+use super::{Episode, PpoConfig, PpoStats};
 use crate::model::{MeowjongNet, ModelKind};
 use crate::selfplay::critic::{Critic, CriticNet};
 use crate::sl::{unpack_batch, Trainer, ILLEGAL, PLANE_FLOATS};
@@ -26,6 +26,7 @@ struct Batch {
     kind: Vec<ModelKind>,
     legal: Vec<u64>,
     class: Vec<u8>,
+    teacher: Vec<Option<u8>>,
     old_log_prob: Vec<f32>,
     advantage: Vec<f32>,
     target: Vec<f32>,
@@ -124,6 +125,7 @@ impl PpoLearner {
             rows,
             self.config.gamma as f32,
             self.config.gae_lambda as f32,
+            self.config.episode,
         );
         let target: Vec<f32> = advantage.iter().zip(&values).map(|(a, v)| a + v).collect();
         let explained = explained_variance(&values, &target);
@@ -146,6 +148,7 @@ impl PpoLearner {
                 .map(|r| r.legal.iter().fold(0u64, |m, &c| m | 1 << c))
                 .collect(),
             class: rows.iter().map(|r| r.class).collect(),
+            teacher: rows.iter().map(|r| r.teacher_class).collect(),
             old_log_prob: rows.iter().map(|r| r.log_prob).collect(),
             advantage,
             target,
@@ -174,6 +177,8 @@ impl PpoLearner {
                     let planes = unpack_batch(&s.planes, chunk);
                     let mut offsets = vec![ILLEGAL; b * classes];
                     let mut onehot = vec![0.0f32; b * classes];
+                    let mut teacher = vec![0.0f32; b * classes];
+                    let mut labelled = 0usize;
                     for (r, &i) in chunk.iter().enumerate() {
                         for c in 0..classes {
                             if s.legal[i] >> c & 1 == 1 {
@@ -181,6 +186,10 @@ impl PpoLearner {
                             }
                         }
                         onehot[r * classes + s.class[i] as usize] = 1.0;
+                        if let Some(t) = s.teacher[i] {
+                            teacher[r * classes + t as usize] = 1.0;
+                            labelled += 1;
+                        }
                     }
                     let refs = reference_log_probs(reference, &planes, &offsets, classes);
                     let dev = &self.dev;
@@ -190,33 +199,41 @@ impl PpoLearner {
                         .tensor_from_vec(chunk.iter().map(|&i| s.old_log_prob[i]).collect(), (b,));
                     let adv: Vector =
                         dev.tensor_from_vec(chunk.iter().map(|&i| s.advantage[i]).collect(), (b,));
+                    let teacher: Matrix = dev.tensor_from_vec(teacher, (b, classes));
                     let (clip, ent_coef, kl_coef) = (
                         self.config.clip as f32,
                         self.config.entropy as f32,
                         self.config.kl_to_sl as f32,
                     );
-                    let mut diag = (0.0, 0.0, 0.0, meowlab_rl::ClipStats::default());
+                    // the imitation term is the mean over the labelled stages
+                    let imitate = self.config.imitate as f32 / labelled.max(1) as f32;
+                    let mut diag = (0.0, 0.0, 0.0, 0.0, meowlab_rl::ClipStats::default());
                     let (loss, norm) = trainer.step_on_logits(planes, offsets, |logits| {
-                        let (logp, entropy, kl) = categorical_terms(logits, &onehot, &reference);
+                        let t = categorical_terms(logits, &onehot, &reference, &teacher);
                         let mean =
                             |v: &Vec<f32>| v.iter().map(|&x| f64::from(x)).sum::<f64>() / b as f64;
-                        diag.0 = mean(&entropy.as_vec());
-                        diag.1 = mean(&kl.as_vec());
-                        let (pg, clip_stats) = clipped_policy_loss(logp, &old, &adv, clip);
+                        diag.0 = mean(&t.entropy.as_vec());
+                        diag.1 = mean(&t.kl.as_vec());
+                        diag.3 =
+                            mean(&t.cross_entropy.as_vec()) * b as f64 / labelled.max(1) as f64;
+                        let (pg, clip_stats) = clipped_policy_loss(t.log_prob, &old, &adv, clip);
                         diag.2 = f64::from(pg.array());
-                        diag.3 = clip_stats;
-                        pg - entropy.mean::<(), _>() * ent_coef + kl.mean::<(), _>() * kl_coef
+                        diag.4 = clip_stats;
+                        pg - t.entropy.mean::<(), _>() * ent_coef
+                            + t.kl.mean::<(), _>() * kl_coef
+                            + t.cross_entropy.sum::<(), _>() * imitate
                     });
                     let _ = loss;
                     steps += 1;
                     stats.grad_norm += norm;
-                    stats.approx_kl += diag.3.approx_kl;
-                    stats.clipfrac += diag.3.clipfrac;
+                    stats.approx_kl += diag.4.approx_kl;
+                    stats.clipfrac += diag.4.clipfrac;
                     if kind == ModelKind::Discard && last {
                         discard_batches += 1;
                         stats.entropy += diag.0;
                         stats.kl_sl += diag.1;
                         stats.policy_loss += diag.2;
+                        stats.teacher_ce += diag.3;
                     }
                 }
             }
@@ -241,6 +258,7 @@ impl PpoLearner {
         stats.clipfrac /= steps;
         stats.entropy /= d;
         stats.kl_sl /= d;
+        stats.teacher_ce /= d;
         stats.policy_loss /= d;
         stats
     }
@@ -299,16 +317,21 @@ fn reference_log_probs(
     out
 }
 
-/// GAE(γ, λ) advantages of each row, over the rows of one (game, seat) — contiguous and
-/// in step order — with the rows' values (0 without) and V = 0 after a seat's last step.
-fn gae(rows: &[SampleRow], gamma: f32, lambda: f32) -> Vec<f32> {
+/// GAE(γ, λ) advantages of each row, over the rows of one episode — a (game, seat) or,
+/// with [`Episode::Hand`], a (game, seat, hand), contiguous and in step order — with the
+/// rows' values (0 without) and V = 0 after an episode's last step.
+fn gae(rows: &[SampleRow], gamma: f32, lambda: f32, episode: Episode) -> Vec<f32> {
     let mut advantage = vec![0.0f32; rows.len()];
     let value = |t: usize| rows[t].value.unwrap_or(0.0);
+    let key = |r: &SampleRow| {
+        let hand = if episode == Episode::Hand { r.hand } else { 0 };
+        (r.game_id, r.seat, hand)
+    };
     let mut end = rows.len();
     while end > 0 {
-        let key = (rows[end - 1].game_id, rows[end - 1].seat);
+        let episode_key = key(&rows[end - 1]);
         let mut start = end - 1;
-        while start > 0 && (rows[start - 1].game_id, rows[start - 1].seat) == key {
+        while start > 0 && key(&rows[start - 1]) == episode_key {
             start -= 1;
         }
         let mut acc = 0.0f32;
@@ -352,10 +375,12 @@ mod tests {
             game_id: game,
             seat,
             step: 0,
+            hand: 0,
             policy_version: 0,
             model: "discard".into(),
             legal: vec![0, 1],
             class: 0,
+            teacher_class: None,
             log_prob: -0.7,
             value: Some(value),
             reward,
@@ -378,11 +403,11 @@ mod tests {
             row(7, 2, -1.0, 0.0),
         ];
         let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-6);
-        let mc = gae(&rows, 1.0, 1.0);
+        let mc = gae(&rows, 1.0, 1.0, Episode::Game);
         assert!(close(&mc, &[0.5, 0.8, 0.9, -0.25, -1.0]), "{mc:?}");
-        let td = gae(&rows, 1.0, 0.0);
+        let td = gae(&rows, 1.0, 0.0, Episode::Game);
         assert!(close(&td, &[-0.3, -0.1, 0.9, 0.75, -1.0]), "{td:?}");
-        let discounted = gae(&rows, 0.5, 1.0);
+        let discounted = gae(&rows, 0.5, 1.0, Episode::Game);
         // G = 0.25·1, 0.5·1, 1 for seat 0; 0.25 + 0.5·(−1), −1 for seat 2
         assert!(
             close(&discounted, &[-0.25, 0.3, 0.9, 0.25, -1.0]),
@@ -396,7 +421,33 @@ mod tests {
                 ..r.clone()
             })
             .collect();
-        assert!(close(&gae(&bare, 1.0, 1.0), &[1.0, 1.0, 1.0, -0.75, -1.0]));
+        assert!(close(
+            &gae(&bare, 1.0, 1.0, Episode::Game),
+            &[1.0, 1.0, 1.0, -0.75, -1.0]
+        ));
+        // hand episodes: seat 0's first two steps are hand 0, its last hand 1; seat 2's
+        // steps are hands 0 and 3 — returns stop at each hand's end
+        let hands = [0, 0, 1, 0, 3];
+        let by_hand: Vec<SampleRow> = bare
+            .iter()
+            .zip(hands)
+            .map(|(r, hand)| SampleRow { hand, ..r.clone() })
+            .collect();
+        let per_hand = gae(&by_hand, 1.0, 1.0, Episode::Hand);
+        assert!(
+            close(&per_hand, &[0.0, 0.0, 1.0, 0.25, -1.0]),
+            "{per_hand:?}"
+        );
+        let valued: Vec<SampleRow> = rows
+            .iter()
+            .zip(hands)
+            .map(|(r, hand)| SampleRow { hand, ..r.clone() })
+            .collect();
+        let per_hand = gae(&valued, 1.0, 1.0, Episode::Hand);
+        assert!(
+            close(&per_hand, &[-0.5, -0.2, 0.9, 0.75, -1.0]),
+            "{per_hand:?}"
+        );
         assert!((explained_variance(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0]) - 1.0).abs() < 1e-9);
         assert!(explained_variance(&[0.0; 3], &[1.0, 1.0, 1.0]).abs() < 1e-9);
     }

@@ -5,15 +5,22 @@
 //! each (seat `game % 3`); the two others are drawn from the opponent [`pool`] (the
 //! learner itself, past snapshots, the SL start, the heuristic bot). Every stage of every
 //! decision of the models that learn is sampled from the current policy and recorded by
-//! the [`Actor`](crate::selfplay::actor::Actor); rewards are the final rank (and optional points), with optional per-hand
-//! score shaping ([`RewardConfig`]). Returns and advantages are GAE(γ, λ) over a seat's
-//! own steps with a learned value baseline V(s) over the planes ([`Critic`](crate::selfplay::critic::Critic)); then a few
-//! epochs of PPO's clipped surrogate per model, an entropy bonus and a KL penalty to the
-//! SL policy (the networks in eval mode: BatchNorm on its running statistics, no dropout —
-//! the policy that acted is the one differentiated), and the critic's squared error.
+//! the [`Actor`](crate::selfplay::actor::Actor).
+//!
+//! Rewards are the final rank (and optional points), with optional per-hand score
+//! shaping ([`RewardConfig`]). With `reward.grp` the rank reward is paid hand by hand
+//! through a global reward predictor ([`grp`](crate::selfplay::grp)), and with `episode =
+//! "hand"` each hand is its own episode. Returns and advantages are GAE(γ, λ) over a
+//! seat's own steps (of the game or the hand) with a learned value baseline V(s)
+//! ([`Critic`](crate::selfplay::critic::Critic)). Then a few epochs of PPO's clipped
+//! surrogate per model, an entropy bonus and a KL penalty to the SL policy (the networks
+//! in eval mode: BatchNorm on its running statistics, no dropout — the policy that acted
+//! is the one differentiated), and the critic's squared error.
+//!
 //! Each part can be switched off (`value_baseline = false`: standardised returns;
 //! `epochs = 1, clip` large: plain advantage actor-critic; `kl_to_sl = 0`; `train =
-//! ["discard"]`; pool weights), so ablations are configs.
+//! ["discard"]`; pool weights; `reward.grp = false, episode = "game"`), so ablations are
+//! configs.
 //!
 //! [`pool`]: crate::selfplay::pool
 
@@ -28,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{find_models, model_dir, MeowjongNet, ModelKind};
 use crate::selfplay::actor::RewardConfig;
 use crate::selfplay::critic::CriticConfig;
+use crate::selfplay::grp::{Grp, GrpConfig};
 use crate::selfplay::pool::PoolConfig;
 
 mod acting;
@@ -60,6 +68,9 @@ pub struct PpoConfig {
     pub entropy: f64,
     /// Coefficient of the KL divergence KL(π ‖ π_SL) to the SL start.
     pub kl_to_sl: f64,
+    /// Coefficient of the cross-entropy to the heuristic bot's choice on the learner's own
+    /// states (DAgger-style imitation of the teacher the SL models copied; 0: off).
+    pub imitate: f64,
     /// Learn V(s) and use GAE advantages; without it, standardised returns (REINFORCE's
     /// pooled baseline).
     pub value_baseline: bool,
@@ -70,6 +81,10 @@ pub struct PpoConfig {
     pub train: Vec<ModelKind>,
     /// The rewards.
     pub reward: RewardConfig,
+    /// What one episode of the returns and advantages is.
+    pub episode: Episode,
+    /// The global reward predictor of `reward.grp` (made once per run).
+    pub grp: GrpConfig,
     /// Who the learner plays against.
     pub pool: PoolConfig,
     /// The value network.
@@ -103,10 +118,13 @@ impl Default for PpoConfig {
             clip: 0.2,
             entropy: 1e-3,
             kl_to_sl: 0.05,
+            imitate: 0.0,
             value_baseline: true,
             normalize_advantages: true,
             train: ModelKind::ALL.to_vec(),
             reward: RewardConfig::default(),
+            episode: Episode::Game,
+            grp: GrpConfig::default(),
             pool: PoolConfig::default(),
             critic: CriticConfig::default(),
             seed: 0,
@@ -117,9 +135,35 @@ impl Default for PpoConfig {
     }
 }
 
+/// Where returns and advantages stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Episode {
+    /// A seat's whole game: a step's return is everything it got after it.
+    Game,
+    /// One hand: a step's return is what it got until the hand's end (with per-hand
+    /// rewards — `reward.grp` or `reward.hand_shaping` — so the hands after it add no
+    /// noise).
+    Hand,
+}
+
 impl PpoConfig {
     /// Checks what serde cannot.
     pub fn validate(&self) -> Result<(), String> {
+        if self.episode == Episode::Hand && !self.reward.grp && self.reward.hand_shaping == 0.0 {
+            return Err("ppo.episode = \"hand\" needs per-hand rewards: ppo.reward.grp = true or ppo.reward.hand_shaping > 0".into());
+        }
+        if self.reward.grp && self.length == GameLength::OneHand {
+            return Err("ppo.reward.grp pays the rank reward by hand: it needs games of several hands (length \"tonpuu\" or \"hanchan\")".into());
+        }
+        if self.grp.games < 10
+            || self.grp.epochs == 0
+            || self.grp.hidden == 0
+            || !self.grp.lr.is_finite()
+            || self.grp.lr <= 0.0
+        {
+            return Err("ppo.grp needs games ≥ 10 and positive epochs, hidden and lr".into());
+        }
         if self.games_per_update == 0 || self.epochs == 0 || self.batch_size == 0 {
             return Err(
                 "ppo.games_per_update, ppo.epochs and ppo.batch_size must be positive".into(),
@@ -130,10 +174,11 @@ impl PpoConfig {
             self.clip,
             self.entropy,
             self.kl_to_sl,
+            self.imitate,
             self.critic.lr,
         ];
         if finite.iter().any(|x| !x.is_finite() || *x < 0.0) || self.lr == 0.0 {
-            return Err("ppo.lr must be positive; clip, entropy, kl_to_sl and critic.lr finite and non-negative".into());
+            return Err("ppo.lr must be positive; clip, entropy, kl_to_sl, imitate and critic.lr finite and non-negative".into());
         }
         if !(0.0..=1.0).contains(&self.gamma) || !(0.0..=1.0).contains(&self.gae_lambda) {
             return Err("ppo.gamma and ppo.gae_lambda must be in [0, 1]".into());
@@ -179,6 +224,9 @@ pub struct PpoStats {
     pub entropy: f64,
     /// Mean KL(π ‖ π_SL) of the discard policy.
     pub kl_sl: f64,
+    /// Cross-entropy of the discard policy to the heuristic bot's choice on the learner's
+    /// states (its agreement with the teacher; 0 when no stage was labelled).
+    pub teacher_ce: f64,
     /// Mean approximate KL between the policy before and after the update's steps.
     pub approx_kl: f64,
     /// Fraction of samples whose ratio was clipped.
@@ -230,6 +278,11 @@ pub struct Ppo {
 }
 
 impl Ppo {
+    /// Gives the actor the global reward predictor (required with `reward.grp`).
+    pub fn set_grp(&mut self, grp: Option<Grp>) {
+        self.actor.set_grp(grp);
+    }
+
     /// Starts from the five SL models (in [`ModelKind::ALL`] order).
     pub fn new(dev: &Dev, models: Vec<MeowjongNet>, config: PpoConfig) -> Self {
         let learner = PpoLearner::new(dev, &models, config.clone());
@@ -344,4 +397,41 @@ pub fn load_models(dev: &Dev, dir: &Path) -> Result<Vec<MeowjongNet>, NnError> {
         .iter()
         .map(|f| MeowjongNet::open(dev, f))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_episodes_and_the_grp_are_checked_and_read_from_toml() {
+        let config: PpoConfig =
+            toml::from_str("episode = \"hand\"\n[reward]\ngrp = true\nhand_shaping = 0.0\n")
+                .unwrap();
+        assert_eq!(config.episode, Episode::Hand);
+        config.validate().unwrap();
+        let no_hand_rewards = PpoConfig {
+            reward: RewardConfig {
+                grp: false,
+                ..config.reward.clone()
+            },
+            ..config.clone()
+        };
+        let e = no_hand_rewards.validate().unwrap_err();
+        assert!(e.contains("needs per-hand rewards"), "{e}");
+        let one_hand = PpoConfig {
+            length: GameLength::OneHand,
+            ..config.clone()
+        };
+        assert!(one_hand.validate().unwrap_err().contains("several hands"));
+        let bad_grp = PpoConfig {
+            grp: GrpConfig {
+                lr: f64::NAN,
+                ..GrpConfig::default()
+            },
+            ..config
+        };
+        assert!(bad_grp.validate().unwrap_err().contains("ppo.grp"));
+        assert!(toml::from_str::<PpoConfig>("episode = \"round\"").is_err());
+    }
 }
