@@ -347,8 +347,9 @@ fn pipelined_ppo_matches_in_process_and_resumes() {
 
 /// A run whose rank reward is paid by hand makes its global reward predictor once (with
 /// a validation report) and reuses it on resume; the in-process learner and one actor
-/// thread (which reads the predictor from the run folder) learn the same weights, and a
-/// run resumed from a checkpoint ends where the uninterrupted one did.
+/// thread (which reads the predictor from the run folder) learn the same weights, a run
+/// resumed from a checkpoint ends where the uninterrupted one did, and a finished run
+/// given a larger budget goes on to where a run started with it ends.
 #[test]
 fn a_grp_run_makes_its_predictor_once_and_is_the_same_in_process_and_pipelined() {
     use meowlab_meowjong::selfplay::grp::{GrpConfig, GrpReport};
@@ -434,5 +435,22 @@ fn a_grp_run_makes_its_predictor_once_and_is_the_same_in_process_and_pipelined()
         std::fs::metadata(&grp_file).unwrap().modified().unwrap(),
         grp_before
     );
+
+    // a finished run given a larger budget goes on from its last checkpoint, to the
+    // weights of a run started with that budget
+    let longer = SelfPlayConfig {
+        rounds: 20,
+        ..in_process.clone()
+    };
+    let extended = run_seed(&longer, 4, &root, &mut |_| {}).unwrap();
+    assert_eq!((extended.resumed_from, extended.rounds), (Some(12), 20));
+    run_seed(&longer, 4, &root.join("fresh"), &mut |_| {}).unwrap();
+    assert_eq!(
+        final_weights(&run),
+        final_weights(&root.join("fresh/inproc__seed4")),
+        "extended = started with the larger budget"
+    );
+    let again = run_seed(&longer, 4, &root, &mut |_| {}).unwrap();
+    assert_eq!(again, extended, "a finished run is not trained again");
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -752,8 +752,18 @@ fn prepare_grp(
     Ok(Grp::load(dev, &dir, config.grp.hidden)?)
 }
 
+/// A config as JSON without its budget (`rounds`), for comparing runs.
+fn without_budget(config: &serde_json::Value) -> serde_json::Value {
+    let mut config = config.clone();
+    if let Some(fields) = config.as_object_mut() {
+        fields.remove("rounds");
+    }
+    config
+}
+
 /// Trains `seed` of `config` into `<out>/<name>__seed<seed>/`, resuming an interrupted
-/// run of the same config from its latest checkpoint.
+/// run of the same config from its latest checkpoint, or continuing a finished one whose
+/// budget (`rounds`) was raised.
 pub fn run_seed(
     config: &SelfPlayConfig,
     seed: u64,
@@ -767,20 +777,23 @@ pub fn run_seed(
     let config_json = serde_json::to_value(config).expect("a config serialises");
     let latest = dir.join("checkpoints").join("LATEST");
     if let Ok(run) = Run::open(&dir) {
-        if run.meta().config != config_json {
+        // the budget may grow: training does not depend on it, so a finished run goes on
+        // from its last checkpoint
+        if without_budget(&run.meta().config) != without_budget(&config_json) {
             return Err(SelfPlayError::Config {
                 path: dir.join("run.json"),
                 message: "this run was started with another config; choose another --out or remove the run folder".into(),
             });
         }
         if run.meta().status == RunStatus::Complete && summary_path.exists() {
-            return Ok(read_json(&summary_path)?);
+            let summary: SelfPlaySummary = read_json(&summary_path)?;
+            if summary.rounds >= config.rounds {
+                return Ok(summary);
+            }
         }
     }
-    let mut run = match Run::open(&dir) {
-        Ok(run) => run,
-        Err(_) => Run::create(out, &run_id, "selfplay", seed, config_json)?,
-    };
+    // a new run, or an existing one reopened (status "running" again)
+    let mut run = Run::create(out, &run_id, "selfplay", seed, config_json)?;
     let sl_init = dir.join("sl-init");
     let complete = sl_init.join("COMPLETE");
     let models = if complete.is_file() {
