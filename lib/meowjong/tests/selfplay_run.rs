@@ -437,7 +437,16 @@ fn a_grp_run_makes_its_predictor_once_and_is_the_same_in_process_and_pipelined()
     );
 
     // a finished run given a larger budget goes on from its last checkpoint, to the
-    // weights of a run started with that budget
+    // weights of a run started with that budget; a run recorded before a config field
+    // existed (here `ppo.imitate`, at its default) is the same config
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+    meta["config"]["ppo"]
+        .as_object_mut()
+        .unwrap()
+        .remove("imitate")
+        .unwrap();
+    std::fs::write(run.join("run.json"), meta.to_string()).unwrap();
     let longer = SelfPlayConfig {
         rounds: 20,
         ..in_process.clone()
@@ -452,5 +461,9 @@ fn a_grp_run_makes_its_predictor_once_and_is_the_same_in_process_and_pipelined()
     );
     let again = run_seed(&longer, 4, &root, &mut |_| {}).unwrap();
     assert_eq!(again, extended, "a finished run is not trained again");
+    let mut other = longer.clone();
+    other.ppo.as_mut().unwrap().lr = 5e-4;
+    let e = run_seed(&other, 4, &root, &mut |_| {}).unwrap_err();
+    assert!(e.to_string().contains("another config"), "{e}");
     std::fs::remove_dir_all(&root).unwrap();
 }

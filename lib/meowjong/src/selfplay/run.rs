@@ -779,7 +779,11 @@ pub fn run_seed(
     if let Ok(run) = Run::open(&dir) {
         // the budget may grow: training does not depend on it, so a finished run goes on
         // from its last checkpoint
-        if without_budget(&run.meta().config) != without_budget(&config_json) {
+        // read back through today's config type, so fields added since (with their
+        // defaults) do not make an old run look different
+        let stored = serde_json::from_value::<SelfPlayConfig>(run.meta().config.clone())
+            .map(|c| serde_json::to_value(c).expect("a config serialises"));
+        if stored.map(|c| without_budget(&c)).ok() != Some(without_budget(&config_json)) {
             return Err(SelfPlayError::Config {
                 path: dir.join("run.json"),
                 message: "this run was started with another config; choose another --out or remove the run folder".into(),
