@@ -38,6 +38,15 @@ fn wall() -> Wall {
     .unwrap()
 }
 
+/// Five untrained models of the smallest preset, drawn from `rng`.
+fn tiny_models(dev: &Dev, rng: &mut ChaCha8Rng) -> Vec<MeowjongNet> {
+    let preset = Preset::by_name("c4x4-d16").unwrap();
+    ModelKind::ALL
+        .into_iter()
+        .map(|kind| MeowjongNet::new(dev, kind, preset.clone(), rng))
+        .collect()
+}
+
 /// The discard model's probability of throwing East at the dealer's first decision.
 fn p_east(net: &MeowjongNet, first: &Game) -> f32 {
     let planes = encode(&first.view(0)).to_f32();
@@ -50,11 +59,7 @@ fn p_east(net: &MeowjongNet, first: &Game) -> f32 {
 fn reinforce_learns_the_winning_discard() {
     let dev = Dev::default();
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let preset = Preset::by_name("c4x4-d16").unwrap();
-    let models: Vec<MeowjongNet> = ModelKind::ALL
-        .into_iter()
-        .map(|kind| MeowjongNet::new(&dev, kind, preset.clone(), &mut rng))
-        .collect();
+    let models = tiny_models(&dev, &mut rng);
     let config = ReinforceConfig {
         rounds_per_update: 8,
         lr: 3e-3,
@@ -104,11 +109,7 @@ fn ppo_learns_the_winning_discard() {
     use meowlab_meowjong::selfplay::ppo::{Ppo, PpoConfig};
     let dev = Dev::default();
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let preset = Preset::by_name("c4x4-d16").unwrap();
-    let models: Vec<MeowjongNet> = ModelKind::ALL
-        .into_iter()
-        .map(|kind| MeowjongNet::new(&dev, kind, preset.clone(), &mut rng))
-        .collect();
+    let models = tiny_models(&dev, &mut rng);
     let config = PpoConfig {
         length: meowlab_sanma::GameLength::OneHand,
         games_per_update: 8,
@@ -174,11 +175,7 @@ fn grp_rewards_are_paid_by_hand_and_telescope_to_the_rank_reward() {
     use std::collections::BTreeMap;
     let dev = Dev::default();
     let mut rng = ChaCha8Rng::seed_from_u64(2);
-    let preset = Preset::by_name("c4x4-d16").unwrap();
-    let models: Vec<MeowjongNet> = ModelKind::ALL
-        .into_iter()
-        .map(|kind| MeowjongNet::new(&dev, kind, preset.clone(), &mut rng))
-        .collect();
+    let models = tiny_models(&dev, &mut rng);
     let mut config = PpoConfig {
         length: meowlab_sanma::GameLength::Tonpuu,
         games_per_update: 6,
@@ -245,11 +242,7 @@ fn imitation_pulls_the_policy_towards_the_heuristic_on_its_own_states() {
     use meowlab_meowjong::selfplay::ppo::{Ppo, PpoActor, PpoConfig};
     let dev = Dev::default();
     let mut rng = ChaCha8Rng::seed_from_u64(6);
-    let preset = Preset::by_name("c4x4-d16").unwrap();
-    let models: Vec<MeowjongNet> = ModelKind::ALL
-        .into_iter()
-        .map(|kind| MeowjongNet::new(&dev, kind, preset.clone(), &mut rng))
-        .collect();
+    let models = tiny_models(&dev, &mut rng);
     let mut config = PpoConfig {
         length: meowlab_sanma::GameLength::OneHand,
         games_per_update: 8,
