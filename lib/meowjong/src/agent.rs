@@ -16,12 +16,13 @@
 use std::path::Path;
 
 use meowlab_sanma::arena::{BatchAgent, Decision, Reply};
-use meowlab_sanma::bots::{AgentSpec, SpecError};
+use meowlab_sanma::bots::{AgentSpec, HeuristicAgent, SpecError};
 use meowlab_sanma::planes::encode;
 use meowlab_sanma::{Action, Agent, Game, Seat, SeatView, ACTION_SPACE};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::dataset::label;
 use crate::model::{find_models, MeowjongNet, ModelKind};
 use meowlab_nn::nn::{Dev, NnError};
 
@@ -478,10 +479,15 @@ impl Agent for ModelAgent {
             }
         };
         let planes = encode(view).to_f32();
+        let teacher = has_prior(&self.models).then(|| teacher_classes(view));
         let mut outputs: [Vec<f32>; 5] = Default::default();
         for (i, kind) in ModelKind::ALL.into_iter().enumerate() {
             if stages.needs(kind) {
                 outputs[i] = self.models[i].predict(&planes, &mut self.rng);
+                if let Some(teacher) = &teacher {
+                    let prior = self.models[i].card.teacher_prior;
+                    apply_prior(&mut outputs[i], teacher[i], prior);
+                }
             }
         }
         let (action, policy) =
@@ -551,18 +557,56 @@ impl BatchModelAgent {
     }
 }
 
+/// The class the heuristic bot would take at each model's stage of a decision, in
+/// [`ModelKind::ALL`] order ([`label`] of its action: `None` where its action does not
+/// pass through the stage, e.g. it calls Pon where the Kita stage is asked).
+pub(crate) type TeacherClasses = [Option<u8>; 5];
+
+/// The heuristic bot's classes at `view` (see [`TeacherClasses`]).
+pub(crate) fn teacher_classes(view: &SeatView<'_>) -> TeacherClasses {
+    let legal: Vec<u16> = view.legal_actions().iter().map(|a| a.index()).collect();
+    let action = HeuristicAgent.act(view).index();
+    ModelKind::ALL.map(|kind| label(kind, &legal, action))
+}
+
+/// Whether any of the models plays as a residual policy over the heuristic bot.
+fn has_prior(models: &[MeowjongNet]) -> bool {
+    models.iter().any(|m| m.card.teacher_prior != 0.0)
+}
+
+/// Raises the logit of `class` by `prior` in a vector of probabilities (the residual
+/// policy of [`ModelCard::teacher_prior`]): what the learner does to the logits before
+/// its softmax.
+///
+/// [`ModelCard::teacher_prior`]: crate::ModelCard::teacher_prior
+pub(crate) fn apply_prior(probs: &mut [f32], class: Option<u8>, prior: f32) {
+    let Some(t) = class.map(usize::from).filter(|&t| t < probs.len()) else {
+        return;
+    };
+    if prior == 0.0 {
+        return;
+    }
+    let boost = prior.exp();
+    let total = 1.0 + probs[t] * (boost - 1.0);
+    probs[t] *= boost;
+    probs.iter_mut().for_each(|p| *p /= total);
+}
+
 /// The models' answers to a batch of decisions: the planes of every decision a model is
 /// consulted on (encoded in parallel), and each model's probabilities over the decisions
 /// that consult it, each model run once.
 pub(crate) struct Consulted {
     /// Dense planes per decision (empty for rule-based answers).
     pub planes: Vec<Vec<f32>>,
+    /// The heuristic bot's classes per decision, when asked for or a model has a prior.
+    pub teacher: Option<Vec<TeacherClasses>>,
     /// Per model ([`ModelKind::ALL`] order): probabilities, and each decision's row.
     outputs: Vec<(Vec<f32>, Vec<usize>)>,
 }
 
 impl Consulted {
-    /// Model `kind`'s probabilities at decision `i` (which consulted it).
+    /// Model `kind`'s probabilities at decision `i` (which consulted it), after the
+    /// model's teacher prior.
     pub fn probs(&self, kind: ModelKind, i: usize) -> &[f32] {
         let (probs, rows) = &self.outputs[kind.index()];
         let (r, classes) = (rows[i], kind.classes());
@@ -570,11 +614,13 @@ impl Consulted {
     }
 }
 
-/// Runs each model once over the decisions whose stages consult it.
+/// Runs each model once over the decisions whose stages consult it; finds the heuristic
+/// bot's classes too when `want_teacher` or a model plays with a teacher prior.
 pub(crate) fn consult(
     models: &mut [MeowjongNet],
     decisions: &[Decision<'_>],
     stages: &[Result<Stages, Action>],
+    want_teacher: bool,
     scratch: &mut ChaCha8Rng,
 ) -> Consulted {
     use rayon::prelude::*;
@@ -585,6 +631,15 @@ pub(crate) fn consult(
             Err(_) => Vec::new(),
         })
         .collect();
+    let teacher: Option<Vec<TeacherClasses>> = (want_teacher || has_prior(models)).then(|| {
+        (0..decisions.len())
+            .into_par_iter()
+            .map(|i| match stages[i] {
+                Ok(_) => teacher_classes(&decisions[i].view),
+                Err(_) => [None; 5],
+            })
+            .collect()
+    });
     let mut outputs = Vec::with_capacity(5);
     for (m, kind) in ModelKind::ALL.into_iter().enumerate() {
         let mut rows = vec![usize::MAX; decisions.len()];
@@ -597,14 +652,29 @@ pub(crate) fn consult(
                 batch.extend_from_slice(&planes[i]);
             }
         }
-        let probs = if n > 0 {
+        let mut probs = if n > 0 {
             models[m].predict(&batch, scratch)
         } else {
             Vec::new()
         };
+        let prior = models[m].card.teacher_prior;
+        if let (Some(teacher), true) = (&teacher, prior != 0.0) {
+            let classes = kind.classes();
+            for (i, &r) in rows.iter().enumerate().filter(|(_, &r)| r != usize::MAX) {
+                apply_prior(
+                    &mut probs[r * classes..(r + 1) * classes],
+                    teacher[i][m],
+                    prior,
+                );
+            }
+        }
         outputs.push((probs, rows));
     }
-    Consulted { planes, outputs }
+    Consulted {
+        planes,
+        teacher,
+        outputs,
+    }
 }
 
 impl BatchAgent for BatchModelAgent {
@@ -622,7 +692,13 @@ impl BatchAgent for BatchModelAgent {
             .iter()
             .map(|d| Stages::of(d.view.legal_actions()))
             .collect();
-        let consulted = consult(&mut self.models, decisions, &stages, &mut self.scratch);
+        let consulted = consult(
+            &mut self.models,
+            decisions,
+            &stages,
+            false,
+            &mut self.scratch,
+        );
         for (i, d) in decisions.iter().enumerate() {
             let reply = match &stages[i] {
                 Err(rule) => Reply {

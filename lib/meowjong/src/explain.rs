@@ -32,7 +32,9 @@ pub struct ExplainConfig {
 
 /// Explains the discard model's choice at a seeded sample of `samples` (e.g.
 /// `dataset::extract(run, Discard)`): one [`Explanation`] per decision with the block
-/// players' exact Shapley values (efficiency holds to rounding).
+/// players' exact Shapley values (efficiency holds to rounding). It explains the
+/// network: a model with a [`teacher_prior`](crate::ModelCard::teacher_prior) also leans
+/// on the heuristic bot's choice, which no coalition of plane blocks switches off.
 pub fn explain_discards(
     net: &mut MeowjongNet,
     samples: &Samples,

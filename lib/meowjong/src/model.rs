@@ -280,6 +280,16 @@ pub struct ModelCard {
     /// How it was trained (free-form: the training command's config and results).
     #[serde(default)]
     pub training: serde_json::Value,
+    /// A residual policy over the heuristic bot: the logit of the class the bot would
+    /// take at this stage is raised by this much before the softmax, so the agent plays
+    /// the bot's choice unless the network prefers another by more than this margin
+    /// (self-play with `[ppo] teacher_prior`; 0: the network alone, as SL trains it).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub teacher_prior: f32,
+}
+
+fn is_zero(x: &f32) -> bool {
+    *x == 0.0
 }
 
 /// A network size that cannot be built or grown into.
@@ -362,6 +372,7 @@ impl MeowjongNet {
                 preset,
                 encoder: ENCODER_VERSION.into(),
                 training: serde_json::Value::Null,
+                teacher_prior: 0.0,
             },
         }
     }
@@ -568,6 +579,15 @@ impl MeowjongNet {
             path: card_path.display().to_string(),
             message: e.to_string(),
         })?;
+        if !(card.teacher_prior.is_finite() && card.teacher_prior >= 0.0) {
+            return Err(NnError::Format {
+                path: card_path.display().to_string(),
+                message: format!(
+                    "teacher_prior {} is not a finite number ≥ 0",
+                    card.teacher_prior
+                ),
+            });
+        }
         let mut rng = <ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
         let mut net = MeowjongNet::new(dev, card.kind, card.preset.clone(), &mut rng);
         load_state(&mut net, &stem.with_extension("safetensors"))?;

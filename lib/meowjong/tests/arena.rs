@@ -170,3 +170,72 @@ fn policies_give_illegal_actions_probability_zero() {
         .play(&tables, &mut [&mut model], &mut Check)
         .unwrap();
 }
+
+/// The heuristic bot's choice in the terms both agents share: a discard or riichi by its
+/// tile kind (which copy is thrown is the agent's own rule), any kan as one choice.
+fn choice_of(action: Action) -> (u8, usize) {
+    match action {
+        Action::Discard { tile, .. } => (0, tile.index()),
+        Action::Riichi { tile, .. } => (1, tile.index()),
+        Action::Ankan { .. } | Action::Kakan { .. } | Action::Daiminkan => (2, 0),
+        other => (3, other.index() as usize),
+    }
+}
+
+/// With a large teacher prior in the cards, the model agent (random networks) is the
+/// heuristic bot: it takes the bot's choice at every decision where the bot's rules and
+/// the agent's agree on what is a choice (kyuushu is always taken by the agent's rule),
+/// batched and single alike.
+#[test]
+fn a_large_teacher_prior_plays_the_heuristic_bots_choices() {
+    let with_prior = || {
+        let mut m = models(5);
+        m.iter_mut().for_each(|n| n.card.teacher_prior = 30.0);
+        m
+    };
+    let tables: Vec<Table> = (0..4)
+        .map(|i| Table {
+            seed: 70 + i,
+            players: [0, 0, 0],
+        })
+        .collect();
+    let mut model = BatchModelAgent::from_models(with_prior(), DiscardChoice::Sample);
+    let mut record = Record::default();
+    Arena::new(Rules::default(), 4)
+        .play(&tables, &mut [&mut model], &mut record)
+        .unwrap();
+    let mut compared = 0;
+    for (t, table) in tables.iter().enumerate() {
+        let mut agents: Vec<Box<dyn Agent>> = (0..3)
+            .map(|seat| {
+                Box::new(ModelAgent::from_models(
+                    with_prior(),
+                    DiscardChoice::Sample,
+                    seat,
+                )) as Box<dyn Agent>
+            })
+            .collect();
+        let mut single = Vec::new();
+        play_game_with(
+            Rules::default(),
+            table.seed,
+            &mut agents,
+            |game, seat, r| {
+                let view = game.view(seat);
+                if !view.legal_actions().contains(&Action::Kyuushu) {
+                    let bot = HeuristicAgent.act(&view);
+                    assert_eq!(choice_of(r.action), choice_of(bot), "table {t} seat {seat}");
+                    compared += 1;
+                }
+                single.push((seat, r.action, r.policy.clone()));
+                Ok::<(), IllegalMove>(())
+            },
+        )
+        .unwrap();
+        assert!(
+            single == record.0[&t],
+            "table {t}: batched and single differ"
+        );
+    }
+    assert!(compared > 1000, "{compared} decisions compared");
+}

@@ -284,3 +284,69 @@ fn imitation_pulls_the_policy_towards_the_heuristic_on_its_own_states() {
     let last = ce[8..].iter().sum::<f64>() / 4.0;
     assert!(last < 0.8 * ce[0], "cross-entropy to the teacher {ce:?}");
 }
+
+/// With a teacher prior, one policy acts, learns and is held to its reference: the
+/// actor's choices lean to the heuristic bot's, and before any real step (a vanishing
+/// learning rate) the learner's probabilities are those the actor sampled from
+/// (probability ratio 1) and those of the SL reference with the same prior (KL 0).
+#[test]
+fn a_teacher_prior_is_one_policy_for_the_actor_the_learner_and_the_reference() {
+    use meowlab_meowjong::selfplay::pool::PoolConfig;
+    use meowlab_meowjong::selfplay::ppo::{Ppo, PpoActor, PpoConfig};
+    let dev = Dev::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let models = tiny_models(&dev, &mut rng);
+    let agreement = |prior: f64| {
+        let config = PpoConfig {
+            length: meowlab_sanma::GameLength::OneHand,
+            games_per_update: 8,
+            lr: 1e-12,
+            batch_size: 64,
+            teacher_prior: prior,
+            // records the bot's classes without the prior too (and moves nothing at this
+            // learning rate)
+            imitate: 1.0,
+            value_baseline: false,
+            pool: PoolConfig {
+                learner: 1.0,
+                past: 0.0,
+                sl: 0.0,
+                heuristic: 0.0,
+                ..PoolConfig::default()
+            },
+            ..PpoConfig::default()
+        };
+        config.validate().unwrap();
+        let mut actor = PpoActor::new(models.clone(), None, config.clone());
+        let (rows, _) = actor
+            .play(1, &|t, rules| Game::new(rules.clone(), t.seed), None)
+            .unwrap();
+        let discards: Vec<_> = rows
+            .iter()
+            .filter(|r| r.model == "discard" && r.teacher_class.is_some())
+            .collect();
+        assert!(discards.len() > 100, "{} labelled discards", discards.len());
+        let same = discards
+            .iter()
+            .filter(|r| r.teacher_class == Some(r.class))
+            .count();
+        let stats = Ppo::new(&dev, models.clone(), config).update(None).unwrap();
+        assert!(
+            stats.approx_kl.abs() < 1e-5 && stats.clipfrac == 0.0,
+            "prior {prior}: approx KL {} clipfrac {}",
+            stats.approx_kl,
+            stats.clipfrac
+        );
+        assert!(
+            stats.kl_sl.abs() < 1e-4,
+            "prior {prior}: KL to SL {}",
+            stats.kl_sl
+        );
+        same as f64 / discards.len() as f64
+    };
+    let (without, with) = (agreement(0.0), agreement(2.0));
+    assert!(
+        with > without + 0.15,
+        "agreement with the bot: {without:.3} without the prior, {with:.3} with it"
+    );
+}

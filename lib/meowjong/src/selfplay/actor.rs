@@ -14,14 +14,12 @@
 use std::collections::BTreeMap;
 
 use meowlab_sanma::arena::{BatchAgent, Decision, KyokuEnd, Reply};
-use meowlab_sanma::bots::{Agent, HeuristicAgent};
 use meowlab_sanma::{Action, Game, Seat};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::{certain, consult, game_rng, StageStep, Stages};
-use crate::dataset::label;
 use crate::model::{MeowjongNet, ModelKind};
 use crate::selfplay::grp::{hand_starts, Grp};
 use crate::sl::pack_planes;
@@ -200,7 +198,13 @@ impl BatchAgent for Actor {
             .iter()
             .map(|d| Stages::of(d.view.legal_actions()))
             .collect();
-        let consulted = consult(&mut self.models, decisions, &stages, &mut self.scratch);
+        let consulted = consult(
+            &mut self.models,
+            decisions,
+            &stages,
+            self.imitate,
+            &mut self.scratch,
+        );
         let learns = self.learns;
         for (i, d) in decisions.iter().enumerate() {
             let stage = match &stages[i] {
@@ -223,11 +227,7 @@ impl BatchAgent for Actor {
                 rng,
             );
             if !steps.is_empty() {
-                let teacher = self.imitate.then(|| {
-                    let legal: Vec<u16> =
-                        d.view.legal_actions().iter().map(|a| a.index()).collect();
-                    (legal, HeuristicAgent.act(&d.view).index())
-                });
+                let teacher = consulted.teacher.as_ref().map(|t| t[i]);
                 let planes = pack_planes(&consulted.planes[i]);
                 let trajectory = self
                     .open
@@ -235,9 +235,9 @@ impl BatchAgent for Actor {
                     .expect("start_game was called for every seat");
                 let hand = trajectory.hands as u32;
                 for stage in steps {
-                    let teacher = teacher.as_ref().and_then(|(legal, action)| {
-                        label(stage.kind, legal, *action).filter(|&c| stage.legal >> c & 1 == 1)
-                    });
+                    let teacher = teacher
+                        .and_then(|t| t[stage.kind.index()])
+                        .filter(|&c| stage.legal >> c & 1 == 1);
                     trajectory.steps.push(Step {
                         stage,
                         planes: planes.clone(),

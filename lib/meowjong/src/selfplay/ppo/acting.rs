@@ -9,7 +9,7 @@ use meowlab_sanma::{Game, Rules};
 use meowlab_store::selfplay::SampleRow;
 use meowlab_store::SanmaLogger;
 
-use super::{PpoConfig, PpoError};
+use super::{with_teacher_prior, PpoConfig, PpoError};
 use crate::agent::{BatchModelAgent, DiscardChoice};
 use crate::model::{MeowjongNet, ModelKind};
 use crate::selfplay::actor::{Actor, Trajectory};
@@ -52,8 +52,12 @@ pub struct PpoActor {
 
 impl PpoActor {
     /// An actor with the SL models (version 0) and the critic (none: no value baseline).
+    /// The learner's models play with the config's teacher prior, the SL opponent
+    /// without one.
     pub fn new(models: Vec<MeowjongNet>, critic: Option<CriticNet>, config: PpoConfig) -> Self {
         // the order of `models` is checked by the agents built from them
+        let sl = with_teacher_prior(&models, 0.0);
+        let models = with_teacher_prior(&models, config.teacher_prior);
         PpoActor {
             rules: Rules {
                 length: config.length,
@@ -70,7 +74,7 @@ impl PpoActor {
                 actor
             },
             critic: if config.value_baseline { critic } else { None },
-            sl_player: BatchModelAgent::from_models(models, DiscardChoice::Argmax),
+            sl_player: BatchModelAgent::from_models(sl, DiscardChoice::Argmax),
             heuristic: AgentSpec::Heuristic
                 .build_bot_player()
                 .expect("a bot spec builds"),

@@ -15,7 +15,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{Episode, PpoConfig, PpoStats};
+use super::{with_teacher_prior, Episode, PpoConfig, PpoStats};
 use crate::model::{MeowjongNet, ModelKind};
 use crate::selfplay::critic::{Critic, CriticNet};
 use crate::sl::{unpack_batch, Trainer, ILLEGAL, PLANE_FLOATS};
@@ -55,8 +55,9 @@ pub struct LearnerState {
 
 impl PpoLearner {
     /// Starts from the five SL models (in [`ModelKind::ALL`] order), which are also the
-    /// KL reference.
+    /// KL reference (both with the config's teacher prior).
     pub fn new(dev: &Dev, models: &[MeowjongNet], config: PpoConfig) -> Self {
+        let models = with_teacher_prior(models, config.teacher_prior);
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x0BB0_5EED);
         let trainers = models
             .iter()
@@ -171,6 +172,7 @@ impl PpoLearner {
                     (0..s.kind.len()).filter(|&i| s.kind[i] == kind).collect();
                 idx.shuffle(&mut self.rng);
                 let reference = &mut self.reference[kind.index()];
+                let prior = reference.card.teacher_prior;
                 for chunk in idx.chunks(self.config.batch_size) {
                     let classes = classes_of(kind);
                     let b = chunk.len();
@@ -189,6 +191,8 @@ impl PpoLearner {
                         if let Some(t) = s.teacher[i] {
                             teacher[r * classes + t as usize] = 1.0;
                             labelled += 1;
+                            // the residual policy the actor sampled from
+                            offsets[r * classes + t as usize] += prior;
                         }
                     }
                     let refs = reference_log_probs(reference, &planes, &offsets, classes);
@@ -283,6 +287,7 @@ impl PpoLearner {
         for t in self.trainers.iter_mut().flatten() {
             let name = t.net.card.kind.name();
             t.net = MeowjongNet::load(&self.dev, &dir.join(name))?;
+            t.net.card.teacher_prior = self.config.teacher_prior as f32;
             t.load_optimizer(&dir.join(format!("{name}-adam.safetensors")))?;
         }
         self.critic.load(dir)?;
@@ -293,7 +298,8 @@ impl PpoLearner {
 }
 
 /// The reference (SL) policy's log-probabilities over the legal classes of a batch
-/// (`offsets`: 0 legal, [`ILLEGAL`] not); illegal classes get [`ILLEGAL`].
+/// (`offsets`: [`ILLEGAL`] for an illegal class, else what is added to its logit — 0,
+/// or the teacher prior); illegal classes get [`ILLEGAL`].
 fn reference_log_probs(
     net: &mut MeowjongNet,
     planes: &[f32],
@@ -305,13 +311,11 @@ fn reference_log_probs(
     let mut out = vec![ILLEGAL; b * classes];
     for r in 0..b {
         let row = r * classes..(r + 1) * classes;
-        let legal = |c: usize| offsets[r * classes + c] == 0.0;
-        let total: f32 = (0..classes)
-            .filter(|&c| legal(c))
-            .map(|c| probs[row.start + c])
-            .sum();
+        let legal = |c: usize| offsets[row.start + c] > ILLEGAL / 2.0;
+        let weight = |c: usize| probs[row.start + c] * offsets[row.start + c].exp();
+        let total: f32 = (0..classes).filter(|&c| legal(c)).map(weight).sum();
         for c in (0..classes).filter(|&c| legal(c)) {
-            out[row.start + c] = (probs[row.start + c] / total.max(1e-30)).max(1e-12).ln();
+            out[row.start + c] = (weight(c) / total.max(1e-30)).max(1e-12).ln();
         }
     }
     out

@@ -71,6 +71,13 @@ pub struct PpoConfig {
     /// Coefficient of the cross-entropy to the heuristic bot's choice on the learner's own
     /// states (DAgger-style imitation of the teacher the SL models copied; 0: off).
     pub imitate: f64,
+    /// Plays a residual policy over the heuristic bot: the logit of the bot's choice at
+    /// every stage is raised by this much (saved in each model's card as
+    /// [`ModelCard::teacher_prior`], so `model:` seats play it too), and the networks
+    /// learn where to leave it. 0: the networks alone.
+    ///
+    /// [`ModelCard::teacher_prior`]: crate::ModelCard::teacher_prior
+    pub teacher_prior: f64,
     /// Learn V(s) and use GAE advantages; without it, standardised returns (REINFORCE's
     /// pooled baseline).
     pub value_baseline: bool,
@@ -119,6 +126,7 @@ impl Default for PpoConfig {
             entropy: 1e-3,
             kl_to_sl: 0.05,
             imitate: 0.0,
+            teacher_prior: 0.0,
             value_baseline: true,
             normalize_advantages: true,
             train: ModelKind::ALL.to_vec(),
@@ -175,10 +183,11 @@ impl PpoConfig {
             self.entropy,
             self.kl_to_sl,
             self.imitate,
+            self.teacher_prior,
             self.critic.lr,
         ];
         if finite.iter().any(|x| !x.is_finite() || *x < 0.0) || self.lr == 0.0 {
-            return Err("ppo.lr must be positive; clip, entropy, kl_to_sl, imitate and critic.lr finite and non-negative".into());
+            return Err("ppo.lr must be positive; clip, entropy, kl_to_sl, imitate, teacher_prior and critic.lr finite and non-negative".into());
         }
         if !(0.0..=1.0).contains(&self.gamma) || !(0.0..=1.0).contains(&self.gae_lambda) {
             return Err("ppo.gamma and ppo.gae_lambda must be in [0, 1]".into());
@@ -188,6 +197,16 @@ impl PpoConfig {
         }
         self.pool.validate().map_err(|e| format!("ppo.{e}"))
     }
+}
+
+/// The models with teacher prior `prior` in their cards (see
+/// [`PpoConfig::teacher_prior`]).
+pub(crate) fn with_teacher_prior(models: &[MeowjongNet], prior: f64) -> Vec<MeowjongNet> {
+    let mut models = models.to_vec();
+    models
+        .iter_mut()
+        .for_each(|m| m.card.teacher_prior = prior as f32);
+    models
 }
 
 /// What a checkpoint of in-process PPO holds beside the weights.
