@@ -350,3 +350,60 @@ fn a_teacher_prior_is_one_policy_for_the_actor_the_learner_and_the_reference() {
         "agreement with the bot: {without:.3} without the prior, {with:.3} with it"
     );
 }
+
+/// Paired games meet the same walls with their own sampling streams: the two games of a
+/// pair start with the same deal (the dealer's first decision sees the same planes) and
+/// then part, where unpaired games deal differently.
+#[test]
+fn paired_games_share_their_walls_and_not_their_choices() {
+    use meowlab_meowjong::selfplay::pool::PoolConfig;
+    use meowlab_meowjong::selfplay::ppo::{PpoActor, PpoConfig};
+    use std::collections::BTreeMap;
+    let dev = Dev::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let models = tiny_models(&dev, &mut rng);
+    let first_decisions = |paired: bool| {
+        let mut config = PpoConfig {
+            length: meowlab_sanma::GameLength::Tonpuu,
+            games_per_update: 8,
+            episode: meowlab_meowjong::selfplay::ppo::Episode::Hand,
+            paired,
+            value_baseline: false,
+            pool: PoolConfig {
+                learner: 1.0,
+                past: 0.0,
+                sl: 0.0,
+                heuristic: 0.0,
+                ..PoolConfig::default()
+            },
+            ..PpoConfig::default()
+        };
+        config.reward.hand_shaping = 0.02;
+        config.validate().unwrap();
+        let mut actor = PpoActor::new(models.clone(), None, config);
+        let (rows, _) = actor
+            .play(1, &|t, rules| Game::new(rules.clone(), t.seed), None)
+            .unwrap();
+        // per game: the planes of the dealer's (seat 0's) first step, and all classes
+        let mut games: BTreeMap<u64, (Vec<u8>, Vec<u8>)> = BTreeMap::new();
+        for r in &rows {
+            let g = games.entry(r.game_id).or_default();
+            if r.seat == 0 && g.0.is_empty() {
+                g.0 = r.observation.clone();
+            }
+            g.1.push(r.class);
+        }
+        games
+    };
+    let paired = first_decisions(true);
+    assert_eq!(paired.len(), 8);
+    for k in (0..8).step_by(2) {
+        let (a, b) = (&paired[&k], &paired[&(k + 1)]);
+        assert_eq!(a.0, b.0, "games {k} and {}: first decisions differ", k + 1);
+        assert_ne!(a.1, b.1, "games {k} and {}: the same choices", k + 1);
+    }
+    let unpaired = first_decisions(false);
+    assert!((0..8)
+        .step_by(2)
+        .all(|k| unpaired[&k].0 != unpaired[&(k + 1)].0));
+}

@@ -5,11 +5,11 @@ use std::time::Instant;
 
 use meowlab_sanma::arena::{Arena, BatchAgent, Table};
 use meowlab_sanma::bots::AgentSpec;
-use meowlab_sanma::{Game, Rules};
+use meowlab_sanma::{Game, Rules, WallDealing};
 use meowlab_store::selfplay::SampleRow;
 use meowlab_store::SanmaLogger;
 
-use super::{with_teacher_prior, PpoConfig, PpoError};
+use super::{wall_game, with_teacher_prior, PpoConfig, PpoError};
 use crate::agent::{BatchModelAgent, DiscardChoice};
 use crate::model::{MeowjongNet, ModelKind};
 use crate::selfplay::actor::{Actor, Trajectory};
@@ -61,6 +61,12 @@ impl PpoActor {
         PpoActor {
             rules: Rules {
                 length: config.length,
+                // a pair's games meet the same tiles in every hand they both reach
+                walls: if config.paired {
+                    WallDealing::PerRound
+                } else {
+                    WallDealing::default()
+                },
                 ..Rules::default()
             },
             actor: {
@@ -182,6 +188,7 @@ impl PpoActor {
         let seatings: Vec<[Opponent; 3]> = games
             .iter()
             .map(|&g| {
+                let g = wall_game(&self.config, g);
                 self.config
                     .pool
                     .seating(self.config.seed, g, self.snapshots.len())
@@ -215,11 +222,18 @@ impl PpoActor {
                 players.push(s);
             }
             let rules = &self.rules;
+            // a table's seed keys its players' sampling streams; its walls are those of
+            // its wall game
+            let seed = self.config.seed;
+            let walls = |t: &Table| Table {
+                seed: seed.wrapping_add(wall_game(&self.config, t.seed.wrapping_sub(seed))),
+                ..*t
+            };
             Arena::new(rules.clone(), tables.len().max(1)).play_from(
                 &tables,
                 &mut players,
                 &mut observer,
-                &|t: &Table, _names: Vec<String>| new_game(t, rules),
+                &|t: &Table, _names: Vec<String>| new_game(&walls(t), rules),
             )?;
         }
         if let Some(log) = observer.log.take() {

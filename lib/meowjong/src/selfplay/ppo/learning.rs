@@ -121,9 +121,14 @@ impl PpoLearner {
     /// GAE advantages and value targets over each seat's steps; the critic's explained
     /// variance of the targets.
     fn batch(&self, rows: &[SampleRow]) -> (Batch, f64) {
-        let values: Vec<f32> = rows.iter().map(|r| r.value.unwrap_or(0.0)).collect();
+        let values: Vec<f32> = if self.config.paired {
+            paired_baselines(rows)
+        } else {
+            rows.iter().map(|r| r.value.unwrap_or(0.0)).collect()
+        };
         let mut advantage = gae(
             rows,
+            &values,
             self.config.gamma as f32,
             self.config.gae_lambda as f32,
             self.config.episode,
@@ -323,10 +328,11 @@ fn reference_log_probs(
 
 /// GAE(γ, λ) advantages of each row, over the rows of one episode — a (game, seat) or,
 /// with [`Episode::Hand`], a (game, seat, hand), contiguous and in step order — with the
-/// rows' values (0 without) and V = 0 after an episode's last step.
-fn gae(rows: &[SampleRow], gamma: f32, lambda: f32, episode: Episode) -> Vec<f32> {
+/// values (the critic's, or the baselines of paired games) and V = 0 after an episode's
+/// last step.
+fn gae(rows: &[SampleRow], values: &[f32], gamma: f32, lambda: f32, episode: Episode) -> Vec<f32> {
     let mut advantage = vec![0.0f32; rows.len()];
-    let value = |t: usize| rows[t].value.unwrap_or(0.0);
+    let value = |t: usize| values[t];
     let key = |r: &SampleRow| {
         let hand = if episode == Episode::Hand { r.hand } else { 0 };
         (r.game_id, r.seat, hand)
@@ -348,6 +354,27 @@ fn gae(rows: &[SampleRow], gamma: f32, lambda: f32, episode: Episode) -> Vec<f32
         end = start;
     }
     advantage
+}
+
+/// The baseline of each row in paired games ([`PpoConfig::paired`]): what the same seat
+/// got in the same hand of the partner game (game ids `2k` and `2k + 1` are partners) —
+/// the rewards of its steps in that hand — or the row's critic value (0 without) where
+/// the partner made no choice in that hand. The partner's sampling is independent of
+/// this game's, so the baseline does not depend on the action it judges.
+fn paired_baselines(rows: &[SampleRow]) -> Vec<f32> {
+    let mut hand_reward: std::collections::HashMap<(u64, u8, u32), f32> =
+        std::collections::HashMap::new();
+    for r in rows {
+        *hand_reward.entry((r.game_id, r.seat, r.hand)).or_default() += r.reward;
+    }
+    rows.iter()
+        .map(|r| {
+            hand_reward
+                .get(&(r.game_id ^ 1, r.seat, r.hand))
+                .copied()
+                .unwrap_or_else(|| r.value.unwrap_or(0.0))
+        })
+        .collect()
 }
 
 /// 1 − Var(target − value)/Var(target) (CleanRL's diagnostic; 0 when the targets are
@@ -395,6 +422,10 @@ mod tests {
         }
     }
 
+    fn values(rows: &[SampleRow]) -> Vec<f32> {
+        rows.iter().map(|r| r.value.unwrap_or(0.0)).collect()
+    }
+
     /// Two seats' hand-built steps: λ = 1 gives return − value, λ = 0 the one-step TD
     /// error, and the seats' steps never mix.
     #[test]
@@ -407,11 +438,11 @@ mod tests {
             row(7, 2, -1.0, 0.0),
         ];
         let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-6);
-        let mc = gae(&rows, 1.0, 1.0, Episode::Game);
+        let mc = gae(&rows, &values(&rows), 1.0, 1.0, Episode::Game);
         assert!(close(&mc, &[0.5, 0.8, 0.9, -0.25, -1.0]), "{mc:?}");
-        let td = gae(&rows, 1.0, 0.0, Episode::Game);
+        let td = gae(&rows, &values(&rows), 1.0, 0.0, Episode::Game);
         assert!(close(&td, &[-0.3, -0.1, 0.9, 0.75, -1.0]), "{td:?}");
-        let discounted = gae(&rows, 0.5, 1.0, Episode::Game);
+        let discounted = gae(&rows, &values(&rows), 0.5, 1.0, Episode::Game);
         // G = 0.25·1, 0.5·1, 1 for seat 0; 0.25 + 0.5·(−1), −1 for seat 2
         assert!(
             close(&discounted, &[-0.25, 0.3, 0.9, 0.25, -1.0]),
@@ -426,7 +457,7 @@ mod tests {
             })
             .collect();
         assert!(close(
-            &gae(&bare, 1.0, 1.0, Episode::Game),
+            &gae(&bare, &values(&bare), 1.0, 1.0, Episode::Game),
             &[1.0, 1.0, 1.0, -0.75, -1.0]
         ));
         // hand episodes: seat 0's first two steps are hand 0, its last hand 1; seat 2's
@@ -437,7 +468,7 @@ mod tests {
             .zip(hands)
             .map(|(r, hand)| SampleRow { hand, ..r.clone() })
             .collect();
-        let per_hand = gae(&by_hand, 1.0, 1.0, Episode::Hand);
+        let per_hand = gae(&by_hand, &values(&by_hand), 1.0, 1.0, Episode::Hand);
         assert!(
             close(&per_hand, &[0.0, 0.0, 1.0, 0.25, -1.0]),
             "{per_hand:?}"
@@ -447,12 +478,41 @@ mod tests {
             .zip(hands)
             .map(|(r, hand)| SampleRow { hand, ..r.clone() })
             .collect();
-        let per_hand = gae(&valued, 1.0, 1.0, Episode::Hand);
+        let per_hand = gae(&valued, &values(&valued), 1.0, 1.0, Episode::Hand);
         assert!(
             close(&per_hand, &[-0.5, -0.2, 0.9, 0.75, -1.0]),
             "{per_hand:?}"
         );
         assert!((explained_variance(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0]) - 1.0).abs() < 1e-9);
         assert!(explained_variance(&[0.0; 3], &[1.0, 1.0, 1.0]).abs() < 1e-9);
+    }
+
+    /// Paired games' baselines: a step's baseline is what the same seat got in the same
+    /// hand of the partner game (2k ↔ 2k + 1), its critic value where the partner made no
+    /// choice in that hand; with λ = 1 the advantage is the difference of the two hands.
+    #[test]
+    fn paired_baselines_are_the_partner_games_hands() {
+        let at = |game, seat, hand, reward, value| SampleRow {
+            hand,
+            ..row(game, seat, reward, value)
+        };
+        let rows = vec![
+            at(4, 0, 0, 0.0, 0.3),
+            at(4, 0, 0, 0.5, 0.3),
+            at(4, 0, 1, -0.2, 0.1),
+            at(4, 1, 0, 1.0, 0.0),
+            at(5, 0, 0, 0.25, 0.9),
+            at(5, 0, 2, 0.4, 0.7),
+        ];
+        let b = paired_baselines(&rows);
+        // game 4 seat 0 hand 0 ↔ game 5 seat 0 hand 0 (0.25); hand 1 has no partner
+        // steps (its value, 0.1); seat 1 has no partner seat; game 5 hand 0 ↔ 0.0 + 0.5
+        assert_eq!(b, vec![0.25, 0.25, 0.1, 0.0, 0.5, 0.7]);
+        let advantage = gae(&rows, &b, 1.0, 1.0, Episode::Hand);
+        let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-6);
+        assert!(
+            close(&advantage, &[0.25, 0.25, -0.3, 1.0, -0.25, -0.3]),
+            "{advantage:?}"
+        );
     }
 }

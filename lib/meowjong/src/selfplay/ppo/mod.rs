@@ -78,6 +78,13 @@ pub struct PpoConfig {
     ///
     /// [`ModelCard::teacher_prior`]: crate::ModelCard::teacher_prior
     pub teacher_prior: f64,
+    /// Plays each update's games in pairs on the same walls (per-round walls, the same
+    /// seating, each game its own sampling streams) and takes as a decision's baseline
+    /// what the same seat got in the same hand of the partner game: the duplicate
+    /// evaluation's variance reduction applied to learning. Where the partner has no
+    /// step in that hand, the critic's value. Needs `episode = "hand"` and an even
+    /// `games_per_update`.
+    pub paired: bool,
     /// Learn V(s) and use GAE advantages; without it, standardised returns (REINFORCE's
     /// pooled baseline).
     pub value_baseline: bool,
@@ -127,6 +134,7 @@ impl Default for PpoConfig {
             kl_to_sl: 0.05,
             imitate: 0.0,
             teacher_prior: 0.0,
+            paired: false,
             value_baseline: true,
             normalize_advantages: true,
             train: ModelKind::ALL.to_vec(),
@@ -160,6 +168,9 @@ impl PpoConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.episode == Episode::Hand && !self.reward.grp && self.reward.hand_shaping == 0.0 {
             return Err("ppo.episode = \"hand\" needs per-hand rewards: ppo.reward.grp = true or ppo.reward.hand_shaping > 0".into());
+        }
+        if self.paired && (self.episode != Episode::Hand || self.games_per_update % 2 == 1) {
+            return Err("ppo.paired plays games in pairs and compares their hands: it needs ppo.episode = \"hand\" and an even ppo.games_per_update".into());
         }
         if self.reward.grp && self.length == GameLength::OneHand {
             return Err("ppo.reward.grp pays the rank reward by hand: it needs games of several hands (length \"tonpuu\" or \"hanchan\")".into());
@@ -196,6 +207,16 @@ impl PpoConfig {
             return Err("ppo.train must name at least one model".into());
         }
         self.pool.validate().map_err(|e| format!("ppo.{e}"))
+    }
+}
+
+/// The game whose walls and seating game `game` shares: its own, or with
+/// [`PpoConfig::paired`] the even game of its pair.
+pub(crate) fn wall_game(config: &PpoConfig, game: u64) -> u64 {
+    if config.paired {
+        game & !1
+    } else {
+        game
     }
 }
 
