@@ -589,6 +589,7 @@ impl Learner {
                     ("train/clipfrac", s.clipfrac),
                     ("train/value_loss", s.value_loss),
                     ("train/explained_variance", s.explained_variance),
+                    ("train/paired_share", s.paired_share),
                     ("train/grad_norm", s.grad_norm),
                     ("train/samples", s.samples as f64),
                     ("train/hands", s.hands as f64),

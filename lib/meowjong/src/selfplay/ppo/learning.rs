@@ -107,24 +107,25 @@ impl PpoLearner {
     /// order, as [`PpoActor::play`](super::PpoActor::play) writes them).
     pub fn learn(&mut self, rows: &[SampleRow]) -> PpoStats {
         let learning = Instant::now();
-        let (batch, explained_variance) = self.batch(rows);
+        let (batch, explained_variance, paired_share) = self.batch(rows);
         let mut stats = self.epochs(&batch);
         self.updates += 1;
         stats.update = self.updates as usize;
         stats.samples = rows.len();
         stats.explained_variance = explained_variance;
+        stats.paired_share = paired_share;
         stats.learner_samples_per_second =
             (rows.len() * self.config.epochs) as f64 / learning.elapsed().as_secs_f64().max(1e-9);
         stats
     }
 
-    /// GAE advantages and value targets over each seat's steps; the critic's explained
-    /// variance of the targets.
-    fn batch(&self, rows: &[SampleRow]) -> (Batch, f64) {
-        let values: Vec<f32> = if self.config.paired {
+    /// GAE advantages and value targets over each seat's steps; the baselines'
+    /// explained variance of the targets and the share of paired baselines.
+    fn batch(&self, rows: &[SampleRow]) -> (Batch, f64, f64) {
+        let (values, paired) = if self.config.paired {
             paired_baselines(rows)
         } else {
-            rows.iter().map(|r| r.value.unwrap_or(0.0)).collect()
+            (rows.iter().map(|r| r.value.unwrap_or(0.0)).collect(), 0)
         };
         let mut advantage = gae(
             rows,
@@ -159,7 +160,7 @@ impl PpoLearner {
             advantage,
             target,
         };
-        (batch, explained)
+        (batch, explained, paired as f64 / rows.len().max(1) as f64)
     }
 
     /// The epochs of clipped updates of every model that learns, and the critic's.
@@ -356,25 +357,46 @@ fn gae(rows: &[SampleRow], values: &[f32], gamma: f32, lambda: f32, episode: Epi
     advantage
 }
 
-/// The baseline of each row in paired games ([`PpoConfig::paired`]): what the same seat
-/// got in the same hand of the partner game (game ids `2k` and `2k + 1` are partners) —
-/// the rewards of its steps in that hand — or the row's critic value (0 without) where
-/// the partner made no choice in that hand. The partner's sampling is independent of
-/// this game's, so the baseline does not depend on the action it judges.
-fn paired_baselines(rows: &[SampleRow]) -> Vec<f32> {
-    let mut hand_reward: std::collections::HashMap<(u64, u8, u32), f32> =
-        std::collections::HashMap::new();
-    for r in rows {
-        *hand_reward.entry((r.game_id, r.seat, r.hand)).or_default() += r.reward;
+/// The baseline of each row in paired games ([`PpoConfig::paired`], game ids `2k` and
+/// `2k + 1`): while the two games are in the same state — a seat's steps of a hand in
+/// order, the same planes, stage and legal classes — what the partner got from there to
+/// the hand's end; after they part, the row's critic value (0 without). The partner
+/// samples on its own, so its return does not depend on the action it judges, and from
+/// a shared state it is a sample of that state's value: where the two choose
+/// differently, the difference of their returns is the worth of one choice over the
+/// other, with the luck of the wall taken out.
+/// Returns the baselines and how many rows got a partner's return.
+fn paired_baselines(rows: &[SampleRow]) -> (Vec<f32>, usize) {
+    let mut episodes: std::collections::BTreeMap<(u64, u8, u32), Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        episodes
+            .entry((r.game_id, r.seat, r.hand))
+            .or_default()
+            .push(i);
     }
-    rows.iter()
-        .map(|r| {
-            hand_reward
-                .get(&(r.game_id ^ 1, r.seat, r.hand))
-                .copied()
-                .unwrap_or_else(|| r.value.unwrap_or(0.0))
-        })
-        .collect()
+    let mut baseline: Vec<f32> = rows.iter().map(|r| r.value.unwrap_or(0.0)).collect();
+    let mut paired = 0;
+    for (&(game, seat, hand), mine) in &episodes {
+        let Some(theirs) = episodes.get(&(game ^ 1, seat, hand)) else {
+            continue;
+        };
+        let mut to_go = vec![0.0f32; theirs.len()];
+        let mut acc = 0.0;
+        for (j, &t) in theirs.iter().enumerate().rev() {
+            acc += rows[t].reward;
+            to_go[j] = acc;
+        }
+        for (j, (&a, &t)) in mine.iter().zip(theirs).enumerate() {
+            let (ra, rt) = (&rows[a], &rows[t]);
+            if ra.observation != rt.observation || ra.model != rt.model || ra.legal != rt.legal {
+                break;
+            }
+            baseline[a] = to_go[j];
+            paired += 1;
+        }
+    }
+    (baseline, paired)
 }
 
 /// 1 − Var(target − value)/Var(target) (CleanRL's diagnostic; 0 when the targets are
@@ -487,31 +509,34 @@ mod tests {
         assert!(explained_variance(&[0.0; 3], &[1.0, 1.0, 1.0]).abs() < 1e-9);
     }
 
-    /// Paired games' baselines: a step's baseline is what the same seat got in the same
-    /// hand of the partner game (2k ↔ 2k + 1), its critic value where the partner made no
-    /// choice in that hand; with λ = 1 the advantage is the difference of the two hands.
+    /// Paired games' baselines: while a seat's steps of a hand match the partner's
+    /// (same planes, stage, legal classes) the baseline is the partner's return from
+    /// there to the hand's end; from the first state that differs on, the critic value.
     #[test]
-    fn paired_baselines_are_the_partner_games_hands() {
-        let at = |game, seat, hand, reward, value| SampleRow {
+    fn paired_baselines_are_the_partner_returns_from_shared_states() {
+        let at = |game, hand, reward, value, planes: &[u8]| SampleRow {
             hand,
-            ..row(game, seat, reward, value)
+            observation: planes.to_vec(),
+            ..row(game, 0, reward, value)
         };
         let rows = vec![
-            at(4, 0, 0, 0.0, 0.3),
-            at(4, 0, 0, 0.5, 0.3),
-            at(4, 0, 1, -0.2, 0.1),
-            at(4, 1, 0, 1.0, 0.0),
-            at(5, 0, 0, 0.25, 0.9),
-            at(5, 0, 2, 0.4, 0.7),
+            // game 4, hand 0: two shared states, then its own; hand 1 has no partner
+            at(4, 0, 0.0, 0.3, &[1]),
+            at(4, 0, 0.0, 0.3, &[2]),
+            at(4, 0, 0.5, 0.3, &[3]),
+            at(4, 1, -0.2, 0.1, &[9]),
+            // game 5, hand 0: the same two states, then another
+            at(5, 0, 0.0, 0.9, &[1]),
+            at(5, 0, 0.1, 0.9, &[2]),
+            at(5, 0, 0.15, 0.7, &[4]),
         ];
-        let b = paired_baselines(&rows);
-        // game 4 seat 0 hand 0 ↔ game 5 seat 0 hand 0 (0.25); hand 1 has no partner
-        // steps (its value, 0.1); seat 1 has no partner seat; game 5 hand 0 ↔ 0.0 + 0.5
-        assert_eq!(b, vec![0.25, 0.25, 0.1, 0.0, 0.5, 0.7]);
+        let (b, paired) = paired_baselines(&rows);
+        assert_eq!(b, vec![0.25, 0.25, 0.3, 0.1, 0.5, 0.5, 0.7]);
+        assert_eq!(paired, 4);
         let advantage = gae(&rows, &b, 1.0, 1.0, Episode::Hand);
         let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-6);
         assert!(
-            close(&advantage, &[0.25, 0.25, -0.3, 1.0, -0.25, -0.3]),
+            close(&advantage, &[0.25, 0.25, 0.2, -0.3, -0.25, -0.25, -0.55]),
             "{advantage:?}"
         );
     }

@@ -79,11 +79,11 @@ pub struct PpoConfig {
     /// [`ModelCard::teacher_prior`]: crate::ModelCard::teacher_prior
     pub teacher_prior: f64,
     /// Plays each update's games in pairs on the same walls (per-round walls, the same
-    /// seating, each game its own sampling streams) and takes as a decision's baseline
-    /// what the same seat got in the same hand of the partner game: the duplicate
-    /// evaluation's variance reduction applied to learning. Where the partner has no
-    /// step in that hand, the critic's value. Needs `episode = "hand"` and an even
-    /// `games_per_update`.
+    /// seating, each game its own sampling streams). While the two games of a pair are
+    /// in the same state, a decision's baseline is what the partner got from that state
+    /// to the hand's end (where they chose differently, the difference is the worth of
+    /// one choice over the other, without the wall's luck); after they part, the
+    /// critic's value. Needs `episode = "hand"` and an even `games_per_update`.
     pub paired: bool,
     /// Learn V(s) and use GAE advantages; without it, standardised returns (REINFORCE's
     /// pooled baseline).
@@ -275,6 +275,9 @@ pub struct PpoStats {
     pub value_loss: f64,
     /// Fraction of the returns' variance the critic explains (before the update).
     pub explained_variance: f64,
+    /// Share of the steps whose baseline is the partner game's return from the same
+    /// state ([`PpoConfig::paired`]; 0 otherwise).
+    pub paired_share: f64,
     /// Mean gradient norm of the policy steps.
     pub grad_norm: f64,
     /// Hands per second while playing.
