@@ -70,7 +70,8 @@ pub struct SampleRow {
     pub legal: Vec<u8>,
     /// The class taken.
     pub class: u8,
-    /// The class the heuristic teacher would take here, when recorded (imitation).
+    /// The class the heuristic teacher would take here, when recorded (imitation, or a
+    /// learner with a teacher prior).
     pub teacher_class: Option<u8>,
     /// Its log-probability under the acting policy, over the legal classes.
     pub log_prob: f32,

@@ -60,8 +60,8 @@ pub struct Step {
     /// The hand it was taken in (0 = the game's first).
     pub hand: u32,
     /// The class the heuristic bot would take at this stage (recorded when the actor
-    /// imitates; `None` also when the bot's action does not pass through the stage, e.g.
-    /// it wins instead of discarding).
+    /// imitates or its models have a teacher prior; `None` also when the bot's action
+    /// does not pass through the stage, e.g. it wins instead of discarding).
     pub teacher: Option<u8>,
     /// Reward received after this step and before the next one.
     pub reward: f32,
