@@ -161,7 +161,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     })
 }
 
-/// `meowlab run` on a self-play config: each seed in turn, with a progress bar.
+/// `meowlab run` on a self-play config: its seeds, `--jobs` at a time, each with a
+/// progress bar.
 fn selfplay(args: Args) -> Result<ExitCode> {
     let mut config = SelfPlayConfig::load(&args.config)?;
     if let Some(seeds) = args.seeds {
@@ -194,24 +195,47 @@ fn selfplay(args: Args) -> Result<ExitCode> {
         config.seeds,
         args.out.display()
     );
+    let multi = MultiProgress::new();
+    if args.quiet {
+        multi.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
     let style = ProgressStyle::with_template(
         "{prefix:>10} {bar:30} {pos:>8}/{len} episodes  {elapsed_precise} eta {eta}  {msg}",
     )
     .expect("template");
-    for &seed in &config.seeds {
-        let bar = if args.quiet {
-            ProgressBar::hidden()
-        } else {
-            ProgressBar::new(config.rounds as u64)
+    let queue = Mutex::new(config.seeds.clone().into_iter());
+    let results: Mutex<Vec<(u64, Result<selfplay_run::SelfPlaySummary>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..args.jobs.clamp(1, config.seeds.len()) {
+            scope.spawn(|| loop {
+                let Some(seed) = queue.lock().expect("queue").next() else {
+                    break;
+                };
+                let bar = multi.add(ProgressBar::new(config.rounds as u64));
+                bar.set_style(style.clone());
+                bar.set_prefix(format!("seed {seed}"));
+                let result = selfplay_run::run_seed(&config, seed, &args.out, &mut |p| {
+                    bar.set_position(p.rounds as u64);
+                    bar.set_message(p.message.clone());
+                })
+                .with_context(|| format!("{} seed {seed}", config.name));
+                bar.finish_and_clear();
+                results.lock().expect("results").push((seed, result));
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("results");
+    results.sort_by_key(|(seed, _)| *seed);
+    let mut failed = false;
+    for (seed, result) in results {
+        let summary = match result {
+            Ok(summary) => summary,
+            Err(e) => {
+                eprintln!("seed {seed}: error: {e:#}");
+                failed = true;
+                continue;
+            }
         };
-        bar.set_style(style.clone());
-        bar.set_prefix(format!("seed {seed}"));
-        let summary = selfplay_run::run_seed(&config, seed, &args.out, &mut |p| {
-            bar.set_position(p.rounds as u64);
-            bar.set_message(p.message.clone());
-        })
-        .with_context(|| format!("{} seed {seed}", config.name))?;
-        bar.finish_and_clear();
         let resumed = summary
             .resumed_from
             .map(|r| format!(" (resumed at episode {r})"))
@@ -224,6 +248,9 @@ fn selfplay(args: Args) -> Result<ExitCode> {
             summary.rounds_per_second,
             args.out.join(&summary.run_id).join("final").display()
         );
+    }
+    if failed {
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }
