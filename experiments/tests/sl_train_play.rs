@@ -2,7 +2,8 @@
 //! logged with `play --log`, the five models trained by `train-sl` (report, metrics
 //! table, safetensors + card), then a model agent seated with `play --seats model:DIR`
 //! whose logged policies are probability distributions that put weight on the action it
-//! took. A missing model is refused with the folder named.
+//! took. A self-play config's seeds run in parallel (`run --jobs`) to the same weights.
+//! A missing model is refused with the folder named.
 
 use std::path::Path;
 use std::process::Command;
@@ -219,6 +220,42 @@ fn trained_models_play_and_log_their_policy() {
         }
     }
     assert!(model_decisions > 100, "{model_decisions} model decisions");
+
+    // A self-play config's seeds run `--jobs` at a time, to the weights they reach one
+    // after the other.
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/sanma-reinforce-paper.toml");
+    for (jobs, out) in [("2", "parallel"), ("1", "serial")] {
+        let args = [
+            "run",
+            config,
+            "--seeds",
+            "1,2",
+            "--rounds",
+            "6",
+            "--eval-sets",
+            "2",
+            "--sl-models",
+            "teacher/models",
+            "--jobs",
+            jobs,
+            "--out",
+            out,
+            "--quiet",
+        ];
+        let out = meowlab(&args, &runs);
+        assert!(
+            out.status.success(),
+            "--jobs {jobs}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for seed in [1, 2] {
+        let weights = |out: &str| {
+            let run = format!("{out}/sanma-reinforce-paper__seed{seed}");
+            std::fs::read(runs.join(run).join("final/discard-small/model.safetensors")).unwrap()
+        };
+        assert!(weights("parallel") == weights("serial"), "seed {seed}");
+    }
 
     // A missing model is refused, naming the folder and the model.
     std::fs::remove_dir_all(models.join("kan-small")).unwrap();
