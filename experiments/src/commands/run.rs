@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use meowlab::algos::experiment::{run_seed, ExperimentConfig, Progress, SeedSummary};
+use meowlab::algos::experiment::{run_seed, ExperimentConfig, Progress};
 use meowlab::meowjong::selfplay::run::{self as selfplay_run, SelfPlayConfig};
 
 /// Arguments of `meowlab run`.
@@ -84,32 +84,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "{prefix:>10} {bar:30} {pos:>8}/{len} steps  {elapsed_precise} eta {eta}  {msg}",
     )
     .expect("template");
-    let queue = Mutex::new(config.seeds.clone().into_iter());
-    let results: Mutex<Vec<(u64, Result<SeedSummary>)>> = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..args.jobs.clamp(1, config.seeds.len()) {
-            scope.spawn(|| loop {
-                let Some(seed) = queue.lock().expect("queue").next() else {
-                    break;
-                };
-                let bar = multi.add(ProgressBar::new(config.total_timesteps));
-                bar.set_style(style.clone());
-                bar.set_prefix(format!("seed {seed}"));
-                let mut on_progress = |p: &Progress| {
-                    bar.set_position(p.global_step);
-                    if let Some((mean, std)) = p.last_eval {
-                        bar.set_message(format!("eval {mean:.1} ± {std:.1}"));
-                    }
-                };
-                let result = run_seed(&config, seed, &args.out, &mut on_progress)
-                    .with_context(|| format!("{} seed {seed}", config.name));
-                bar.finish();
-                results.lock().expect("results").push((seed, result));
-            });
-        }
+    let results = for_each_seed(&config.seeds, args.jobs, |seed| {
+        let bar = multi.add(ProgressBar::new(config.total_timesteps));
+        bar.set_style(style.clone());
+        bar.set_prefix(format!("seed {seed}"));
+        let mut on_progress = |p: &Progress| {
+            bar.set_position(p.global_step);
+            if let Some((mean, std)) = p.last_eval {
+                bar.set_message(format!("eval {mean:.1} ± {std:.1}"));
+            }
+        };
+        let result = run_seed(&config, seed, &args.out, &mut on_progress)
+            .with_context(|| format!("{} seed {seed}", config.name));
+        bar.finish();
+        result
     });
-    let mut results = results.into_inner().expect("results");
-    results.sort_by_key(|(seed, _)| *seed);
     let mut summaries = Vec::new();
     let mut failed = false;
     for (seed, result) in results {
@@ -203,29 +192,18 @@ fn selfplay(args: Args) -> Result<ExitCode> {
         "{prefix:>10} {bar:30} {pos:>8}/{len} episodes  {elapsed_precise} eta {eta}  {msg}",
     )
     .expect("template");
-    let queue = Mutex::new(config.seeds.clone().into_iter());
-    let results: Mutex<Vec<(u64, Result<selfplay_run::SelfPlaySummary>)>> = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..args.jobs.clamp(1, config.seeds.len()) {
-            scope.spawn(|| loop {
-                let Some(seed) = queue.lock().expect("queue").next() else {
-                    break;
-                };
-                let bar = multi.add(ProgressBar::new(config.rounds as u64));
-                bar.set_style(style.clone());
-                bar.set_prefix(format!("seed {seed}"));
-                let result = selfplay_run::run_seed(&config, seed, &args.out, &mut |p| {
-                    bar.set_position(p.rounds as u64);
-                    bar.set_message(p.message.clone());
-                })
-                .with_context(|| format!("{} seed {seed}", config.name));
-                bar.finish_and_clear();
-                results.lock().expect("results").push((seed, result));
-            });
-        }
+    let results = for_each_seed(&config.seeds, args.jobs, |seed| {
+        let bar = multi.add(ProgressBar::new(config.rounds as u64));
+        bar.set_style(style.clone());
+        bar.set_prefix(format!("seed {seed}"));
+        let result = selfplay_run::run_seed(&config, seed, &args.out, &mut |p| {
+            bar.set_position(p.rounds as u64);
+            bar.set_message(p.message.clone());
+        })
+        .with_context(|| format!("{} seed {seed}", config.name));
+        bar.finish_and_clear();
+        result
     });
-    let mut results = results.into_inner().expect("results");
-    results.sort_by_key(|(seed, _)| *seed);
     let mut failed = false;
     for (seed, result) in results {
         let summary = match result {
@@ -253,4 +231,29 @@ fn selfplay(args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `work` for every seed, `jobs` seeds at a time (each on its own thread); the
+/// results in seed order.
+fn for_each_seed<T: Send>(
+    seeds: &[u64],
+    jobs: usize,
+    work: impl Fn(u64) -> T + Sync,
+) -> Vec<(u64, T)> {
+    let queue = Mutex::new(seeds.iter().copied());
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, seeds.len().max(1)) {
+            scope.spawn(|| loop {
+                let Some(seed) = queue.lock().expect("queue").next() else {
+                    break;
+                };
+                let result = work(seed);
+                results.lock().expect("results").push((seed, result));
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("results");
+    results.sort_by_key(|(seed, _)| *seed);
+    results
 }

@@ -47,6 +47,17 @@ fn tiny_models(dev: &Dev, rng: &mut ChaCha8Rng) -> Vec<MeowjongNet> {
         .collect()
 }
 
+/// An opponent pool of the learner alone (pure self-play).
+fn self_play_only() -> meowlab_meowjong::selfplay::pool::PoolConfig {
+    meowlab_meowjong::selfplay::pool::PoolConfig {
+        learner: 1.0,
+        past: 0.0,
+        sl: 0.0,
+        heuristic: 0.0,
+        ..Default::default()
+    }
+}
+
 /// The discard model's probability of throwing East at the dealer's first decision.
 fn p_east(net: &MeowjongNet, first: &Game) -> f32 {
     let planes = encode(&first.view(0)).to_f32();
@@ -105,7 +116,6 @@ fn reinforce_learns_the_winning_discard() {
 /// The PPO learner finds the same winning discard, with its critic and clipped updates.
 #[test]
 fn ppo_learns_the_winning_discard() {
-    use meowlab_meowjong::selfplay::pool::PoolConfig;
     use meowlab_meowjong::selfplay::ppo::{Ppo, PpoConfig};
     let dev = Dev::default();
     let mut rng = ChaCha8Rng::seed_from_u64(1);
@@ -118,13 +128,7 @@ fn ppo_learns_the_winning_discard() {
         batch_size: 16,
         kl_to_sl: 0.0,
         train: vec![ModelKind::Discard],
-        pool: PoolConfig {
-            learner: 1.0,
-            past: 0.0,
-            sl: 0.0,
-            heuristic: 0.0,
-            ..PoolConfig::default()
-        },
+        pool: self_play_only(),
         ..PpoConfig::default()
     };
     let mut learner = Ppo::new(&dev, models, config);
@@ -238,7 +242,6 @@ fn grp_rewards_are_paid_by_hand_and_telescope_to_the_rank_reward() {
 /// it visits: the recorded teacher classes are legal, and the cross-entropy to them falls.
 #[test]
 fn imitation_pulls_the_policy_towards_the_heuristic_on_its_own_states() {
-    use meowlab_meowjong::selfplay::pool::PoolConfig;
     use meowlab_meowjong::selfplay::ppo::{Ppo, PpoActor, PpoConfig};
     let dev = Dev::default();
     let mut rng = ChaCha8Rng::seed_from_u64(6);
@@ -253,13 +256,7 @@ fn imitation_pulls_the_policy_towards_the_heuristic_on_its_own_states() {
         imitate: 1.0,
         value_baseline: false,
         train: vec![ModelKind::Discard],
-        pool: PoolConfig {
-            learner: 1.0,
-            past: 0.0,
-            sl: 0.0,
-            heuristic: 0.0,
-            ..PoolConfig::default()
-        },
+        pool: self_play_only(),
         ..PpoConfig::default()
     };
     config.reward.uma = [0.0; 3];
@@ -291,7 +288,6 @@ fn imitation_pulls_the_policy_towards_the_heuristic_on_its_own_states() {
 /// (probability ratio 1) and those of the SL reference with the same prior (KL 0).
 #[test]
 fn a_teacher_prior_is_one_policy_for_the_actor_the_learner_and_the_reference() {
-    use meowlab_meowjong::selfplay::pool::PoolConfig;
     use meowlab_meowjong::selfplay::ppo::{Ppo, PpoActor, PpoConfig};
     let dev = Dev::default();
     let mut rng = ChaCha8Rng::seed_from_u64(8);
@@ -307,13 +303,7 @@ fn a_teacher_prior_is_one_policy_for_the_actor_the_learner_and_the_reference() {
             // learning rate)
             imitate: 1.0,
             value_baseline: false,
-            pool: PoolConfig {
-                learner: 1.0,
-                past: 0.0,
-                sl: 0.0,
-                heuristic: 0.0,
-                ..PoolConfig::default()
-            },
+            pool: self_play_only(),
             ..PpoConfig::default()
         };
         config.validate().unwrap();
@@ -356,7 +346,6 @@ fn a_teacher_prior_is_one_policy_for_the_actor_the_learner_and_the_reference() {
 /// then part, where unpaired games deal differently.
 #[test]
 fn paired_games_share_their_walls_and_not_their_choices() {
-    use meowlab_meowjong::selfplay::pool::PoolConfig;
     use meowlab_meowjong::selfplay::ppo::{PpoActor, PpoConfig};
     use std::collections::BTreeMap;
     let dev = Dev::default();
@@ -369,13 +358,7 @@ fn paired_games_share_their_walls_and_not_their_choices() {
             episode: meowlab_meowjong::selfplay::ppo::Episode::Hand,
             paired,
             value_baseline: false,
-            pool: PoolConfig {
-                learner: 1.0,
-                past: 0.0,
-                sl: 0.0,
-                heuristic: 0.0,
-                ..PoolConfig::default()
-            },
+            pool: self_play_only(),
             ..PpoConfig::default()
         };
         config.reward.hand_shaping = 0.02;
