@@ -1,6 +1,8 @@
 //! `meowlab explain` on a logged run with a freshly trained discard model: every
 //! explanation has the 20 block players, satisfies efficiency (Σφ = v(F) − v(∅)), points
-//! at a logged decision, and a second call appends new ids; bad requests are errors.
+//! at a logged decision, and a second call appends new ids; the learned conditioning
+//! trains its surrogate once and reuses it, with the finer players and standard errors;
+//! bad requests are errors.
 
 use std::path::Path;
 use std::process::Command;
@@ -73,6 +75,8 @@ fn explanations_of_discard_decisions_are_efficient_and_point_at_logged_decisions
         "4",
         "--background",
         "500",
+        "--conditioning",
+        "exact-matching",
         "--quiet",
     ];
     let printed = ok(&args, &dir);
@@ -82,12 +86,51 @@ fn explanations_of_discard_decisions_are_efficient_and_point_at_logged_decisions
     );
     ok(&args, &dir); // appends
 
+    let learned = [
+        "explain",
+        "--run",
+        "runs/t",
+        "--agent",
+        "runs/t/models/discard-small",
+        "--states",
+        "3",
+        "--players",
+        "hand-kinds",
+        "--quantity",
+        "logged",
+        "--surrogate-epochs",
+        "2",
+        "--quiet",
+    ];
+    let printed = ok(&learned, &dir);
+    assert!(printed.contains("surrogate trained"), "{printed}");
+    let printed = ok(&learned, &dir);
+    assert!(printed.contains("surrogate reused"), "{printed}");
+    let saved = dir.join("runs/t/models/discard-small/surrogates/t-legal/surrogate.json");
+    assert!(saved.exists(), "{}", saved.display());
+
     let run = dir.join("runs/t");
     let loaded = browse::explanations(&run).unwrap();
     assert!(loaded.problems.is_empty());
     let ids: Vec<u64> = loaded.rows.iter().map(|e| e.explanation_id).collect();
-    assert_eq!(ids, (0..8).collect::<Vec<_>>());
-    for e in &loaded.rows {
+    assert_eq!(ids, (0..14).collect::<Vec<_>>());
+    let (exact, learned): (Vec<_>, Vec<_>) = loaded.rows.iter().partition(|e| e.explanation_id < 8);
+    for e in &learned {
+        assert_eq!(e.players.len(), 45);
+        assert!(e.players.contains(&"hand 5p".to_string()));
+        assert_eq!(e.conditioning, "on-manifold (learned)");
+        assert!(e.method.starts_with("sampled ("), "{}", e.method);
+        let stderr = e
+            .stderr
+            .as_ref()
+            .expect("sampled values have standard errors");
+        assert!(stderr.iter().all(|s| s.is_finite() && *s >= 0.0));
+        let sum: f64 = e.values.iter().sum();
+        assert!((sum - (e.full - e.base)).abs() < 1e-9);
+    }
+    // the same sampled decisions, as the seed fixes them: the second call repeats the first
+    assert_eq!(learned[0].values, learned[3].values);
+    for e in &exact {
         assert_eq!(e.players.len(), 20);
         assert!(e.players.contains(&"own_hand".to_string()));
         let sum: f64 = e.values.iter().sum();
@@ -120,6 +163,20 @@ fn explanations_of_discard_decisions_are_efficient_and_point_at_logged_decisions
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--kind policy"));
+    let out = meowlab(
+        &[
+            "explain",
+            "--run",
+            "runs/t",
+            "--agent",
+            "runs/t/models/discard-small",
+            "--players",
+            "tiles",
+        ],
+        &dir,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("blocks, hand-kinds"));
     let out = meowlab(
         &[
             "explain",

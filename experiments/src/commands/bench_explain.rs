@@ -12,10 +12,14 @@ use meowlab::algos::experiment::load_trained;
 use meowlab::algos::explain::{
     explain_control, ControlExplainConfig, ControlKind, Filling, LoggedStates,
 };
-use meowlab::explain::{exact_from_table, sampled};
+use meowlab::explain::sanma::PlayerSet;
+use meowlab::explain::{exact_from_table, sampled, Conditioning};
 use meowlab::meowjong::dataset;
-use meowlab::meowjong::explain::{explain_discards, ExplainConfig};
-use meowlab::meowjong::model::{MeowjongNet, ModelKind};
+use meowlab::meowjong::explain::{
+    explain_discards, fit_surrogate, Estimator, ExplainConfig, SurrogateSpec,
+};
+use meowlab::meowjong::model::{model_stem, MeowjongNet, ModelKind};
+use meowlab::meowjong::surrogate::{ModelFingerprint, SurrogateConfig};
 use meowlab::nn::nn::Dev;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -104,35 +108,137 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
     }
 
     if let (Some(run), Some(agent)) = (args.run, args.agent) {
-        let samples = dataset::extract(&run, ModelKind::Discard)
-            .with_context(|| format!("cannot read {}", run.display()))?;
-        let stem = if agent.is_dir() {
-            agent.join("model")
-        } else {
-            agent
-        };
-        let mut net = MeowjongNet::load(&Dev::default(), &stem)
-            .with_context(|| format!("cannot load {}", stem.display()))?;
-        let config = ExplainConfig {
-            states: args.decisions,
-            background: Some(args.background),
-            seed: 0,
-            first_id: 0,
-        };
-        let start = Instant::now();
-        let out = explain_discards(&mut net, &samples, &config, &mut |_| {})?;
-        let total = start.elapsed().as_secs_f64();
-        println!(
-            "Sanma: {} discard decisions explained (20 blocks, exact, on-manifold over {} logged decisions) in {total:.1} s: {} per decision (model forward passes included)",
-            out.len(),
-            args.background.min(samples.labels.len()),
-            seconds(total / out.len().max(1) as f64)
-        );
+        bench_sanma(&run, &agent, args.decisions, args.background)?;
     }
     for run in &args.control_run {
         bench_control(run, args.states)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Times Sanma explanations of `agent` on `run`: the surrogate's training, then per
+/// decision each conditioning × player set (with how many decisions reached standard
+/// errors below a tenth of the largest |φ|), and the learned characteristic's sampled
+/// values against its exact ones on a few decisions.
+fn bench_sanma(run: &Path, agent: &Path, decisions: usize, background: usize) -> Result<()> {
+    let samples = dataset::extract(run, ModelKind::Discard)
+        .with_context(|| format!("cannot read {}", run.display()))?;
+    let dev = Dev::default();
+    let stem = model_stem(agent);
+    let mut net = MeowjongNet::load(&dev, &stem)
+        .with_context(|| format!("cannot load {}", stem.display()))?;
+    let spec = SurrogateSpec {
+        run: format!("bench-{}", samples.labels.len()),
+        legal_only: true,
+        config: SurrogateConfig::default(),
+        max_states: 30_000,
+    };
+    let fingerprint = ModelFingerprint::of(&stem.with_extension("safetensors"), true)?;
+    let start = Instant::now();
+    let surrogate = fit_surrogate(&dev, &mut net, &samples, fingerprint, &spec, &mut |_| {})?;
+    let card = &surrogate.card;
+    println!(
+        "Sanma surrogate: {} states, {} epochs, {:.1} s (model pass included: {:.1} s); held-out KL {:.3}, v(F) gap {:.3}, v(∅) gap {:.3}",
+        card.train_states,
+        card.epochs,
+        card.train_seconds,
+        start.elapsed().as_secs_f64(),
+        card.val_kl,
+        card.full_gap,
+        card.empty_gap
+    );
+    println!("  conditioning                    players      decisions  per decision  mean pairs  SE < 10% max|φ|");
+    let cases = [
+        (Conditioning::OnManifoldLearned, decisions),
+        (Conditioning::OnManifoldExact, decisions),
+        (Conditioning::Interventional, (decisions / 20).max(1)),
+    ];
+    for (conditioning, states) in cases {
+        for players in PlayerSet::ALL {
+            let config = ExplainConfig {
+                states,
+                background: Some(background),
+                players,
+                conditioning,
+                ..ExplainConfig::default()
+            };
+            let start = Instant::now();
+            let out = explain_discards(&mut net, &samples, &config, Some(&surrogate), &mut |_| {})?;
+            let per = start.elapsed().as_secs_f64() / out.len().max(1) as f64;
+            let pairs: Vec<f64> = out
+                .iter()
+                .filter_map(|e| sampled_pairs(&e.method))
+                .collect();
+            let within = out
+                .iter()
+                .filter(|e| {
+                    let largest = e.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                    e.stderr
+                        .as_ref()
+                        .is_none_or(|se| se.iter().all(|s| *s <= 0.1 * largest))
+                })
+                .count();
+            println!(
+                "  {:<31} {:<12} {:>9}  {:>12}  {:>10}  {within}/{}",
+                conditioning.name(),
+                players.name(),
+                out.len(),
+                seconds(per),
+                if pairs.is_empty() {
+                    "exact".to_string()
+                } else {
+                    format!("{:.0}", pairs.iter().sum::<f64>() / pairs.len() as f64)
+                },
+                out.len()
+            );
+        }
+    }
+    // the sampled estimate against exact values of the same surrogate (2^20 coalitions)
+    let (mut err, mut reported, mut count) = (0.0f64, 0.0f64, 0usize);
+    let mut exact_seconds = 0.0;
+    for seed in 0..3 {
+        let base = ExplainConfig {
+            states: 1,
+            seed,
+            ..ExplainConfig::default()
+        };
+        let start = Instant::now();
+        let exact = explain_discards(
+            &mut net,
+            &samples,
+            &ExplainConfig {
+                estimator: Estimator::Exact,
+                ..base.clone()
+            },
+            Some(&surrogate),
+            &mut |_| {},
+        )?;
+        exact_seconds += start.elapsed().as_secs_f64();
+        let sampled = explain_discards(&mut net, &samples, &base, Some(&surrogate), &mut |_| {})?;
+        let se = sampled[0].stderr.clone().unwrap_or_default();
+        for ((a, b), s) in sampled[0].values.iter().zip(&exact[0].values).zip(&se) {
+            err += (a - b).powi(2);
+            reported += s * s;
+            count += 1;
+        }
+    }
+    println!(
+        "  learned, blocks: sampled vs exact (2^20 coalitions, {} per decision) on 3 decisions: RMSE {:.2e}, reported SE (rms) {:.2e}",
+        seconds(exact_seconds / 3.0),
+        (err / count as f64).sqrt(),
+        (reported / count as f64).sqrt()
+    );
+    Ok(())
+}
+
+/// The pairs of a "sampled (N pairs)" method.
+fn sampled_pairs(method: &str) -> Option<f64> {
+    method
+        .strip_prefix("sampled (")?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Times every control explanation kind on the latest checkpoint of `run`.

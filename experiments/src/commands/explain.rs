@@ -1,10 +1,13 @@
 //! `meowlab explain`: Shapley-value explanations of an agent's decisions in a logged run,
 //! written to the run's `explanations` table.
 //!
-//! Sanma runs: the players are the 20 feature blocks of the tile planes; the explained
-//! number is the discard model's probability of its own top tile at each explained
-//! decision; coalitions are conditioned on-manifold by exact matching over the run's
-//! logged discard decisions (SVERL's policy characteristic); values are exact.
+//! Sanma runs: the players are the 20 feature blocks of the tile planes, or the own hand
+//! per tile kind and the other blocks (`--players hand-kinds`); the explained number is
+//! the discard model's probability of its top tile or of the logged discard
+//! (`--quantity`); coalitions are conditioned on-manifold by a learned surrogate (trained
+//! once per model and run, saved beside the model), on-manifold by exact matching over
+//! the run's logged discard decisions, or interventionally; values are exact where that
+//! is cheap, otherwise sampled to standard errors below a tenth of the largest |φ|.
 //!
 //! Control runs (`meowlab run`): the players are the observation features; the agent is
 //! the run's checkpoint; value, policy, local or global performance (SVERL-P) at states
@@ -22,11 +25,16 @@ use meowlab::algos::explain::{
     explain_control, ControlExplainConfig, ControlKind, Filling, LoggedStates,
     DEFAULT_INTERVENTIONAL_BACKGROUND,
 };
+use meowlab::explain::sanma::PlayerSet;
 use meowlab::explain::Conditioning;
 use meowlab::explain::ExplainProgress;
+use meowlab::explain::Sampling;
 use meowlab::meowjong::dataset;
-use meowlab::meowjong::explain::{explain_discards, ExplainConfig};
+use meowlab::meowjong::explain::{
+    explain_discards, surrogate_for, Estimator, ExplainConfig, Quantity, SurrogateSpec,
+};
 use meowlab::meowjong::model::{model_stem, MeowjongNet, ModelKind};
+use meowlab::meowjong::surrogate::SurrogateConfig;
 use meowlab::nn::nn::Dev;
 use meowlab::store::explanations::next_explanation_id;
 use meowlab::store::Explanation;
@@ -50,8 +58,11 @@ enum Kind {
 /// How the missing features are filled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum Fill {
-    /// From the agent's own logged states that match the present features (SVERL).
+    /// Conditioned on the present features over the agent's own states (SVERL): Sanma
+    /// by a learned surrogate, control by a kernel over the logged states.
     OnManifold,
+    /// Sanma: the logged decisions that agree exactly with the present features.
+    ExactMatching,
     /// From background states, independently of the present features (KernelSHAP).
     Interventional,
 }
@@ -80,9 +91,38 @@ pub struct Args {
     /// Seed of the samples (and of the rollouts).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Control: how missing features are filled (Sanma: always on-manifold, exact).
+    /// How missing features are filled.
     #[arg(long, value_enum, default_value = "on-manifold")]
     conditioning: Fill,
+    /// Sanma: the players (`blocks`: the 20 feature blocks; `hand-kinds`: the own hand
+    /// per tile kind and the other blocks).
+    #[arg(long, default_value = "blocks")]
+    players: PlayerSet,
+    /// Sanma: the explained number, the probability of the model's top tile or of the
+    /// logged discard.
+    #[arg(long, default_value = "top")]
+    quantity: Quantity,
+    /// Sanma: exact values (2ⁿ coalitions), sampled ones, or exact only where cheap.
+    #[arg(long, value_enum, default_value = "auto")]
+    estimator: EstimatorArg,
+    /// Sanma, sampled: stop once every standard error is below this share of the
+    /// largest |φ| …
+    #[arg(long, default_value_t = 0.1)]
+    relative_stderr: f64,
+    /// … or after this many antithetic pairs of orderings.
+    #[arg(long, default_value_t = 512)]
+    max_pairs: usize,
+    /// Sanma, on-manifold: train the surrogate on at most this many logged decisions …
+    #[arg(long, default_value_t = 30_000)]
+    surrogate_states: usize,
+    /// … for at most this many epochs (it stops earlier once held-out games stop
+    /// improving).
+    #[arg(long, default_value_t = SurrogateConfig::default().epochs)]
+    surrogate_epochs: usize,
+    /// Sanma: explain the network's raw softmax over all 34 tiles instead of the policy
+    /// over the legal discards (for models trained without the legal mask).
+    #[arg(long)]
+    raw_policy: bool,
     /// Control, on-manifold: kernel bandwidth in standard deviations of each feature.
     #[arg(long, default_value_t = 0.2)]
     bandwidth: f64,
@@ -92,6 +132,17 @@ pub struct Args {
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// How Sanma values are computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum EstimatorArg {
+    /// Exact where cheap (exact matching), otherwise sampled.
+    Auto,
+    /// Every coalition (at most 24 players).
+    Exact,
+    /// Permutation sampling with standard errors.
+    Sampled,
 }
 
 fn bar(len: usize, what: &str, quiet: bool) -> ProgressBar {
@@ -158,6 +209,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// model pass took once it is over.
 struct Bars {
     model: ProgressBar,
+    surrogate: ProgressBar,
     explain: ProgressBar,
     start: Instant,
     model_seconds: f64,
@@ -167,6 +219,7 @@ impl Bars {
     fn new(quiet: bool) -> Bars {
         Bars {
             model: bar(0, "model", quiet),
+            surrogate: bar(0, "surrogate", quiet),
             explain: bar(0, "explain", quiet),
             start: Instant::now(),
             model_seconds: 0.0,
@@ -180,8 +233,15 @@ impl Bars {
                 self.model.set_position(done as u64);
                 self.model_seconds = self.start.elapsed().as_secs_f64();
             }
+            ExplainProgress::Surrogate { done, total } => {
+                self.model.finish_and_clear();
+                self.surrogate.set_length(total as u64);
+                self.surrogate.set_position(done as u64);
+                self.model_seconds = self.start.elapsed().as_secs_f64();
+            }
             ExplainProgress::Explained { done, total } => {
                 self.model.finish_and_clear();
+                self.surrogate.finish_and_clear();
                 self.explain.set_length(total as u64);
                 self.explain.set_position(done as u64);
             }
@@ -204,12 +264,12 @@ fn explain_sanma_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, St
             args.kind
         );
     }
-    if args.conditioning != Fill::OnManifold {
-        bail!("--conditioning: Sanma decisions are conditioned on-manifold (exact matching)");
-    }
     let Some(agent) = &args.agent else {
         bail!("--agent: give the discard model's folder (e.g. <run>/models/discard-small)");
     };
+    if !(args.relative_stderr.is_finite() && args.relative_stderr >= 0.0) || args.max_pairs < 2 {
+        bail!("--relative-stderr must be ≥ 0 and --max-pairs at least 2");
+    }
     let samples = dataset::extract(&args.run, ModelKind::Discard)
         .with_context(|| format!("cannot read the decisions of {}", args.run.display()))?;
     if samples.labels.is_empty() {
@@ -226,32 +286,91 @@ fn explain_sanma_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, St
             net.card.kind.name()
         );
     }
+    let conditioning = match args.conditioning {
+        Fill::OnManifold => Conditioning::OnManifoldLearned,
+        Fill::ExactMatching => Conditioning::OnManifoldExact,
+        Fill::Interventional => Conditioning::Interventional,
+    };
+    let sampling = Sampling {
+        min_pairs: 16.min(args.max_pairs),
+        max_pairs: args.max_pairs,
+        batch_pairs: 16,
+        relative_stderr: args.relative_stderr,
+    };
     let config = ExplainConfig {
         states: args.states,
         background: args.background,
         seed: args.seed,
         first_id,
+        players: args.players,
+        conditioning,
+        estimator: match args.estimator {
+            EstimatorArg::Auto => Estimator::Auto,
+            EstimatorArg::Exact => Estimator::Exact,
+            EstimatorArg::Sampled => Estimator::Sampled(sampling),
+        },
+        quantity: args.quantity,
+        legal_only: !args.raw_policy,
+        interventional_background: args.background.unwrap_or(16),
     };
     let mut bars = Bars::new(args.quiet);
-    let explanations = explain_discards(&mut net, &samples, &config, &mut |p| bars.update(p))?;
+    let mut surrogate_note = String::new();
+    let surrogate = if conditioning == Conditioning::OnManifoldLearned {
+        let spec = SurrogateSpec {
+            run: run_name(&args.run),
+            legal_only: config.legal_only,
+            config: SurrogateConfig {
+                epochs: args.surrogate_epochs,
+                ..SurrogateConfig::default()
+            },
+            max_states: args.surrogate_states,
+        };
+        let (surrogate, trained) =
+            surrogate_for(&dev, &mut net, &stem, &samples, &spec, &mut |p| {
+                bars.update(p)
+            })?;
+        let card = &surrogate.card;
+        surrogate_note = format!(
+            "; surrogate {} ({} states, {} epochs, held-out KL {:.3}, v(F) off the model by \
+             {:.3}, v(∅) off the mean policy by {:.3} in total variation)",
+            if trained { "trained" } else { "reused" },
+            card.train_states,
+            card.epochs,
+            card.val_kl,
+            card.full_gap,
+            card.empty_gap
+        );
+        Some(surrogate)
+    } else {
+        None
+    };
+    let explanations =
+        explain_discards(&mut net, &samples, &config, surrogate.as_ref(), &mut |p| {
+            bars.update(p)
+        })?;
     let (model_seconds, explain_seconds) = bars.finish();
-    let background = args
-        .background
-        .unwrap_or(usize::MAX)
-        .max(args.states)
-        .min(samples.labels.len());
+    let e = &explanations[0];
     let summary = format!(
-        "explained {} discard decisions of {} against {} logged decisions ({} players, \
-         exact, {}): model {model_seconds:.1} s, Shapley {explain_seconds:.1} s \
-         ({:.1} ms per decision)",
+        "explained {} discard decisions of {} ({} players, {}, {}, \"{}\" of the first): \
+         model and surrogate {model_seconds:.1} s, Shapley {explain_seconds:.1} s ({:.1} ms per \
+         decision){surrogate_note}",
         explanations.len(),
         args.run.display(),
-        background,
-        explanations[0].players.len(),
-        Conditioning::OnManifoldExact.name(),
+        e.players.len(),
+        e.conditioning,
+        e.method,
+        e.target,
         1000.0 * explain_seconds / explanations.len() as f64
     );
     Ok((explanations, summary))
+}
+
+/// The run's folder name (surrogates are saved per model and run).
+fn run_name(run: &std::path::Path) -> String {
+    run.canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "run".into())
 }
 
 fn explain_control_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, String)> {
@@ -277,6 +396,10 @@ fn explain_control_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, 
             bandwidth: args.bandwidth,
         },
         Fill::Interventional => Filling::Interventional,
+        Fill::ExactMatching => bail!(
+            "--conditioning exact-matching: control states are continuous; use on-manifold \
+             (kernel) or interventional"
+        ),
     };
     let config = ControlExplainConfig {
         kind,

@@ -32,6 +32,9 @@ pub enum Conditioning {
     OnManifoldExact,
     /// Logged states weighted by closeness to x on the coalition's features.
     OnManifoldKernel,
+    /// A surrogate trained on randomly masked logged states to predict the model's
+    /// output: its minimiser is the conditional expectation given the kept features.
+    OnManifoldLearned,
     /// Missing features from a background set, independently of the present ones.
     Interventional,
 }
@@ -42,6 +45,7 @@ impl Conditioning {
         match self {
             Conditioning::OnManifoldExact => "on-manifold (exact matching)",
             Conditioning::OnManifoldKernel => "on-manifold (kernel)",
+            Conditioning::OnManifoldLearned => "on-manifold (learned)",
             Conditioning::Interventional => "interventional (off-manifold)",
         }
     }

@@ -17,7 +17,8 @@ pub use characteristic::{
     KernelConditional, Players,
 };
 pub use shapley::{
-    exact, exact_from_table, exact_vector, sampled, Coalition, Estimate, ShapleyError,
+    exact, exact_from_table, exact_vector, sampled, sampled_batched, Coalition, Estimate, Sampling,
+    ShapleyError,
 };
 
 /// Progress of an explanation job, for progress bars (the model glue in `meowlab-algos`
@@ -26,6 +27,13 @@ pub use shapley::{
 pub enum ExplainProgress {
     /// `done` of `total` logged states run through the model.
     Model {
+        /// Done so far.
+        done: usize,
+        /// All of them.
+        total: usize,
+    },
+    /// `done` of `total` training steps of a learned characteristic (a surrogate).
+    Surrogate {
         /// Done so far.
         done: usize,
         /// All of them.

@@ -1,31 +1,174 @@
-//! Sanma decisions as Shapley games: the players are the feature blocks of the 34×366
-//! tile planes (own hand, own melds, own Kita, own discards, dora indicators, each
-//! opponent's riichi / melds / Kita / discards, scores, round, honba, deposits, seat
-//! wind, the target tile — the 20 blocks that can be non-zero in sanma), and coalitions
-//! are conditioned on-manifold by exact matching over logged decisions.
+//! Sanma decisions as Shapley games. The players are groups of cells of the 34×366 tile
+//! planes ([`PlayerSet`]): the 20 feature blocks that can be non-zero in sanma (own hand,
+//! own melds, own Kita, own discards, dora indicators, each opponent's riichi / melds /
+//! Kita / discards, scores, round, honba, deposits, seat wind, the target tile), or the
+//! same with the own hand split per tile kind (which tiles drive a discard). Coalitions
+//! are conditioned by the caller: on-manifold by exact matching over logged decisions
+//! ([`BlockIndex`]), by a learned surrogate, or interventionally (the model glue in
+//! `meowlab-meowjong`).
 
+use std::fmt;
 use std::ops::Range;
+use std::str::FromStr;
 
-use meowlab_sanma::planes::{self, Planes, ROWS};
+use meowlab_sanma::planes::{self, FeatureBlock, Planes, COLS, ROWS};
 
 use crate::characteristic::on_manifold_from_masks;
 use crate::shapley::Coalition;
 
-/// The feature blocks that are players: every block except the empty 4th seat's.
-pub fn block_players() -> Vec<(&'static str, Range<usize>)> {
-    planes::blocks()
-        .into_iter()
-        .filter(|(block, _, _)| !block.always_empty())
-        .map(|(_, name, cols)| (name, cols))
-        .collect()
+/// Rows of 2m–8m: never set in sanma (no such tiles), so no player is made of them.
+const EMPTY_ROWS: Range<usize> = 1..8;
+
+/// Which players a Sanma explanation has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PlayerSet {
+    /// The 20 feature blocks that can be non-zero in sanma.
+    Blocks,
+    /// The own hand split into its 27 tile kinds (each kind's count and red five are one
+    /// player), and the other 18 blocks: 45 players.
+    HandKinds,
 }
 
-/// The bits of every block of every logged state, packed per block, so that "does state s
-/// agree with state x on block b" is a comparison of a few words.
+impl PlayerSet {
+    /// Both, coarse first.
+    pub const ALL: [PlayerSet; 2] = [PlayerSet::Blocks, PlayerSet::HandKinds];
+
+    /// The name used on the command line and in the `explanations` table's method.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlayerSet::Blocks => "blocks",
+            PlayerSet::HandKinds => "hand-kinds",
+        }
+    }
+
+    /// The players.
+    pub fn players(self) -> PlanePlayers {
+        let mut players = PlanePlayers::default();
+        for (block, name, cols) in planes::blocks() {
+            if block.always_empty() {
+                continue;
+            }
+            let split = self == PlayerSet::HandKinds
+                && matches!(block, FeatureBlock::OwnHand | FeatureBlock::OwnRedFives);
+            if !split {
+                players.push(
+                    name.to_string(),
+                    (0..ROWS).map(|r| (r, cols.clone())).collect(),
+                );
+            } else if block == FeatureBlock::OwnHand {
+                let red = FeatureBlock::OwnRedFives.columns();
+                for row in (0..ROWS).filter(|r| !EMPTY_ROWS.contains(r)) {
+                    // the kind's count, and its red five where it has one
+                    let cells = vec![(row, cols.start..red.end)];
+                    players.push(format!("hand {}", planes::row_name(row)), cells);
+                }
+            }
+        }
+        players
+    }
+}
+
+impl fmt::Display for PlayerSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for PlayerSet {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        PlayerSet::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| format!("unknown player set {s:?} (blocks, hand-kinds)"))
+    }
+}
+
+/// Players made of tile-plane cells: each a list of row segments `(row, columns)`.
+/// Cells that belong to no player (the empty 4th seat's blocks, 2m–8m) are never
+/// masked.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlanePlayers {
+    /// Player names (`own_hand`, `hand 5p`, …).
+    pub names: Vec<String>,
+    segments: Vec<Vec<(usize, Range<usize>)>>,
+}
+
+impl PlanePlayers {
+    fn push(&mut self, name: String, segments: Vec<(usize, Range<usize>)>) {
+        self.names.push(name);
+        self.segments.push(segments);
+    }
+
+    /// The number of players.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Player `p`'s row segments.
+    pub fn segments(&self, p: usize) -> &[(usize, Range<usize>)] {
+        &self.segments[p]
+    }
+
+    /// Player `p`'s cells as `row · COLS + column`.
+    pub fn cells(&self, p: usize) -> impl Iterator<Item = usize> + '_ {
+        self.segments[p]
+            .iter()
+            .flat_map(|(row, cols)| cols.clone().map(move |c| row * COLS + c))
+    }
+
+    /// The player owning each cell (`row · COLS + column`), `None` for cells no player
+    /// owns.
+    pub fn owners(&self) -> Vec<Option<usize>> {
+        let mut owner = vec![None; ROWS * COLS];
+        for p in 0..self.len() {
+            for cell in self.cells(p) {
+                owner[cell] = Some(p);
+            }
+        }
+        owner
+    }
+
+    /// A cell mask for `coalition`: 1 where the cell is known (its player is in the
+    /// coalition, or no player owns it), 0 where it is hidden.
+    pub fn cell_mask(&self, coalition: Coalition, out: &mut [f32]) {
+        out.fill(1.0);
+        for p in (0..self.len()).filter(|p| coalition & (1 << p) == 0) {
+            for cell in self.cells(p) {
+                out[cell] = 0.0;
+            }
+        }
+    }
+
+    /// The feature block each player belongs to (a hand kind belongs to `own_hand`), to
+    /// add fine players' credit up to blocks.
+    pub fn blocks(&self) -> Vec<FeatureBlock> {
+        self.segments
+            .iter()
+            .map(|segments| {
+                let (_, cols) = &segments[0];
+                planes::blocks()
+                    .into_iter()
+                    .find(|(_, _, range)| range.contains(&cols.start))
+                    .map(|(block, _, _)| block)
+                    .expect("every column is in a block")
+            })
+            .collect()
+    }
+}
+
+/// The bits of every player of every logged state, packed per player, so that "does
+/// state s agree with state x on player p" is a comparison of a few words.
 pub struct BlockIndex {
-    /// Player names (block names).
-    pub names: Vec<&'static str>,
-    /// Word range of each block within one state's words.
+    /// Player names.
+    pub names: Vec<String>,
+    /// Word range of each player within one state's words.
     spans: Vec<Range<usize>>,
     /// Words per state.
     stride: usize,
@@ -33,40 +176,35 @@ pub struct BlockIndex {
 }
 
 impl BlockIndex {
-    /// Indexes `states` (e.g. every discard decision of a run).
-    pub fn build(states: &[Planes]) -> BlockIndex {
-        let players = block_players();
+    /// Indexes `states` (e.g. every discard decision of a run) for `players`.
+    pub fn build(states: &[Planes], players: &PlanePlayers) -> BlockIndex {
         let mut spans = Vec::with_capacity(players.len());
         let mut stride = 0;
-        for (_, cols) in &players {
-            let words = (ROWS * cols.len()).div_ceil(64);
+        for p in 0..players.len() {
+            let words = players.cells(p).count().div_ceil(64);
             spans.push(stride..stride + words);
             stride += words;
         }
         let mut words = vec![0u64; stride * states.len()];
         for (s, planes) in states.iter().enumerate() {
             let out = &mut words[s * stride..(s + 1) * stride];
-            for ((_, cols), span) in players.iter().zip(&spans) {
-                let mut bit = 0;
-                for row in 0..ROWS {
-                    for col in cols.clone() {
-                        if planes.get(row, col) {
-                            out[span.start + bit / 64] |= 1 << (bit % 64);
-                        }
-                        bit += 1;
+            for (p, span) in spans.iter().enumerate() {
+                for (bit, cell) in players.cells(p).enumerate() {
+                    if planes.get(cell / COLS, cell % COLS) {
+                        out[span.start + bit / 64] |= 1 << (bit % 64);
                     }
                 }
             }
         }
         BlockIndex {
-            names: players.iter().map(|(n, _)| *n).collect(),
+            names: players.names.clone(),
             spans,
             stride,
             words,
         }
     }
 
-    /// Players (blocks).
+    /// Players.
     pub fn players(&self) -> usize {
         self.spans.len()
     }
@@ -81,7 +219,7 @@ impl BlockIndex {
         self.words.is_empty()
     }
 
-    /// The blocks on which state `s` agrees with state `x` exactly.
+    /// The players on which state `s` agrees with state `x` exactly.
     pub fn agreement(&self, x: usize, s: usize) -> Coalition {
         let (a, b) = (self.state(x), self.state(s));
         let mut mask = 0;
@@ -97,12 +235,38 @@ impl BlockIndex {
         &self.words[s * self.stride..(s + 1) * self.stride]
     }
 
-    /// On-manifold v(C) for every coalition of blocks at logged state `x`: the mean of
-    /// `outputs` over the logged states that agree with x on C's blocks (`outputs[s]` is
-    /// the explained quantity at state s, e.g. the model's probability of x's chosen tile).
+    /// On-manifold v(C) for every coalition at logged state `x` (≤ 24 players): the mean
+    /// of `outputs` over the logged states that agree with x on C's players (`outputs[s]`
+    /// is the explained quantity at state s, e.g. the model's probability of x's chosen
+    /// tile).
     pub fn on_manifold_table(&self, x: usize, outputs: &[f64]) -> Vec<f64> {
         let masks = (0..self.len()).map(|s| (self.agreement(x, s), outputs[s]));
         on_manifold_from_masks(self.players(), masks, outputs[x])
+    }
+
+    /// On-manifold v(C) by exact matching for the given coalitions at state `x` (any
+    /// number of players, for permutation sampling): each the mean of `outputs` over the
+    /// states agreeing with x on C; x itself always agrees, so no mean is empty.
+    pub fn on_manifold_values(
+        &self,
+        x: usize,
+        outputs: &[f64],
+        coalitions: &[Coalition],
+    ) -> Vec<f64> {
+        let masks: Vec<Coalition> = (0..self.len()).map(|s| self.agreement(x, s)).collect();
+        coalitions
+            .iter()
+            .map(|&c| {
+                let (mut sum, mut count) = (0.0, 0usize);
+                for (&mask, &out) in masks.iter().zip(outputs) {
+                    if mask & c == c {
+                        sum += out;
+                        count += 1;
+                    }
+                }
+                sum / count.max(1) as f64
+            })
+            .collect()
     }
 }
 
@@ -121,18 +285,30 @@ mod tests {
     }
 
     #[test]
-    fn twenty_players_cover_every_non_empty_block() {
-        let players = block_players();
-        assert_eq!(players.len(), 20);
+    fn the_player_sets_cover_every_cell_that_can_be_set_once() {
+        let blocks = PlayerSet::Blocks.players();
+        assert_eq!(blocks.len(), 20);
         let empty: usize = FeatureBlock::ALL
             .iter()
             .filter(|b| b.always_empty())
             .map(|b| b.columns().len())
             .sum();
-        assert_eq!(
-            players.iter().map(|(_, c)| c.len()).sum::<usize>() + empty,
-            366
-        );
+        let cells = |p: &PlanePlayers| (0..p.len()).map(|i| p.cells(i).count()).sum::<usize>();
+        assert_eq!(cells(&blocks), (COLS - empty) * ROWS);
+        let fine = PlayerSet::HandKinds.players();
+        assert_eq!(fine.len(), 18 + 27);
+        let hand =
+            FeatureBlock::OwnHand.columns().len() + FeatureBlock::OwnRedFives.columns().len();
+        assert_eq!(cells(&fine), cells(&blocks) - hand * EMPTY_ROWS.len());
+        let owners = fine.owners();
+        assert_eq!(owners.iter().flatten().count(), cells(&fine)); // no cell twice
+        let five_pin = fine.names.iter().position(|n| n == "hand 5p").unwrap();
+        assert_eq!(fine.blocks()[five_pin], FeatureBlock::OwnHand);
+        assert_eq!("hand-kinds".parse::<PlayerSet>(), Ok(PlayerSet::HandKinds));
+        assert!("hands"
+            .parse::<PlayerSet>()
+            .unwrap_err()
+            .contains("blocks, hand-kinds"));
     }
 
     #[test]
@@ -147,15 +323,21 @@ mod tests {
             planes_with(&[(1, hand), (5, dora)]),
             planes_with(&[(1, hand), (6, dora)]),
         ];
-        let index = BlockIndex::build(&states);
-        let p = |name: &str| index.names.iter().position(|n| *n == name).unwrap();
+        let index = BlockIndex::build(&states, &PlayerSet::Blocks.players());
+        let p = |name: &str| index.names.iter().position(|n| n == name).unwrap();
         let (h, d) = (p("own_hand"), p("dora_indicators"));
         let all = (1u64 << index.players()) - 1;
         assert_eq!(index.agreement(0, 0), all);
         assert_eq!(index.agreement(0, 1), all & !(1 << d));
         assert_eq!(index.agreement(0, 3), all & !(1 << d) & !(1 << h));
         let outputs = [0.9, 0.9, 0.1, 0.1];
-        let phi = exact_from_table(&index.on_manifold_table(0, &outputs)).unwrap();
+        let table = index.on_manifold_table(0, &outputs);
+        let some = [0, 1 << h, 1 << d, all];
+        let values = index.on_manifold_values(0, &outputs, &some);
+        for (c, v) in some.iter().zip(values) {
+            assert!((table[*c as usize] - v).abs() < 1e-12);
+        }
+        let phi = exact_from_table(&table).unwrap();
         assert!((phi[h] - 0.4).abs() < 1e-12, "{phi:?}"); // 0.9 − mean 0.5
         assert!(phi
             .iter()

@@ -172,8 +172,14 @@ pub struct Estimate {
     pub values: Vec<f64>,
     /// Standard error per player (over antithetic pairs).
     pub stderr: Vec<f64>,
-    /// Calls to v.
+    /// Calls to v (coalitions evaluated).
     pub evaluations: usize,
+    /// Antithetic pairs of orderings drawn.
+    pub pairs: usize,
+    /// v(∅).
+    pub empty: f64,
+    /// v(F).
+    pub full: f64,
     /// Σφ − (v(F) − v(∅)): zero up to rounding, reported as a check.
     pub efficiency_gap: f64,
 }
@@ -186,64 +192,178 @@ pub fn sampled(
     seed: u64,
     mut v: impl FnMut(Coalition) -> f64,
 ) -> Result<Estimate, ShapleyError> {
+    let fixed = Sampling::fixed(pairs);
+    sampled_batched(n, &fixed, seed, |coalitions| {
+        Ok(coalitions.iter().map(|&c| v(c)).collect())
+    })
+}
+
+/// How many antithetic pairs [`sampled_batched`] draws: at least `min_pairs`, then
+/// `batch_pairs` more at a time until every player's standard error is at most
+/// `relative_stderr` × the largest |φ|, or `max_pairs` are drawn. Adaptive, because the
+/// pairs a decision needs depend on how spread its credit is: a decision that one player
+/// drives converges in a few pairs, an even split needs many.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sampling {
+    /// Pairs drawn before the first stopping check (≥ 2).
+    pub min_pairs: usize,
+    /// Pairs drawn at most.
+    pub max_pairs: usize,
+    /// Pairs evaluated per call of the characteristic (its batch is
+    /// `2 · batch_pairs · (n − 1)` coalitions).
+    pub batch_pairs: usize,
+    /// Stop once max standard error ≤ this × max |φ| (0: always draw `max_pairs`).
+    pub relative_stderr: f64,
+}
+
+impl Sampling {
+    /// Exactly `pairs` pairs.
+    pub fn fixed(pairs: usize) -> Sampling {
+        Sampling {
+            min_pairs: pairs,
+            max_pairs: pairs,
+            batch_pairs: pairs.clamp(1, 64),
+            relative_stderr: 0.0,
+        }
+    }
+
+    /// The benchmark's target: standard errors below 10% of the largest |φ|, 16 to 512
+    /// pairs.
+    pub fn to_tenth() -> Sampling {
+        Sampling {
+            min_pairs: 16,
+            max_pairs: 512,
+            batch_pairs: 16,
+            relative_stderr: 0.1,
+        }
+    }
+}
+
+/// Permutation sampling with a batched characteristic: `v` gets many coalitions at once
+/// (a network evaluates them as one batch) and returns one value per coalition. Seeded;
+/// v(∅) and v(F) are asked for first, in one batch of two.
+pub fn sampled_batched(
+    n: usize,
+    sampling: &Sampling,
+    seed: u64,
+    mut v: impl FnMut(&[Coalition]) -> Result<Vec<f64>, ShapleyError>,
+) -> Result<Estimate, ShapleyError> {
     check_players(n, "sampling", MAX_PLAYERS)?;
-    if pairs < 2 {
-        return Err(ShapleyError::TooFewSamples(pairs));
+    if sampling.min_pairs < 2 {
+        return Err(ShapleyError::TooFewSamples(sampling.min_pairs));
     }
     let full: Coalition = if n == 64 { u64::MAX } else { (1 << n) - 1 };
     let mut evaluations = 0;
-    let mut eval = |c: Coalition| -> Result<f64, ShapleyError> {
-        evaluations += 1;
-        let value = v(c);
-        if value.is_finite() {
-            Ok(value)
-        } else {
-            Err(ShapleyError::NotFinite {
-                coalition: c,
-                value,
-            })
+    let mut eval = |coalitions: &[Coalition]| -> Result<Vec<f64>, ShapleyError> {
+        evaluations += coalitions.len();
+        let values = v(coalitions)?;
+        if values.len() != coalitions.len() {
+            return Err(ShapleyError::Shape(format!(
+                "{} values for {} coalitions",
+                values.len(),
+                coalitions.len()
+            )));
+        }
+        match values.iter().zip(coalitions).find(|(v, _)| !v.is_finite()) {
+            Some((&value, &coalition)) => Err(ShapleyError::NotFinite { coalition, value }),
+            None => Ok(values),
         }
     };
-    let (v_empty, v_full) = (eval(0)?, eval(full)?);
+    let ends = eval(&[0, full])?;
+    let (v_empty, v_full) = (ends[0], ends[1]);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut order: Vec<usize> = (0..n).collect();
     let (mut sum, mut sum_sq) = (vec![0.0; n], vec![0.0; n]);
-    let mut pair = vec![0.0; n];
-    for _ in 0..pairs {
-        order.shuffle(&mut rng);
-        pair.iter_mut().for_each(|p| *p = 0.0);
-        for forward in [true, false] {
-            let (mut c, mut prev) = (0 as Coalition, v_empty);
-            for step in 0..n {
-                let i = if forward {
-                    order[step]
-                } else {
-                    order[n - 1 - step]
-                };
-                c |= 1 << i;
-                let cur = if c == full { v_full } else { eval(c)? };
-                pair[i] += 0.5 * (cur - prev);
-                prev = cur;
+    let (mut pairs, mut orders, mut batch) = (0usize, Vec::new(), Vec::new());
+    let estimate = |sum: &[f64], sum_sq: &[f64], pairs: usize| {
+        let m = pairs as f64;
+        let values: Vec<f64> = sum.iter().map(|s| s / m).collect();
+        let stderr: Vec<f64> = (0..n)
+            .map(|i| {
+                let var = (sum_sq[i] - m * values[i] * values[i]) / (m - 1.0);
+                (var.max(0.0) / m).sqrt()
+            })
+            .collect();
+        (values, stderr)
+    };
+    loop {
+        let want = if pairs < sampling.min_pairs {
+            sampling.min_pairs - pairs
+        } else {
+            sampling.batch_pairs.max(1)
+        }
+        .min(sampling.max_pairs.saturating_sub(pairs));
+        if want == 0 {
+            break;
+        }
+        // every ordering's coalitions, forwards then in reverse (∅ and F are known)
+        orders.clear();
+        batch.clear();
+        for _ in 0..want {
+            order.shuffle(&mut rng);
+            for forward in [true, false] {
+                let mut c: Coalition = 0;
+                for step in 0..n - 1 {
+                    c |= 1
+                        << if forward {
+                            order[step]
+                        } else {
+                            order[n - 1 - step]
+                        };
+                    batch.push(c);
+                }
+            }
+            orders.extend_from_slice(&order);
+        }
+        let values = eval(&batch)?;
+        let walk = 2 * (n - 1);
+        let mut pair = vec![0.0; n];
+        for (k, order) in orders.chunks(n).enumerate() {
+            pair.iter_mut().for_each(|p| *p = 0.0);
+            for forward in [true, false] {
+                let offset = k * walk + if forward { 0 } else { n - 1 };
+                let mut prev = v_empty;
+                for step in 0..n {
+                    let i = if forward {
+                        order[step]
+                    } else {
+                        order[n - 1 - step]
+                    };
+                    let cur = if step == n - 1 {
+                        v_full
+                    } else {
+                        values[offset + step]
+                    };
+                    pair[i] += 0.5 * (cur - prev);
+                    prev = cur;
+                }
+            }
+            for i in 0..n {
+                sum[i] += pair[i];
+                sum_sq[i] += pair[i] * pair[i];
             }
         }
-        for i in 0..n {
-            sum[i] += pair[i];
-            sum_sq[i] += pair[i] * pair[i];
+        pairs += want;
+        if pairs >= sampling.min_pairs && sampling.relative_stderr > 0.0 {
+            let (values, stderr) = estimate(&sum, &sum_sq, pairs);
+            let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            if stderr
+                .iter()
+                .all(|&s| s <= sampling.relative_stderr * largest)
+            {
+                break;
+            }
         }
     }
-    let m = pairs as f64;
-    let values: Vec<f64> = sum.iter().map(|s| s / m).collect();
-    let stderr = (0..n)
-        .map(|i| {
-            let var = (sum_sq[i] - m * values[i] * values[i]) / (m - 1.0);
-            (var.max(0.0) / m).sqrt()
-        })
-        .collect();
+    let (values, stderr) = estimate(&sum, &sum_sq, pairs);
     let efficiency_gap = values.iter().sum::<f64>() - (v_full - v_empty);
     Ok(Estimate {
         values,
         stderr,
         evaluations,
+        pairs,
+        empty: v_empty,
+        full: v_full,
         efficiency_gap,
     })
 }
@@ -331,6 +451,33 @@ mod tests {
         // the reported standard error describes the actual error
         let z = (e.values[0] - truth[0]) / e.stderr[0];
         assert!(z.abs() < 4.0, "z = {z}");
+    }
+
+    #[test]
+    fn adaptive_sampling_stops_at_the_tolerance_and_batches_agree_with_single_calls() {
+        let n = 10;
+        let truth = exact(n, apex(n)).unwrap();
+        let mut calls = 0;
+        let e = sampled_batched(n, &Sampling::to_tenth(), 3, |cs| {
+            calls += 1;
+            Ok(cs.iter().map(|&c| apex(n)(c)).collect())
+        })
+        .unwrap();
+        let largest = e.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(e.pairs >= 16 && e.pairs < 512, "{} pairs", e.pairs);
+        assert!(e.stderr.iter().all(|s| *s <= 0.1 * largest), "{e:?}");
+        assert_eq!(calls, 1 + (e.pairs - 16) / 16 + 1); // ends, first 16, then 16 at a time
+        assert_eq!(e.evaluations, 2 + e.pairs * 2 * (n - 1));
+        assert!((e.values[0] - truth[0]).abs() < 4.0 * e.stderr[0] + 1e-9);
+        // the same orderings as one coalition at a time
+        let one = sampled(n, e.pairs, 3, apex(n)).unwrap();
+        let fixed = sampled_batched(n, &Sampling::fixed(e.pairs), 3, |cs| {
+            Ok(cs.iter().map(|&c| apex(n)(c)).collect())
+        })
+        .unwrap();
+        assert_eq!(one, fixed);
+        let short = sampled_batched(3, &Sampling::fixed(4), 0, |cs| Ok(vec![0.0; cs.len() - 1]));
+        assert!(matches!(short, Err(ShapleyError::Shape(_))), "{short:?}");
     }
 
     #[test]

@@ -18,5 +18,6 @@ pub mod model;
 pub mod selfplay;
 pub mod sl;
 pub mod sl_run;
+pub mod surrogate;
 
 pub use model::{MeowjongNet, ModelCard, ModelKind, Preset, PresetError};
