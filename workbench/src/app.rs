@@ -110,7 +110,8 @@ pub struct Workbench {
     pub play_clock: f64,
     /// The cursor the event list last scrolled to.
     pub events_follow: Option<usize>,
-    /// The kind of explanation the Shapley tab shows for a control episode.
+    /// The kind of explanation the Shapley tab shows (a control episode's kind, or a
+    /// Sanma decision's quantity · conditioning · players).
     pub shapley_kind: Option<String>,
     /// The duplicate set the evaluation view shows.
     pub eval_set: usize,

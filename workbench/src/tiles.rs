@@ -19,9 +19,12 @@ pub struct TileLook {
     pub marked: bool,
     /// A coloured outline (the chosen or highlighted tile).
     pub outline: Option<Color32>,
+    /// A face colour instead of ivory (attributions: the tile's φ as a colour).
+    pub tint: Option<Color32>,
 }
 
-const IVORY: Color32 = Color32::from_rgb(250, 246, 232);
+/// The face colour of a tile.
+pub const IVORY: Color32 = Color32::from_rgb(250, 246, 232);
 const BACK: Color32 = Color32::from_rgb(214, 140, 52);
 const EDGE: Color32 = Color32::from_rgb(120, 110, 90);
 
@@ -44,7 +47,11 @@ pub fn tile_size(height: f32) -> Vec2 {
 pub fn paint_tile(ui: &Ui, rect: Rect, tile: Tile, look: TileLook) {
     let painter = ui.painter_at(rect.expand(2.0));
     let radius = CornerRadius::same((rect.height().min(rect.width()) * 0.12) as u8);
-    let fill = if look.back { BACK } else { IVORY };
+    let fill = if look.back {
+        BACK
+    } else {
+        look.tint.unwrap_or(IVORY)
+    };
     painter.rect(
         rect,
         radius,

@@ -404,6 +404,22 @@ fn shapley_tab_shows_the_explanation_of_the_current_decision() {
         base: 0.1,
         full: 0.2875,
     });
+    // the same decision explained another way: the logged tile, learned, per hand kind
+    log.record(Explanation {
+        explanation_id: 1,
+        kind: "policy_logged".into(),
+        target: "p(1s)".into(),
+        conditioning: "on-manifold (learned)".into(),
+        method: "sampled (32 pairs)".into(),
+        game_id: Some(1),
+        step: Some(decisions[explained].step),
+        episode_id: None,
+        players: vec!["hand 1s".into(), "hand 9p".into(), "dora_indicators".into()],
+        values: vec![0.5, -0.125, 0.0625],
+        stderr: Some(vec![0.01, 0.02, 0.005]),
+        base: 0.1,
+        full: 0.5375,
+    });
     log.flush().unwrap();
 
     let mut wb = Workbench::default();
@@ -423,6 +439,16 @@ fn shapley_tab_shows_the_explanation_of_the_current_decision() {
     h.get_by_label("+0.2500");
     h.get_by_label("-0.0625");
     h.get_by_role_and_label(Role::Canvas, "Tile planes heatmap");
+    h.get_by_label_contains("Hand, tinted by the own hand's φ");
+    // the other explanation of this decision, picked by its quantity · conditioning · players
+    h.get_by_label("policy logged · on-manifold (learned) · 3 players")
+        .click();
+    h.run();
+    h.get_by_label("policy_logged — p(1s)");
+    h.get_by_label("on-manifold (learned) · sampled (32 pairs)");
+    h.get_by_label("sampled: largest standard error 0.0200 (4% of the largest |φ|)");
+    h.get_by_label("+0.5000 ± 0.0100");
+    h.get_by_label("Hand, each tile tinted by its kind's φ:");
     // a decision without an explanation says so
     scrub_to(&mut h, explained - 1);
     h.get_by_label("This decision has no explanation.");

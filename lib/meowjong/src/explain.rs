@@ -48,6 +48,15 @@ impl Quantity {
             Quantity::Logged => "logged",
         }
     }
+
+    /// The `explanations` table's kind: `policy` (the top tile, what older runs hold)
+    /// or `policy_logged`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Quantity::Top => "policy",
+            Quantity::Logged => "policy_logged",
+        }
+    }
 }
 
 impl std::str::FromStr for Quantity {
@@ -415,7 +424,7 @@ pub fn explain_discards(
         };
         out.push(Explanation {
             explanation_id: config.first_id + x as u64,
-            kind: "policy".into(),
+            kind: config.quantity.kind().into(),
             target: format!("p({})", planes::row_name(tile)),
             conditioning: config.conditioning.name().into(),
             method,

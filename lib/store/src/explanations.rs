@@ -41,11 +41,13 @@ pub fn explanations_schema() -> SchemaRef {
 pub struct Explanation {
     /// Unique within the run.
     pub explanation_id: u64,
-    /// "value", "policy", "performance_local" or "performance_global".
+    /// "value", "policy" (Sanma: the model's top tile), "policy_logged" (Sanma: the
+    /// logged discard), "performance_local" or "performance_global".
     pub kind: String,
     /// What number was explained, e.g. "p(discard 5p)" or "V(s)".
     pub target: String,
-    /// "on-manifold (exact matching)", "on-manifold (kernel)" or "interventional".
+    /// "on-manifold (learned)", "on-manifold (exact matching)", "on-manifold (kernel)" or
+    /// "interventional (off-manifold)".
     pub conditioning: String,
     /// "exact" or "sampled (N pairs)".
     pub method: String,

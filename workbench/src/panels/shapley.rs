@@ -1,8 +1,10 @@
-//! The Shapley panel. Sanma: for the current decision, the attributions of each feature
-//! block (players) as sorted bars with what was explained and how it was conditioned, and
-//! the tile planes with the same attributions as a column overlay (positive red, negative
-//! blue); the game's explained decisions are listed so that they are one click away
-//! (explanations usually cover a sample of decisions). Control: the same bars per
+//! The Shapley panel. Sanma: for the current decision, the attributions of each player
+//! (feature blocks, or the own hand per tile kind) as sorted bars with what was explained,
+//! how it was conditioned and estimated (standard errors where sampled), the hand's tiles
+//! tinted by their φ, and the tile planes with the block attributions as a column overlay
+//! (positive red, negative blue); when a decision was explained several ways (quantity,
+//! conditioning, players) the user picks one; the game's explained decisions are listed
+//! so that they are one click away (explanations usually cover a sample of decisions). Control: the same bars per
 //! observation feature at the current step for one kind of explanation (value, policy,
 //! performance), and each feature's φ along the episode's explained steps.
 
@@ -12,6 +14,7 @@ use meowlab::sanma::planes::{self, Planes, COLS};
 use meowlab::store::Explanation;
 
 use crate::app::Workbench;
+use crate::tiles::{TileLook, IVORY};
 
 const POSITIVE: Color32 = Color32::from_rgb(213, 94, 0);
 const NEGATIVE: Color32 = Color32::from_rgb(0, 114, 178);
@@ -61,8 +64,34 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
     let Some(g) = wb.game.as_ref() else { return };
     let here: Vec<Explanation> = g.explanations_at(wb.cursor).into_iter().cloned().collect();
     let planes = current_planes(wb);
+    // several explanations of one decision: the user picks which
+    let variants: Vec<String> = here.iter().map(variant).fold(Vec::new(), |mut v, k| {
+        if !v.contains(&k) {
+            v.push(k);
+        }
+        v
+    });
+    let mut chosen = match &wb.shapley_kind {
+        Some(k) if variants.contains(k) => k.clone(),
+        _ => variants.first().cloned().unwrap_or_default(),
+    };
+    if variants.len() > 1 {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Explained as:");
+            for v in &variants {
+                ui.selectable_value(&mut chosen, v.clone(), v.as_str());
+            }
+        });
+    }
+    if !variants.is_empty() {
+        wb.shapley_kind = Some(chosen.clone());
+    }
+    let shown = here.iter().find(|e| variant(e) == chosen);
+    if let (Some(e), Some(p)) = (shown, &planes) {
+        hand(ui, e, p);
+    }
     ui.columns(2, |cols| {
-        match here.first() {
+        match shown {
             Some(e) => bars(&mut cols[0], e),
             None => {
                 cols[0].label(RichText::new("This decision has no explanation.").weak());
@@ -71,7 +100,7 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
         cols[1].label(RichText::new("Tile planes of the current decision").strong());
         match &planes {
             Some(p) => {
-                let overlay = here.first().map(column_overlay);
+                let overlay = shown.map(column_overlay);
                 super::planes::heatmap(&mut cols[1], p, overlay.as_deref());
             }
             None => {
@@ -184,10 +213,98 @@ fn episode_view(ui: &mut Ui, wb: &mut Workbench) {
     }
 }
 
+/// What tells one explanation of a decision from another: the explained quantity, the
+/// conditioning and the players.
+fn variant(e: &Explanation) -> String {
+    format!(
+        "{} · {} · {} players",
+        e.kind.replace('_', " "),
+        e.conditioning,
+        e.players.len()
+    )
+}
+
+/// The seat's hand (and the target tile) with each tile's face tinted by the φ of its
+/// player: its tile kind when the own hand was split per kind, else the whole hand's.
+fn hand(ui: &mut Ui, e: &Explanation, p: &Planes) {
+    let hand_col = planes::FeatureBlock::OwnHand.columns().start;
+    let target_col = planes::FeatureBlock::TargetTile.columns().start;
+    let value = |name: &str| {
+        e.players
+            .iter()
+            .position(|n| n == name)
+            .map(|i| e.values[i])
+    };
+    let max = e.values.iter().fold(1e-12f64, |m, v| m.max(v.abs()));
+    let per_kind = e.players.iter().any(|n| n.starts_with("hand "));
+    ui.horizontal_wrapped(|ui| {
+        ui.label(if per_kind {
+            "Hand, each tile tinted by its kind's φ:"
+        } else {
+            "Hand, tinted by the own hand's φ (explain with --players hand-kinds for one \
+             value per tile kind):"
+        });
+        for row in 0..planes::ROWS {
+            let count = (0..4).filter(|k| p.get(row, hand_col + k)).count();
+            let Some(tile) = meowlab::hand::Tile::from_index(row) else {
+                continue;
+            };
+            let phi = if per_kind {
+                value(&format!("hand {}", planes::row_name(row)))
+            } else {
+                value("own_hand")
+            };
+            for _ in 0..count {
+                let look = TileLook {
+                    tint: phi.map(|v| tint(v, max)),
+                    ..TileLook::default()
+                };
+                crate::tiles::tile(ui, tile, 34.0, look).on_hover_text(format!(
+                    "{}: φ = {:+.4}",
+                    planes::row_name(row),
+                    phi.unwrap_or(0.0)
+                ));
+            }
+        }
+        if let Some(row) = (0..planes::ROWS).find(|&r| p.get(r, target_col)) {
+            if let Some(tile) = meowlab::hand::Tile::from_index(row) {
+                ui.label("  target:");
+                let phi = value("target_tile");
+                let look = TileLook {
+                    tint: phi.map(|v| tint(v, max)),
+                    ..TileLook::default()
+                };
+                crate::tiles::tile(ui, tile, 34.0, look)
+                    .on_hover_text(format!("target tile: φ = {:+.4}", phi.unwrap_or(0.0)));
+            }
+        }
+    });
+}
+
+/// Ivory blended towards red (φ > 0) or blue (φ < 0) by |φ| / max.
+fn tint(v: f64, max: f64) -> Color32 {
+    let t = (v.abs() / max).clamp(0.0, 1.0) as f32 * 0.8;
+    let to = if v >= 0.0 { POSITIVE } else { NEGATIVE };
+    let mix = |a: u8, b: u8| (a as f32 + (b as f32 - a as f32) * t).round() as u8;
+    Color32::from_rgb(
+        mix(IVORY.r(), to.r()),
+        mix(IVORY.g(), to.g()),
+        mix(IVORY.b(), to.b()),
+    )
+}
+
 /// The attributions as horizontal bars, largest |φ| first.
 fn bars(ui: &mut Ui, e: &Explanation) {
     ui.label(RichText::new(format!("{} — {}", e.kind, e.target)).strong());
     ui.label(format!("{} · {}", e.conditioning, e.method));
+    if let Some(se) = &e.stderr {
+        let largest = e.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let worst = se.iter().fold(0.0f64, |m, s| m.max(*s));
+        ui.label(format!(
+            "sampled: largest standard error {worst:.4} ({:.0}% of the largest |φ|)",
+            100.0 * worst / largest.max(1e-12)
+        ));
+    }
     ui.label(format!(
         "v(empty) = {:.4}, v(all) = {:.4}, sum of values = {:.4}",
         e.base,
