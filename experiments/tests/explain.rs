@@ -109,6 +109,34 @@ fn explanations_of_discard_decisions_are_efficient_and_point_at_logged_decisions
     let saved = dir.join("runs/t/models/discard-small/surrogates/t-legal/surrogate.json");
     assert!(saved.exists(), "{}", saved.display());
 
+    // a figure per situation, with its numbers printed
+    let printed = ok(
+        &[
+            "plot",
+            "shapley",
+            "runs/t",
+            "--players",
+            "20",
+            "--where",
+            "early",
+            "-o",
+            "early.png",
+        ],
+        &dir,
+    );
+    assert!(
+        printed.contains("explained decisions are early"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("mean |φ| over") && printed.contains("own_hand"),
+        "{printed}"
+    );
+    assert!(dir.join("early.png").exists());
+    let several = meowlab(&["plot", "shapley", "runs/t", "-o", "all.png"], &dir);
+    assert!(!several.status.success());
+    assert!(String::from_utf8_lossy(&several.stderr).contains("45 players"));
+
     let run = dir.join("runs/t");
     let loaded = browse::explanations(&run).unwrap();
     assert!(loaded.problems.is_empty());

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
+use meowlab::explain::sanma::Situation;
 use meowlab::plot::{
     ActionBars, Curves, EvalBars, EvalView, Figure, Grouping, Layout, OutcomeBars, PlaneHeatmap,
     RankBars, ShapleyChart, ShapleyStyle,
 };
+use meowlab::sanma::planes::Planes;
 use meowlab::store::browse;
 
 /// `meowlab plot` and its figure kinds.
@@ -95,9 +97,18 @@ enum Kind {
         #[arg(long = "kind")]
         explained: Option<String>,
         /// Summarise only explanations whose conditioning starts with this
-        /// (on-manifold, interventional); needed when the run has both.
+        /// ("on-manifold (learned)", "on-manifold (exact", interventional); needed when
+        /// the run has several.
         #[arg(long)]
         conditioning: Option<String>,
+        /// Summarise only explanations with this many players (Sanma: 20 for the
+        /// blocks, 45 for the hand per tile kind); needed when the run has several.
+        #[arg(long)]
+        players: Option<usize>,
+        /// Sanma: summarise only decisions in this situation (riichi: an opponent is in
+        /// riichi; no-riichi; early, middle, late: by the seat's own discards).
+        #[arg(long = "where")]
+        situation: Option<Situation>,
         /// Summarise by the mean φ (with its standard error over states) instead of the
         /// mean |φ|.
         #[arg(long)]
@@ -238,6 +249,8 @@ fn decision_of(
 struct Summary<'a> {
     kind: Option<&'a str>,
     conditioning: Option<&'a str>,
+    players: Option<usize>,
+    situation: Option<Situation>,
     signed: bool,
 }
 
@@ -275,30 +288,54 @@ fn shapley_of_run(run: &Path, id: Option<u64>, summary: &Summary<'_>) -> Result<
                 .conditioning
                 .is_none_or(|c| e.conditioning.starts_with(c))
         })
+        .filter(|e| summary.players.is_none_or(|n| e.players.len() == n))
         .cloned()
         .collect();
-    let mut groups = std::collections::BTreeMap::<(String, String), usize>::new();
+    let chosen = match summary.situation {
+        None => chosen,
+        Some(situation) => {
+            let observations = browse::explained_observations(run, &chosen)
+                .with_context(|| format!("cannot read the decisions of {}", run.display()))?;
+            let kept: Vec<_> = chosen
+                .into_iter()
+                .zip(observations)
+                .filter(|(_, o)| {
+                    o.as_deref()
+                        .and_then(|b| Planes::from_bytes(b).ok())
+                        .is_some_and(|p| situation.holds(&p))
+                })
+                .map(|(e, _)| e)
+                .collect();
+            println!(
+                "{} explained decisions are {}",
+                kept.len(),
+                situation.name()
+            );
+            kept
+        }
+    };
+    let mut groups = std::collections::BTreeMap::<(String, String, usize), usize>::new();
     for e in &chosen {
         *groups
-            .entry((e.kind.clone(), e.conditioning.clone()))
+            .entry((e.kind.clone(), e.conditioning.clone(), e.players.len()))
             .or_default() += 1;
     }
     let list = || {
         groups
             .iter()
-            .map(|((k, c), n)| format!("{n} × {k}, {c}"))
+            .map(|((k, c, p), n)| format!("{n} × {k}, {c}, {p} players"))
             .collect::<Vec<_>>()
             .join("; ")
     };
     match groups.len() {
         0 => bail!(
-            "{}: no explanations match --kind/--conditioning",
+            "{}: no explanations match --kind/--conditioning/--players/--where",
             run.display()
         ),
         1 => {}
         _ => bail!(
-            "{}: the explanations are of several kinds ({}); choose with --kind and \
-             --conditioning",
+            "{}: the explanations are of several kinds ({}); choose with --kind, \
+             --conditioning and --players",
             run.display(),
             list()
         ),
@@ -308,8 +345,27 @@ fn shapley_of_run(run: &Path, id: Option<u64>, summary: &Summary<'_>) -> Result<
         ShapleyChart::mean(&chosen)
     } else {
         ShapleyChart::mean_abs(&chosen)
-    };
-    chart.with_context(|| run.display().to_string())
+    }
+    .with_context(|| run.display().to_string())?;
+    // the numbers behind the figure, largest first, for tables
+    println!(
+        "{} over {} explanations ({}):",
+        if signed { "mean φ" } else { "mean |φ|" },
+        chosen.len(),
+        list()
+    );
+    let mut order: Vec<usize> = (0..chart.values.len()).collect();
+    order.sort_by(|&a, &b| chart.values[b].abs().total_cmp(&chart.values[a].abs()));
+    for i in order {
+        let se = chart.stderr.as_ref().map(|s| format!(" ± {:.4}", s[i]));
+        println!(
+            "  {:<22} {:>9.4}{}",
+            chart.players[i],
+            chart.values[i],
+            se.unwrap_or_default()
+        );
+    }
+    Ok(chart)
 }
 
 #[derive(serde::Deserialize)]
@@ -437,6 +493,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             explanation,
             explained,
             conditioning,
+            players,
+            situation,
             signed,
             waterfall,
             top,
@@ -446,6 +504,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 let summary = Summary {
                     kind: explained.as_deref(),
                     conditioning: conditioning.as_deref(),
+                    players,
+                    situation,
                     signed,
                 };
                 let mut chart = shapley_of_run(&file, explanation, &summary)?;

@@ -163,6 +163,75 @@ impl PlanePlayers {
     }
 }
 
+/// A decision's situation, to split findings by: whether an opponent is in riichi, and
+/// how far the hand has gone (by the seat's own discards: early < 6, late ≥ 9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Situation {
+    /// An opponent has declared riichi.
+    OpponentRiichi,
+    /// No opponent has.
+    NoRiichi,
+    /// Fewer than 6 own discards.
+    Early,
+    /// 6 to 8 own discards.
+    Middle,
+    /// 9 or more own discards.
+    Late,
+}
+
+impl Situation {
+    /// All of them.
+    pub const ALL: [Situation; 5] = [
+        Situation::OpponentRiichi,
+        Situation::NoRiichi,
+        Situation::Early,
+        Situation::Middle,
+        Situation::Late,
+    ];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Situation::OpponentRiichi => "riichi",
+            Situation::NoRiichi => "no-riichi",
+            Situation::Early => "early",
+            Situation::Middle => "middle",
+            Situation::Late => "late",
+        }
+    }
+
+    /// Whether the decision seen as `planes` is in this situation.
+    pub fn holds(self, planes: &Planes) -> bool {
+        let riichi = [FeatureBlock::NextRiichi, FeatureBlock::PreviousRiichi]
+            .iter()
+            .any(|b| planes.get(0, b.columns().start));
+        let discards = FeatureBlock::OwnDiscards
+            .columns()
+            .filter(|&c| (0..ROWS).any(|r| planes.get(r, c)))
+            .count();
+        match self {
+            Situation::OpponentRiichi => riichi,
+            Situation::NoRiichi => !riichi,
+            Situation::Early => discards < 6,
+            Situation::Middle => (6..9).contains(&discards),
+            Situation::Late => discards >= 9,
+        }
+    }
+}
+
+impl FromStr for Situation {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Situation::ALL
+            .into_iter()
+            .find(|x| x.name() == s)
+            .ok_or_else(|| {
+                format!("unknown situation {s:?} (riichi, no-riichi, early, middle, late)")
+            })
+    }
+}
+
 /// The bits of every player of every logged state, packed per player, so that "does
 /// state s agree with state x on player p" is a comparison of a few words.
 pub struct BlockIndex {
@@ -282,6 +351,20 @@ mod tests {
             p.set(r, c, true);
         }
         p
+    }
+
+    #[test]
+    fn situations_read_riichi_flags_and_the_count_of_own_discards() {
+        let own = FeatureBlock::OwnDiscards.columns().start;
+        let riichi = FeatureBlock::PreviousRiichi.columns().start;
+        let mut p = planes_with(&(0..7).map(|k| (k % 3, own + k)).collect::<Vec<_>>());
+        assert!(Situation::NoRiichi.holds(&p) && Situation::Middle.holds(&p));
+        for row in 0..ROWS {
+            p.set(row, riichi, true);
+        }
+        assert!(Situation::OpponentRiichi.holds(&p) && !Situation::Early.holds(&p));
+        assert!(Situation::Early.holds(&Planes::new()));
+        assert_eq!("late".parse::<Situation>(), Ok(Situation::Late));
     }
 
     #[test]

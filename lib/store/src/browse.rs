@@ -489,6 +489,29 @@ pub fn metrics(table_dir: &Path) -> Result<Loaded<MetricRow>> {
     Ok(loaded)
 }
 
+/// The logged observation (packed tile planes) of each Sanma explanation's decision,
+/// `None` where the decision or its planes are not in the run (control explanations,
+/// runs logged without planes); each game's decisions are read once.
+pub fn explained_observations(
+    run: &Path,
+    explanations: &[crate::Explanation],
+) -> Result<Vec<Option<Vec<u8>>>> {
+    let mut games = std::collections::BTreeMap::new();
+    for game in explanations.iter().filter_map(|e| e.game_id) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = games.entry(game) {
+            slot.insert(decisions(run, game)?.rows);
+        }
+    }
+    Ok(explanations
+        .iter()
+        .map(|e| {
+            let rows = games.get(&e.game_id?)?;
+            let step = e.step?;
+            rows.iter().find(|d| d.step == step)?.observation.clone()
+        })
+        .collect())
+}
+
 /// The `explanations` table of a run, one [`crate::Explanation`] per explained decision or
 /// state (its per-player rows gathered back), in id order.
 pub fn explanations(run: &Path) -> Result<Loaded<crate::Explanation>> {
