@@ -135,7 +135,7 @@ fn bench_sanma(run: &Path, agent: &Path, decisions: usize, background: usize) ->
     };
     let fingerprint = ModelFingerprint::of(&stem.with_extension("safetensors"), true)?;
     let start = Instant::now();
-    let surrogate = fit_surrogate(&dev, &mut net, &samples, fingerprint, &spec, &mut |_| {})?;
+    let mut surrogate = fit_surrogate(&dev, &mut net, &samples, fingerprint, &spec, &mut |_| {})?;
     let card = &surrogate.card;
     println!(
         "Sanma surrogate: {} states, {} epochs, {:.1} s (model pass included: {:.1} s); held-out KL {:.3}, v(F) gap {:.3}, v(∅) gap {:.3}",
@@ -163,7 +163,13 @@ fn bench_sanma(run: &Path, agent: &Path, decisions: usize, background: usize) ->
                 ..ExplainConfig::default()
             };
             let start = Instant::now();
-            let out = explain_discards(&mut net, &samples, &config, Some(&surrogate), &mut |_| {})?;
+            let out = explain_discards(
+                &mut net,
+                &samples,
+                &config,
+                Some(&mut surrogate),
+                &mut |_| {},
+            )?;
             let per = start.elapsed().as_secs_f64() / out.len().max(1) as f64;
             let pairs: Vec<f64> = out
                 .iter()
@@ -210,11 +216,12 @@ fn bench_sanma(run: &Path, agent: &Path, decisions: usize, background: usize) ->
                 estimator: Estimator::Exact,
                 ..base.clone()
             },
-            Some(&surrogate),
+            Some(&mut surrogate),
             &mut |_| {},
         )?;
         exact_seconds += start.elapsed().as_secs_f64();
-        let sampled = explain_discards(&mut net, &samples, &base, Some(&surrogate), &mut |_| {})?;
+        let sampled =
+            explain_discards(&mut net, &samples, &base, Some(&mut surrogate), &mut |_| {})?;
         let se = sampled[0].stderr.clone().unwrap_or_default();
         for ((a, b), s) in sampled[0].values.iter().zip(&exact[0].values).zip(&se) {
             err += (a - b).powi(2);

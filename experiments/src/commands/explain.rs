@@ -315,7 +315,7 @@ fn explain_sanma_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, St
     };
     let mut bars = Bars::new(args.quiet);
     let mut surrogate_note = String::new();
-    let surrogate = if conditioning == Conditioning::OnManifoldLearned {
+    let mut surrogate = if conditioning == Conditioning::OnManifoldLearned {
         let spec = SurrogateSpec {
             run: run_name(&args.run),
             legal_only: config.legal_only,
@@ -340,12 +340,20 @@ fn explain_sanma_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, St
             card.full_gap,
             card.empty_gap
         );
+        if card.full_gap > 0.2 || card.empty_gap > 0.2 {
+            eprintln!(
+                "warning: the surrogate is far from the model (v(F) off by {:.3}, v(∅) by \
+                 {:.3}): the values explain the surrogate's game; more logged decisions \
+                 (--surrogate-states) or epochs help",
+                card.full_gap, card.empty_gap
+            );
+        }
         Some(surrogate)
     } else {
         None
     };
     let explanations =
-        explain_discards(&mut net, &samples, &config, surrogate.as_ref(), &mut |p| {
+        explain_discards(&mut net, &samples, &config, surrogate.as_mut(), &mut |p| {
             bars.update(p)
         })?;
     let (model_seconds, explain_seconds) = bars.finish();

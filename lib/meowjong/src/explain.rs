@@ -220,7 +220,7 @@ pub struct SurrogateSpec {
 /// The learned characteristic of the model at `model` (its folder or stem) on the
 /// decisions in `samples`: the surrogate saved beside the model if one was trained for
 /// the same weights, policy, run and config, otherwise a new one, trained and saved
-/// there. Returns it and whether it was trained now.
+/// there (replacing a stale one). Returns it and whether it was trained now.
 pub fn surrogate_for(
     dev: &Dev,
     net: &mut MeowjongNet,
@@ -233,8 +233,9 @@ pub fn surrogate_for(
     let fingerprint = ModelFingerprint::of(&stem.with_extension("safetensors"), spec.legal_only)?;
     let model_dir = stem.parent().unwrap_or(Path::new("."));
     let dir = Surrogate::dir_for(model_dir, &spec.run, spec.legal_only);
-    if dir.join("surrogate.json").exists() {
-        let saved = Surrogate::load(dev, &dir)?;
+    // a saved surrogate is a cache: one for other weights or another config, or one an
+    // older build wrote, is trained again
+    if let Ok(saved) = Surrogate::load(dev, &dir, net) {
         if saved.card.model.hash == fingerprint.hash && saved.card.config == spec.config {
             return Ok((saved, false));
         }
@@ -267,6 +268,7 @@ pub fn fit_surrogate(
     };
     Ok(Surrogate::fit(
         dev,
+        net,
         &data,
         model,
         &spec.run,
@@ -285,7 +287,7 @@ pub fn explain_discards(
     net: &mut MeowjongNet,
     samples: &Samples,
     config: &ExplainConfig,
-    surrogate: Option<&Surrogate>,
+    surrogate: Option<&mut Surrogate>,
     on_progress: &mut dyn FnMut(ExplainProgress),
 ) -> Result<Vec<Explanation>, ExplainError> {
     let players = config.players.players();
@@ -295,7 +297,7 @@ pub fn explain_discards(
             "kernel conditioning is for continuous features; tile planes are binary".into(),
         ));
     }
-    let surrogate = match (config.conditioning, surrogate) {
+    let mut surrogate = match (config.conditioning, surrogate) {
         (Conditioning::OnManifoldLearned, None) => {
             return Err(ExplainError::Input(
                 "the learned conditioning needs a surrogate (surrogate_for)".into(),
@@ -312,12 +314,13 @@ pub fn explain_discards(
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut reference: Vec<usize> = (0..samples.labels.len()).collect();
     reference.shuffle(&mut rng);
-    let keep = match config.conditioning {
-        Conditioning::OnManifoldExact => config.background.unwrap_or(usize::MAX),
-        Conditioning::Interventional => config.interventional_background,
-        _ => 0,
-    };
-    reference.truncate(keep.max(config.states) + config.states);
+    // exact matching conditions on `background` logged states (the explained ones
+    // among them); interventional filling takes its background after the explained ones
+    reference.truncate(match config.conditioning {
+        Conditioning::OnManifoldExact => config.background.unwrap_or(usize::MAX).max(config.states),
+        Conditioning::Interventional => config.states + config.interventional_background,
+        _ => config.states,
+    });
     let explained = config.states.min(reference.len());
     let planes = decode(samples, &reference)?;
     // the interventional background: states after the explained ones
@@ -363,12 +366,14 @@ pub fn explain_discards(
             None => Vec::new(),
         };
         // v for a batch of coalitions, by the chosen conditioning
-        let prepared = surrogate.map(|s| s.prepare(&planes[x], &players));
+        let mut prepared = surrogate
+            .as_deref_mut()
+            .map(|s| s.prepare(&planes[x], &players));
         let mut v = |coalitions: &[Coalition]| -> Result<Vec<f64>, ShapleyError> {
             Ok(match config.conditioning {
                 Conditioning::OnManifoldLearned => {
                     let q = prepared
-                        .as_ref()
+                        .as_mut()
                         .expect("checked above")
                         .policies(coalitions);
                     q.chunks_exact(ROWS).map(|q| f64::from(q[tile])).collect()

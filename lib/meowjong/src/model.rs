@@ -440,6 +440,46 @@ impl MeowjongNet {
         self.head(x, 1, Mode::Eval, rng)
     }
 
+    /// This network reading two channels per cell, the planes and a mask, for the learned
+    /// Shapley characteristic ([`crate::surrogate`]): the first convolution gets weights
+    /// for the mask channel, zero, so the copy computes the same function of the planes
+    /// until training teaches it what a hidden cell means (Frye et al. 2020 start their
+    /// surrogate from the model the same way). Convolutions from the second on, the dense
+    /// layers and the card are unchanged.
+    pub(crate) fn with_mask_channel(&self, dev: &Dev) -> MeowjongNet {
+        let mut net = self.clone();
+        let first = &self.convs[0];
+        let (taps, c_out) = *first.w.shape();
+        let old = first.w.as_vec();
+        let mut w = vec![0.0f32; 2 * taps * c_out];
+        for tap in 0..taps {
+            // row (i·kw + j)·C_in + c: channel 0 keeps the planes' weights, channel 1 is 0
+            w[2 * tap * c_out..(2 * tap + 1) * c_out]
+                .copy_from_slice(&old[tap * c_out..(tap + 1) * c_out]);
+        }
+        net.convs[0].w = dev.tensor_from_vec(w, (2 * taps, c_out));
+        net.drop_plan();
+        net
+    }
+
+    /// The first convolution (linear in the input: a surrogate sums its output per
+    /// player).
+    pub(crate) fn first_conv(&self) -> &Conv2d {
+        &self.convs[0]
+    }
+
+    /// Eval-mode logits from the first convolution's output (its ReLU and BatchNorm,
+    /// then the rest), without the inference plan (which reads one channel).
+    pub(crate) fn logits_after_first_conv(&mut self, first: Image, rng: &mut ChaCha8Rng) -> Matrix {
+        let x = self.conv_norms[0].forward_image_fused(first, Mode::Eval, &self.dropout, rng);
+        self.head(x, 1, Mode::Eval, rng)
+    }
+
+    /// Eval-mode logits without the inference plan (any input channels).
+    pub(crate) fn logits_unplanned(&mut self, x: Image, rng: &mut ChaCha8Rng) -> Matrix {
+        self.head(x, 0, Mode::Eval, rng)
+    }
+
     /// This network with a wider hidden dense layer, computing the same function: the
     /// trained units are kept, the new ones get fresh incoming weights (and a fresh
     /// BatchNorm) and zero outgoing weights, so training continues from the trained

@@ -6,14 +6,15 @@
 //! where exact matching over a few thousand logged states jumps from the mean to f(x)
 //! as soon as a coalition identifies the state.
 //!
-//! Architecture: the input is two channels per plane cell (the cell's bit where known,
-//! 0 where hidden; and whether it is known), a 1×366 convolution with no nonlinearity
-//! (each tile kind's row to a few features, shared by all rows), a dense layer, ReLU,
-//! hidden layers and the 34 policy logits. Everything before the first ReLU is linear in
-//! the input, so a state's first hidden pre-activation is a sum of one vector per player:
-//! [`Surrogate::prepare`] computes those once per explained state, and every coalition
-//! after that costs one sum and the layers above it ([`Prepared::policies`]) — thousands
-//! of coalitions per decision in milliseconds.
+//! The surrogate is the explained model itself with a second input channel per cell
+//! (whether the cell is known; hidden cells read 0), started from the model's weights
+//! with zero weights on the new channel, then fine-tuned on masked states; held-out
+//! games stop the training before it memorises which hand a coalition identifies. The
+//! first convolution is linear in the input, so for a network whose first kernel spans
+//! whole rows (the `small` preset's 1×366) its output at a state is a sum of one part
+//! per player: [`Surrogate::prepare`] computes the parts once per explained state, and a
+//! coalition costs one sum and the layers above ([`Prepared::policies`]). Other
+//! presets run the whole network per coalition.
 
 use std::path::{Path, PathBuf};
 
@@ -25,9 +26,11 @@ use serde::{Deserialize, Serialize};
 
 use meowlab_explain::sanma::{PlanePlayers, PlayerSet};
 use meowlab_explain::{Coalition, ExplainProgress};
-use meowlab_nn::conv::{load_state, save_state, Buffers, Conv2d, Image};
-use meowlab_nn::nn::{to_vec, Dense, Dev, Matrix, NnError, Optimizer, OptimizerConfig, Params};
+use meowlab_nn::conv::{load_state, save_state, Image};
+use meowlab_nn::nn::{to_vec, Dev, NnError, Optimizer, OptimizerConfig};
 use meowlab_sanma::planes::{Planes, COLS, ENCODER_VERSION, ROWS};
+
+use crate::model::MeowjongNet;
 
 /// Policy classes (tile kinds).
 const CLASSES: usize = ROWS;
@@ -54,12 +57,6 @@ pub struct SurrogateConfig {
     /// so every size of every set is represented. A surrogate serves the sets it was
     /// trained for.
     pub player_sets: Vec<String>,
-    /// Features per tile kind after the 1×366 convolution.
-    pub row_features: usize,
-    /// Widths of the hidden layers (ReLU after each).
-    pub hidden: Vec<usize>,
-    /// Width of the per-tile head's hidden layer.
-    pub row_hidden: usize,
     /// Most passes over the training states (each with fresh coalitions).
     pub epochs: usize,
     /// Stop after this many epochs without a lower held-out loss, keeping the best
@@ -68,9 +65,9 @@ pub struct SurrogateConfig {
     pub patience: usize,
     /// Samples per Adam step.
     pub batch_size: usize,
-    /// Adam learning rate.
+    /// Adam learning rate (fine-tuning from the model's weights).
     pub lr: f64,
-    /// Initialisation, coalition and shuffling seed.
+    /// Coalition and shuffling seed.
     pub seed: u64,
 }
 
@@ -81,13 +78,10 @@ impl Default for SurrogateConfig {
                 .iter()
                 .map(|p| p.name().to_string())
                 .collect(),
-            row_features: 16,
-            hidden: vec![512, 256],
-            row_hidden: 32,
-            epochs: 30,
-            patience: 3,
+            epochs: 20,
+            patience: 2,
             batch_size: 128,
-            lr: 1e-3,
+            lr: 3e-4,
             seed: 0,
         }
     }
@@ -101,18 +95,14 @@ impl SurrogateConfig {
             .map(|s| s.parse::<PlayerSet>().map_err(SurrogateError::Config))
             .collect::<Result<Vec<_>, _>>()?;
         let bad = sets.is_empty()
-            || self.row_features == 0
-            || self.hidden.is_empty()
-            || self.hidden.contains(&0)
-            || self.row_hidden == 0
             || self.epochs == 0
             || self.patience == 0
             || self.batch_size == 0
             || !(self.lr.is_finite() && self.lr > 0.0);
         if bad {
             return Err(SurrogateError::Config(format!(
-                "player sets, row features, hidden widths, epochs, batch size and learning \
-                 rate must be non-empty and positive: {self:?}"
+                "player sets, epochs, patience, batch size and learning rate must be \
+                 non-empty and positive: {self:?}"
             )));
         }
         Ok(sets)
@@ -181,109 +171,10 @@ impl ModelFingerprint {
     }
 }
 
-/// The surrogate network.
-#[derive(Clone, Debug)]
-struct SurrogateNet {
-    rows: Conv2d,
-    layers: Vec<Dense>,
-    /// The per-tile head: one logit per row from that row's features (shared weights),
-    /// added to the dense path's logits. Discard rules are mostly "the tile whose row
-    /// has the most of X", which a softmax over per-row scores expresses directly.
-    row_hidden: Dense,
-    row_out: Dense,
-}
-
-impl SurrogateNet {
-    fn new(dev: &Dev, config: &SurrogateConfig, rng: &mut ChaCha8Rng) -> Self {
-        let rows = Conv2d::new(dev, 2, config.row_features, (1, COLS), rng);
-        let mut layers = Vec::new();
-        let mut inputs = ROWS * config.row_features;
-        for &width in config.hidden.iter().chain([&CLASSES]) {
-            layers.push(Dense::new(dev, inputs, width, rng));
-            inputs = width;
-        }
-        SurrogateNet {
-            rows,
-            layers,
-            row_hidden: Dense::new(dev, config.row_features, config.row_hidden, rng),
-            row_out: Dense::new(dev, config.row_hidden, 1, rng),
-        }
-    }
-
-    /// Logits for the row features `(B, 34 · row_features)` (the convolution's output):
-    /// the dense path plus the per-tile head.
-    fn head<T>(&self, x: Matrix<T>) -> Matrix<T>
-    where
-        T: Tape<f32, Dev> + Merge<T> + Merge<NoneTape> + Default,
-    {
-        let (b, width) = *x.shape();
-        let (x, tape) = x.split_tape();
-        let dense = self.dense_path(self.layers[0].forward(x.clone().put_tape(tape)));
-        let (dense, tape) = dense.split_tape();
-        let per_row = self.row_path(x.put_tape(tape).reshape_like(&(b * ROWS, width / ROWS)));
-        per_row.reshape_like(&(b, ROWS)) + dense
-    }
-
-    /// The dense path above the first layer's pre-activation.
-    fn dense_path<T: Tape<f32, Dev> + Merge<T> + Default>(&self, first: Matrix<T>) -> Matrix<T> {
-        let mut z = first;
-        for layer in &self.layers[1..] {
-            z = layer.forward(z.relu());
-        }
-        z
-    }
-
-    /// One logit per row of features `(rows, row_features)`.
-    fn row_path<T: Tape<f32, Dev> + Merge<T> + Default>(&self, rows: Matrix<T>) -> Matrix<T> {
-        self.row_out.forward(self.row_hidden.forward(rows).relu())
-    }
-
-    fn row_features<T: Tape<f32, Dev> + Merge<T> + Default>(&self, y: Image<T>) -> Matrix<T> {
-        let (b, h, w, c) = *y.shape();
-        y.reshape_like(&(b, h * w * c))
-    }
-}
-
-impl Params for SurrogateNet {
-    fn visit(&self, f: &mut dyn FnMut(&str, &Matrix)) {
-        self.rows
-            .visit(&mut |name, t| f(&format!("rows.{name}"), t));
-        for (i, layer) in self.layers.iter().enumerate() {
-            f(&format!("dense{i}.weight"), &layer.w);
-            f(&format!("dense{i}.bias"), &layer.b);
-        }
-        for (name, layer) in [("row_hidden", &self.row_hidden), ("row_out", &self.row_out)] {
-            f(&format!("{name}.weight"), &layer.w);
-            f(&format!("{name}.bias"), &layer.b);
-        }
-    }
-
-    fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut Matrix)) {
-        self.rows
-            .visit_mut(&mut |name, t| f(&format!("rows.{name}"), t));
-        for (i, layer) in self.layers.iter_mut().enumerate() {
-            f(&format!("dense{i}.weight"), &mut layer.w);
-            f(&format!("dense{i}.bias"), &mut layer.b);
-        }
-        let rows = [
-            ("row_hidden", &mut self.row_hidden),
-            ("row_out", &mut self.row_out),
-        ];
-        for (name, layer) in rows {
-            f(&format!("{name}.weight"), &mut layer.w);
-            f(&format!("{name}.bias"), &mut layer.b);
-        }
-    }
-}
-
-impl Buffers for SurrogateNet {
-    fn visit_buffers(&self, _: &mut dyn FnMut(&str, &Matrix)) {}
-    fn visit_buffers_mut(&mut self, _: &mut dyn FnMut(&str, &mut Matrix)) {}
-}
-
 /// A trained surrogate: the learned characteristic of one model on one run's states.
 pub struct Surrogate {
-    net: SurrogateNet,
+    /// The model with a mask channel, fine-tuned.
+    net: MeowjongNet,
     /// What it is and how well it fits.
     pub card: SurrogateCard,
     players: Vec<(PlayerSet, PlanePlayers)>,
@@ -312,11 +203,13 @@ fn write_input(planes: &Planes, mask: &[f32], out: &mut [f32]) {
 }
 
 impl Surrogate {
-    /// Trains a surrogate of `model`'s policies on `data` (held out: games whose
-    /// `split_of` is not train, about a fifth), reporting training steps to
-    /// `on_progress`, then measures it on the held-out states.
+    /// Fine-tunes a surrogate of `net` (the explained model) on `data`, whose policies
+    /// are `net`'s (held out: games whose `split_of` is not train, about a fifth),
+    /// reporting training steps to `on_progress`, then measures it on the held-out
+    /// states.
     pub fn fit(
         dev: &Dev,
+        net: &MeowjongNet,
         data: &SurrogateData,
         model: ModelFingerprint,
         run: &str,
@@ -344,7 +237,7 @@ impl Surrogate {
         }
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let mut surrogate = Surrogate {
-            net: SurrogateNet::new(dev, config, &mut rng),
+            net: net.with_mask_channel(dev),
             card: SurrogateCard {
                 encoder: ENCODER_VERSION.into(),
                 config: config.clone(),
@@ -380,8 +273,7 @@ impl Surrogate {
                 }
                 let b = chunk.len();
                 let x: Image = dev.tensor_from_vec(input[..b * INPUT].to_vec(), (b, ROWS, COLS, 2));
-                let y = surrogate.net.rows.forward_leaf(x);
-                let logits = surrogate.net.head(surrogate.net.row_features(y));
+                let logits = surrogate.net.forward_frozen(x, &mut rng);
                 let target = dev.tensor_from_vec(target, (b, CLASSES));
                 let loss = cross_entropy_with_logits_loss(logits, target);
                 let mut grads = loss.backward();
@@ -477,17 +369,21 @@ impl Surrogate {
     }
 
     /// Policies for a batch of two-channel inputs.
-    fn policies_of(&self, input: Vec<f32>) -> Vec<f32> {
-        let b = input.len() / INPUT;
-        let x: Image = self.dev.tensor_from_vec(input, (b, ROWS, COLS, 2));
-        let logits = self
-            .net
-            .head(self.net.row_features(self.net.rows.forward(x)));
-        to_vec(&logits.softmax::<Axis<1>>())
+    fn policies_of(&mut self, input: Vec<f32>) -> Vec<f32> {
+        let mut out = Vec::with_capacity(input.len() / INPUT * CLASSES);
+        let mut rng = ChaCha8Rng::seed_from_u64(0); // eval mode: nothing is drawn
+        for chunk in input.chunks(256 * INPUT) {
+            let b = chunk.len() / INPUT;
+            let x: Image = self.dev.tensor_from_vec(chunk.to_vec(), (b, ROWS, COLS, 2));
+            out.extend(to_vec(
+                &self.net.logits_unplanned(x, &mut rng).softmax::<Axis<1>>(),
+            ));
+        }
+        out
     }
 
     /// The surrogate's policy at `planes` with the cells where `mask` is 0 hidden.
-    pub fn policy(&self, planes: &Planes, mask: &[f32]) -> Vec<f32> {
+    pub fn policy(&mut self, planes: &Planes, mask: &[f32]) -> Vec<f32> {
         let mut input = vec![0.0f32; INPUT];
         write_input(planes, mask, &mut input);
         self.policies_of(input)
@@ -498,10 +394,18 @@ impl Surrogate {
         self.players.iter().any(|(s, _)| *s == set)
     }
 
-    /// One vector per player of `players` at state `x` (and one for what is always
-    /// known): the first hidden layer's pre-activation is their sum over a coalition.
-    pub fn prepare(&self, x: &Planes, players: &PlanePlayers) -> Prepared<'_> {
+    /// State `x` ready for coalition queries of `players`: for a first convolution that
+    /// spans whole rows, its output per player (and for what is always known), which a
+    /// coalition sums; otherwise the state and players, masked per coalition.
+    pub fn prepare(&mut self, x: &Planes, players: &PlanePlayers) -> Prepared<'_> {
         let n = players.len();
+        let conv = self.net.first_conv();
+        if conv.kernel != (1, COLS) {
+            return Prepared {
+                parts: Parts::Masked(x.clone(), players.clone()),
+                surrogate: self,
+            };
+        }
         // images: what no player owns, each player alone, and nothing (the bias)
         let mut input = vec![0.0f32; (n + 2) * INPUT];
         let mut mask = vec![0.0f32; ROWS * COLS];
@@ -518,27 +422,16 @@ impl Surrogate {
             write_input(x, &mask, &mut input[(p + 1) * INPUT..(p + 2) * INPUT]);
         }
         let images: Image = self.dev.tensor_from_vec(input, (n + 2, ROWS, COLS, 2));
-        let rows = to_vec(&self.net.row_features(self.net.rows.forward(images)));
-        let width = rows.len() / (n + 2);
-        let bias = rows[(n + 1) * width..].to_vec();
-        let mut z = rows[..(n + 1) * width].to_vec();
-        for player in z[width..].chunks_exact_mut(width) {
+        let first = to_vec(&conv.forward(images));
+        let width = first.len() / (n + 2);
+        let bias = first[(n + 1) * width..].to_vec();
+        let mut parts = first[..(n + 1) * width].to_vec();
+        for player in parts[width..].chunks_exact_mut(width) {
             player.iter_mut().zip(&bias).for_each(|(v, b)| *v -= b);
         }
-        // through the first dense layer without its bias (added once, to the base)
-        let first = &self.net.layers[0];
-        let rows: Matrix = self.dev.tensor_from_vec(z.clone(), (n + 1, width));
-        let mut parts = to_vec(&rows.matmul(first.w.clone()));
-        let hidden = parts.len() / (n + 1);
-        for (v, b) in parts[..hidden].iter_mut().zip(to_vec(&first.b)) {
-            *v += b;
-        }
         Prepared {
+            parts: Parts::Summed { width, parts },
             surrogate: self,
-            hidden,
-            parts,
-            width,
-            rows: z,
         }
     }
 
@@ -558,8 +451,8 @@ impl Surrogate {
         Ok(())
     }
 
-    /// Reads a surrogate written by [`Surrogate::save`].
-    pub fn load(dev: &Dev, dir: &Path) -> Result<Surrogate, SurrogateError> {
+    /// Reads a surrogate written by [`Surrogate::save`] for the model `net`.
+    pub fn load(dev: &Dev, dir: &Path, net: &MeowjongNet) -> Result<Surrogate, SurrogateError> {
         let path = dir.join("surrogate.json");
         let text = std::fs::read_to_string(&path).map_err(|source| NnError::Io {
             path: path.display().to_string(),
@@ -578,11 +471,10 @@ impl Surrogate {
             .into());
         }
         let sets = card.config.check().map_err(|e| format(e.to_string()))?;
-        let mut rng = ChaCha8Rng::seed_from_u64(0);
-        let mut net = SurrogateNet::new(dev, &card.config, &mut rng);
-        load_state(&mut net, &dir.join("surrogate.safetensors"))?;
+        let mut surrogate_net = net.with_mask_channel(dev);
+        load_state(&mut surrogate_net, &dir.join("surrogate.safetensors"))?;
         Ok(Surrogate {
-            net,
+            net: surrogate_net,
             card,
             players: sets.iter().map(|&s| (s, s.players())).collect(),
             dev: dev.clone(),
@@ -599,31 +491,48 @@ impl Surrogate {
 
 /// One state ready for coalition queries ([`Surrogate::prepare`]).
 pub struct Prepared<'a> {
-    surrogate: &'a Surrogate,
-    hidden: usize,
-    /// The first layer's pre-activation, row 0: the base (bias and unowned cells);
-    /// row 1 + p: player p's part.
-    parts: Vec<f32>,
-    /// Row features per state.
-    width: usize,
-    /// The row features the same way (base, then one part per player).
-    rows: Vec<f32>,
+    surrogate: &'a mut Surrogate,
+    parts: Parts,
+}
+
+enum Parts {
+    /// The first convolution's output: row 0 the base (bias and unowned cells), row
+    /// 1 + p player p's part, `width` each.
+    Summed { width: usize, parts: Vec<f32> },
+    /// The state and its players, masked per coalition.
+    Masked(Planes, PlanePlayers),
 }
 
 impl Prepared<'_> {
     /// The surrogate's policy (34 per coalition) for each coalition: v(C) for every
     /// explained quantity at once.
-    pub fn policies(&self, coalitions: &[Coalition]) -> Vec<f32> {
-        let (h, w, b) = (self.hidden, self.width, coalitions.len());
-        let (first, rows) = (
-            sums(&self.parts, h, coalitions),
-            sums(&self.rows, w, coalitions),
-        );
-        let net = &self.surrogate.net;
-        let dev = &self.surrogate.dev;
-        let dense = net.dense_path(dev.tensor_from_vec(first, (b, h)));
-        let per_row = net.row_path(dev.tensor_from_vec(rows, (b * ROWS, w / ROWS)));
-        to_vec(&(per_row.reshape_like(&(b, ROWS)) + dense).softmax::<Axis<1>>())
+    pub fn policies(&mut self, coalitions: &[Coalition]) -> Vec<f32> {
+        let surrogate = &mut *self.surrogate;
+        match &self.parts {
+            Parts::Summed { width, parts } => {
+                let mut out = Vec::with_capacity(coalitions.len() * CLASSES);
+                let mut rng = ChaCha8Rng::seed_from_u64(0);
+                let channels = width / ROWS;
+                for chunk in coalitions.chunks(1024) {
+                    let first = sums(parts, *width, chunk);
+                    let image: Image = surrogate
+                        .dev
+                        .tensor_from_vec(first, (chunk.len(), ROWS, 1, channels));
+                    let logits = surrogate.net.logits_after_first_conv(image, &mut rng);
+                    out.extend(to_vec(&logits.softmax::<Axis<1>>()));
+                }
+                out
+            }
+            Parts::Masked(x, players) => {
+                let mut input = vec![0.0f32; coalitions.len() * INPUT];
+                let mut mask = vec![0.0f32; ROWS * COLS];
+                for (&c, out) in coalitions.iter().zip(input.chunks_exact_mut(INPUT)) {
+                    players.cell_mask(c, &mut mask);
+                    write_input(x, &mask, out);
+                }
+                surrogate.policies_of(input)
+            }
+        }
     }
 }
 
@@ -644,6 +553,8 @@ fn sums(parts: &[f32], width: usize, coalitions: &[Coalition]) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{ModelKind, Preset};
+    use meowlab_nn::nn::Params;
     use meowlab_sanma::planes::FeatureBlock;
 
     fn state(seed: u64) -> Planes {
@@ -656,19 +567,24 @@ mod tests {
         p
     }
 
-    fn untrained() -> Surrogate {
+    fn untrained(preset: Preset) -> Surrogate {
         let dev = Dev::default();
-        let config = SurrogateConfig {
-            hidden: vec![32, 16],
-            row_features: 4,
-            ..SurrogateConfig::default()
-        };
         let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let model = MeowjongNet::new(&dev, ModelKind::Discard, preset, &mut rng);
+        let mut net = model.with_mask_channel(&dev);
+        // a mask channel that matters, as after training
+        net.visit_mut(&mut |name, t| {
+            if name == "conv0.weight" {
+                let mut w = t.as_vec();
+                w.iter_mut().skip(1).step_by(2).for_each(|v| *v = 0.01);
+                *t = dev.tensor_from_vec(w, *t.shape());
+            }
+        });
         Surrogate {
-            net: SurrogateNet::new(&dev, &config, &mut rng),
+            net,
             card: SurrogateCard {
                 encoder: ENCODER_VERSION.into(),
-                config,
+                config: SurrogateConfig::default(),
                 model: ModelFingerprint {
                     path: String::new(),
                     hash: String::new(),
@@ -690,25 +606,28 @@ mod tests {
 
     #[test]
     fn a_coalition_from_player_parts_is_the_network_on_the_masked_state() {
-        let surrogate = untrained();
         let x = state(3);
-        for set in PlayerSet::ALL {
-            let players = set.players();
-            let prepared = surrogate.prepare(&x, &players);
-            let n = players.len();
-            let full = (1u64 << n) - 1;
-            let coalitions = [0, full, 0b1011, full & !0b110, 1 << (n - 1)];
-            let fast = prepared.policies(&coalitions);
-            let mut mask = vec![0.0f32; ROWS * COLS];
-            for (k, &c) in coalitions.iter().enumerate() {
-                players.cell_mask(c, &mut mask);
-                let slow = surrogate.policy(&x, &mask);
-                for (a, b) in slow.iter().zip(&fast[k * CLASSES..(k + 1) * CLASSES]) {
-                    assert!((a - b).abs() < 1e-5, "{set} coalition {c:#b}: {a} vs {b}");
+        // the small preset sums parts per player; a 4×5 first kernel masks per coalition
+        for preset in [Preset::small(), Preset::by_name("c4x4-d16").unwrap()] {
+            let mut surrogate = untrained(preset);
+            for set in PlayerSet::ALL {
+                let players = set.players();
+                let n = players.len();
+                let full = (1u64 << n) - 1;
+                let coalitions = [0, full, 0b1011, full & !0b110, 1 << (n - 1)];
+                let fast = surrogate.prepare(&x, &players).policies(&coalitions);
+                let mut mask = vec![0.0f32; ROWS * COLS];
+                for (k, &c) in coalitions.iter().enumerate() {
+                    players.cell_mask(c, &mut mask);
+                    let slow = surrogate.policy(&x, &mask);
+                    for (a, b) in slow.iter().zip(&fast[k * CLASSES..(k + 1) * CLASSES]) {
+                        assert!((a - b).abs() < 1e-5, "{set} coalition {c:#b}: {a} vs {b}");
+                    }
                 }
             }
         }
         // a state differing only in the dora indicators differs only in that player's part
+        let mut surrogate = untrained(Preset::small());
         let mut y = x.clone();
         let dora = FeatureBlock::DoraIndicators.columns().start;
         y.set(20, dora, !x.get(20, dora));
@@ -718,12 +637,29 @@ mod tests {
             .iter()
             .position(|n| n == "dora_indicators")
             .unwrap();
-        let (px, py) = (
-            surrogate.prepare(&x, &players),
-            surrogate.prepare(&y, &players),
-        );
         let without = ((1u64 << players.len()) - 1) & !(1 << d);
-        assert_eq!(px.policies(&[without]), py.policies(&[without]));
-        assert_ne!(px.policies(&[1 << d]), py.policies(&[1 << d]));
+        let on_x = surrogate.prepare(&x, &players).policies(&[without, 1 << d]);
+        let on_y = surrogate.prepare(&y, &players).policies(&[without, 1 << d]);
+        assert_eq!(on_x[..CLASSES], on_y[..CLASSES]);
+        assert_ne!(on_x[CLASSES..], on_y[CLASSES..]);
+    }
+
+    #[test]
+    fn the_mask_channel_starts_at_zero_so_the_copy_is_the_model() {
+        let dev = Dev::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let mut model = MeowjongNet::new(&dev, ModelKind::Discard, Preset::small(), &mut rng);
+        let mut copy = model.with_mask_channel(&dev);
+        let x = state(4);
+        let mut dense = vec![0.0f32; ROWS * COLS];
+        x.write_f32(&mut dense);
+        let want = model.predict(&dense, &mut rng);
+        let mut input = vec![0.0f32; INPUT];
+        write_input(&x, &vec![1.0; ROWS * COLS], &mut input);
+        let image: Image = dev.tensor_from_vec(input, (1, ROWS, COLS, 2));
+        let got = to_vec(&copy.logits_unplanned(image, &mut rng).softmax::<Axis<1>>());
+        for (a, b) in want.iter().zip(&got) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
     }
 }
