@@ -292,9 +292,9 @@ fn explain_sanma_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, St
         Fill::Interventional => Conditioning::Interventional,
     };
     let sampling = Sampling {
-        min_pairs: 16.min(args.max_pairs),
+        min_pairs: 8.min(args.max_pairs),
         max_pairs: args.max_pairs,
-        batch_pairs: 16,
+        batch_pairs: 8,
         relative_stderr: args.relative_stderr,
     };
     let config = ExplainConfig {

@@ -227,13 +227,13 @@ impl Sampling {
         }
     }
 
-    /// The benchmark's target: standard errors below 10% of the largest |φ|, 16 to 512
-    /// pairs.
+    /// The benchmark's target: standard errors below 10% of the largest |φ|, 8 to 512
+    /// pairs, 8 at a time.
     pub fn to_tenth() -> Sampling {
         Sampling {
-            min_pairs: 16,
+            min_pairs: 8,
             max_pairs: 512,
-            batch_pairs: 16,
+            batch_pairs: 8,
             relative_stderr: 0.1,
         }
     }
@@ -464,9 +464,9 @@ mod tests {
         })
         .unwrap();
         let largest = e.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        assert!(e.pairs >= 16 && e.pairs < 512, "{} pairs", e.pairs);
+        assert!(e.pairs >= 8 && e.pairs < 512, "{} pairs", e.pairs);
         assert!(e.stderr.iter().all(|s| *s <= 0.1 * largest), "{e:?}");
-        assert_eq!(calls, 1 + (e.pairs - 16) / 16 + 1); // ends, first 16, then 16 at a time
+        assert_eq!(calls, 1 + e.pairs / 8); // the ends, then 8 pairs at a time
         assert_eq!(e.evaluations, 2 + e.pairs * 2 * (n - 1));
         assert!((e.values[0] - truth[0]).abs() < 4.0 * e.stderr[0] + 1e-9);
         // the same orderings as one coalition at a time

@@ -236,11 +236,7 @@ impl ShapleyChart {
                     .collect(),
             );
         }
-        let conditioning = first
-            .conditioning
-            .split(" (")
-            .next()
-            .unwrap_or(&first.conditioning);
+        let conditioning = &first.conditioning;
         let stat = if signed { "mean φ" } else { "mean |φ|" };
         chart.what = format!(
             "{stat} of {}: {}, {conditioning}",
