@@ -11,6 +11,7 @@
 use std::path::Path;
 
 use meowlab_explain::sanma::{BlockIndex, PlanePlayers, PlayerSet};
+use meowlab_explain::shapley::MAX_EXACT_PLAYERS;
 use meowlab_explain::{
     exact_from_table, sampled_batched, Coalition, Conditioning, ExplainProgress, Sampling,
     ShapleyError,
@@ -342,7 +343,9 @@ pub fn explain_discards(
     let exact = match config.estimator {
         Estimator::Exact => true,
         Estimator::Sampled(_) => false,
-        Estimator::Auto => config.conditioning == Conditioning::OnManifoldExact && n <= 24,
+        Estimator::Auto => {
+            config.conditioning == Conditioning::OnManifoldExact && n <= MAX_EXACT_PLAYERS
+        }
     };
     let sampling = match config.estimator {
         Estimator::Sampled(s) => s,
@@ -394,17 +397,17 @@ pub fn explain_discards(
             })
         };
         let (values, stderr, base, full_value, method) = if exact {
-            let table = match (&index, config.conditioning) {
-                (Some(index), _) => index.on_manifold_table(x, &outputs),
-                _ => {
-                    if n > 24 {
-                        return Err(ShapleyError::Players {
-                            players: n,
-                            method: "exact",
-                            max: 24,
-                        }
-                        .into());
-                    }
+            if n > MAX_EXACT_PLAYERS {
+                return Err(ShapleyError::Players {
+                    players: n,
+                    method: "exact",
+                    max: MAX_EXACT_PLAYERS,
+                }
+                .into());
+            }
+            let table = match &index {
+                Some(index) => index.on_manifold_table(x, &outputs),
+                None => {
                     let all: Vec<Coalition> = (0..1u64 << n).collect();
                     let mut table = Vec::with_capacity(all.len());
                     for chunk in all.chunks(4096) {

@@ -536,16 +536,31 @@ impl Prepared<'_> {
     }
 }
 
-/// For each coalition, row 0 of `parts` (`width` wide) plus the rows of its players.
+/// For each coalition, row 0 of `parts` (`width` wide) plus the rows of its players. A
+/// coalition that is the previous one plus one player (a permutation walk's next step)
+/// costs one row added to the previous sum.
 fn sums(parts: &[f32], width: usize, coalitions: &[Coalition]) -> Vec<f32> {
     let players = parts.len() / width - 1;
+    let part = |p: usize| &parts[(p + 1) * width..(p + 2) * width];
     let mut out = vec![0.0f32; coalitions.len() * width];
-    for (&c, out) in coalitions.iter().zip(out.chunks_exact_mut(width)) {
-        out.copy_from_slice(&parts[..width]);
-        for p in (0..players).filter(|p| c & (1 << p) != 0) {
-            let part = &parts[(p + 1) * width..(p + 2) * width];
-            out.iter_mut().zip(part).for_each(|(o, v)| *o += v);
+    let mut previous: Option<Coalition> = None;
+    for (k, &c) in coalitions.iter().enumerate() {
+        let (done, rest) = out.split_at_mut(k * width);
+        let row = &mut rest[..width];
+        match previous {
+            Some(prev) if c & prev == prev && (c ^ prev).count_ones() == 1 => {
+                row.copy_from_slice(&done[(k - 1) * width..]);
+                let added = (c ^ prev).trailing_zeros() as usize;
+                row.iter_mut().zip(part(added)).for_each(|(o, v)| *o += v);
+            }
+            _ => {
+                row.copy_from_slice(&parts[..width]);
+                for p in (0..players).filter(|p| c & (1 << p) != 0) {
+                    row.iter_mut().zip(part(p)).for_each(|(o, v)| *o += v);
+                }
+            }
         }
+        previous = Some(c);
     }
     out
 }
@@ -614,7 +629,17 @@ mod tests {
                 let players = set.players();
                 let n = players.len();
                 let full = (1u64 << n) - 1;
-                let coalitions = [0, full, 0b1011, full & !0b110, 1 << (n - 1)];
+                // the last three are a walk: each the one before plus a player
+                let coalitions = [
+                    0,
+                    full,
+                    0b1011,
+                    full & !0b110,
+                    1 << (n - 1),
+                    0b100,
+                    0b110,
+                    0b111,
+                ];
                 let fast = surrogate.prepare(&x, &players).policies(&coalitions);
                 let mut mask = vec![0.0f32; ROWS * COLS];
                 for (k, &c) in coalitions.iter().enumerate() {
