@@ -402,7 +402,7 @@ impl Surrogate {
         let conv = self.net.first_conv();
         if conv.kernel != (1, COLS) {
             return Prepared {
-                parts: Parts::Masked(x.clone(), players.clone()),
+                parts: Parts::Masked(Box::new(x.clone()), players.clone()),
                 surrogate: self,
             };
         }
@@ -500,7 +500,7 @@ enum Parts {
     /// 1 + p player p's part, `width` each.
     Summed { width: usize, parts: Vec<f32> },
     /// The state and its players, masked per coalition.
-    Masked(Planes, PlanePlayers),
+    Masked(Box<Planes>, PlanePlayers),
 }
 
 impl Prepared<'_> {
