@@ -96,6 +96,8 @@ fn explanations_of_discard_decisions_are_efficient_and_point_at_logged_decisions
         "3",
         "--players",
         "hand-kinds",
+        "--conditioning",
+        "learned",
         "--quantity",
         "logged",
         "--surrogate-epochs",

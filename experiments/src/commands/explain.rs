@@ -61,6 +61,8 @@ enum Fill {
     /// Conditioned on the present features over the agent's own states (SVERL): Sanma
     /// by a learned surrogate, control by a kernel over the logged states.
     OnManifold,
+    /// Sanma: on-manifold by the learned surrogate (what on-manifold means for Sanma).
+    Learned,
     /// Sanma: the logged decisions that agree exactly with the present features.
     ExactMatching,
     /// From background states, independently of the present features (KernelSHAP).
@@ -287,7 +289,7 @@ fn explain_sanma_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, St
         );
     }
     let conditioning = match args.conditioning {
-        Fill::OnManifold => Conditioning::OnManifoldLearned,
+        Fill::OnManifold | Fill::Learned => Conditioning::OnManifoldLearned,
         Fill::ExactMatching => Conditioning::OnManifoldExact,
         Fill::Interventional => Conditioning::Interventional,
     };
@@ -404,9 +406,10 @@ fn explain_control_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, 
             bandwidth: args.bandwidth,
         },
         Fill::Interventional => Filling::Interventional,
-        Fill::ExactMatching => bail!(
-            "--conditioning exact-matching: control states are continuous; use on-manifold \
-             (kernel) or interventional"
+        Fill::ExactMatching | Fill::Learned => bail!(
+            "--conditioning {:?}: that is for Sanma decisions; control states are \
+             conditioned on-manifold (kernel) or interventionally",
+            args.conditioning
         ),
     };
     let config = ControlExplainConfig {

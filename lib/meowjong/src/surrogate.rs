@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use meowlab_explain::sanma::{PlanePlayers, PlayerSet};
 use meowlab_explain::{Coalition, ExplainProgress};
 use meowlab_nn::conv::{load_state, save_state, Image};
-use meowlab_nn::nn::{to_vec, Dev, NnError, Optimizer, OptimizerConfig};
+use meowlab_nn::nn::{Dev, NnError, Optimizer, OptimizerConfig};
 use meowlab_sanma::planes::{Planes, COLS, ENCODER_VERSION, ROWS};
 
 use crate::model::MeowjongNet;
@@ -375,9 +375,8 @@ impl Surrogate {
         for chunk in input.chunks(256 * INPUT) {
             let b = chunk.len() / INPUT;
             let x: Image = self.dev.tensor_from_vec(chunk.to_vec(), (b, ROWS, COLS, 2));
-            out.extend(to_vec(
-                &self.net.logits_unplanned(x, &mut rng).softmax::<Axis<1>>(),
-            ));
+            let logits = self.net.logits_unplanned(x, &mut rng);
+            out.extend(logits.softmax::<Axis<1>>().as_vec());
         }
         out
     }
@@ -422,7 +421,7 @@ impl Surrogate {
             write_input(x, &mask, &mut input[(p + 1) * INPUT..(p + 2) * INPUT]);
         }
         let images: Image = self.dev.tensor_from_vec(input, (n + 2, ROWS, COLS, 2));
-        let first = to_vec(&conv.forward(images));
+        let first = conv.forward(images).as_vec();
         let width = first.len() / (n + 2);
         let bias = first[(n + 1) * width..].to_vec();
         let mut parts = first[..(n + 1) * width].to_vec();
@@ -519,7 +518,7 @@ impl Prepared<'_> {
                         .dev
                         .tensor_from_vec(first, (chunk.len(), ROWS, 1, channels));
                     let logits = surrogate.net.logits_after_first_conv(image, &mut rng);
-                    out.extend(to_vec(&logits.softmax::<Axis<1>>()));
+                    out.extend(logits.softmax::<Axis<1>>().as_vec());
                 }
                 out
             }
@@ -682,7 +681,10 @@ mod tests {
         let mut input = vec![0.0f32; INPUT];
         write_input(&x, &vec![1.0; ROWS * COLS], &mut input);
         let image: Image = dev.tensor_from_vec(input, (1, ROWS, COLS, 2));
-        let got = to_vec(&copy.logits_unplanned(image, &mut rng).softmax::<Axis<1>>());
+        let got = copy
+            .logits_unplanned(image, &mut rng)
+            .softmax::<Axis<1>>()
+            .as_vec();
         for (a, b) in want.iter().zip(&got) {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         }
