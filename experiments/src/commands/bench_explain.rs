@@ -16,7 +16,7 @@ use meowlab::explain::sanma::PlayerSet;
 use meowlab::explain::{exact_from_table, sampled, Conditioning};
 use meowlab::meowjong::dataset;
 use meowlab::meowjong::explain::{
-    explain_discards, surrogate_for, Estimator, ExplainConfig, SurrogateSpec,
+    explain_discards, run_name, surrogate_for, Estimator, ExplainConfig, SurrogateSpec,
 };
 use meowlab::meowjong::model::{model_stem, MeowjongNet, ModelKind};
 use meowlab::meowjong::surrogate::SurrogateConfig;
@@ -129,11 +129,7 @@ fn bench_sanma(run: &Path, agent: &Path, decisions: usize, background: usize) ->
         .with_context(|| format!("cannot load {}", stem.display()))?;
     // the surrogate `meowlab explain` trains for this run (reused when it saved one)
     let spec = SurrogateSpec {
-        run: run
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "run".into()),
+        run: run_name(run),
         legal_only: true,
         config: SurrogateConfig::default(),
         max_states: 30_000,

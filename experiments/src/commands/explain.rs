@@ -31,7 +31,7 @@ use meowlab::explain::ExplainProgress;
 use meowlab::explain::Sampling;
 use meowlab::meowjong::dataset;
 use meowlab::meowjong::explain::{
-    explain_discards, surrogate_for, Estimator, ExplainConfig, Quantity, SurrogateSpec,
+    explain_discards, run_name, surrogate_for, Estimator, ExplainConfig, Quantity, SurrogateSpec,
 };
 use meowlab::meowjong::model::{model_stem, MeowjongNet, ModelKind};
 use meowlab::meowjong::surrogate::SurrogateConfig;
@@ -373,14 +373,6 @@ fn explain_sanma_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, St
         1000.0 * explain_seconds / explanations.len() as f64
     );
     Ok((explanations, summary))
-}
-
-/// The run's folder name (surrogates are saved per model and run).
-fn run_name(run: &std::path::Path) -> String {
-    run.canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "run".into())
 }
 
 fn explain_control_run(args: &Args, first_id: u64) -> Result<(Vec<Explanation>, String)> {

@@ -304,30 +304,35 @@ impl BlockIndex {
         &self.words[s * self.stride..(s + 1) * self.stride]
     }
 
+    /// The players on which each logged state agrees with state `x`: computed once per
+    /// explained state, then every coalition's v(C) is a pass over these masks.
+    pub fn agreements(&self, x: usize) -> Vec<Coalition> {
+        (0..self.len()).map(|s| self.agreement(x, s)).collect()
+    }
+
     /// On-manifold v(C) for every coalition at logged state `x` (≤ 24 players): the mean
     /// of `outputs` over the logged states that agree with x on C's players (`outputs[s]`
     /// is the explained quantity at state s, e.g. the model's probability of x's chosen
     /// tile).
     pub fn on_manifold_table(&self, x: usize, outputs: &[f64]) -> Vec<f64> {
-        let masks = (0..self.len()).map(|s| (self.agreement(x, s), outputs[s]));
+        let masks = self.agreements(x).into_iter().zip(outputs.iter().copied());
         on_manifold_from_masks(self.players(), masks, outputs[x])
     }
 
-    /// On-manifold v(C) by exact matching for the given coalitions at state `x` (any
-    /// number of players, for permutation sampling): each the mean of `outputs` over the
-    /// states agreeing with x on C; x itself always agrees, so no mean is empty.
+    /// On-manifold v(C) by exact matching for the given coalitions (any number of
+    /// players, for permutation sampling), from the explained state's
+    /// [`agreements`](BlockIndex::agreements): each the mean of `outputs` over the states
+    /// agreeing with it on C; the state itself always agrees, so no mean is empty.
     pub fn on_manifold_values(
-        &self,
-        x: usize,
+        agreements: &[Coalition],
         outputs: &[f64],
         coalitions: &[Coalition],
     ) -> Vec<f64> {
-        let masks: Vec<Coalition> = (0..self.len()).map(|s| self.agreement(x, s)).collect();
         coalitions
             .iter()
             .map(|&c| {
                 let (mut sum, mut count) = (0.0, 0usize);
-                for (&mask, &out) in masks.iter().zip(outputs) {
+                for (&mask, &out) in agreements.iter().zip(outputs) {
                     if mask & c == c {
                         sum += out;
                         count += 1;
@@ -416,7 +421,7 @@ mod tests {
         let outputs = [0.9, 0.9, 0.1, 0.1];
         let table = index.on_manifold_table(0, &outputs);
         let some = [0, 1 << h, 1 << d, all];
-        let values = index.on_manifold_values(0, &outputs, &some);
+        let values = BlockIndex::on_manifold_values(&index.agreements(0), &outputs, &some);
         for (c, v) in some.iter().zip(values) {
             assert!((table[*c as usize] - v).abs() < 1e-12);
         }

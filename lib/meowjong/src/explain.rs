@@ -205,6 +205,14 @@ fn decode(samples: &Samples, indices: &[usize]) -> Result<Vec<Planes>, ExplainEr
         .collect()
 }
 
+/// The name a run's surrogates are saved under: its folder's name.
+pub fn run_name(run: &Path) -> String {
+    run.canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "run".into())
+}
+
 /// Which surrogate to get: for the decisions of which run, which policy, how trained.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SurrogateSpec {
@@ -361,12 +369,17 @@ pub fn explain_discards(
                 .unwrap_or(0),
             Quantity::Logged => usize::from(samples.labels[i]),
         };
-        let outputs: Vec<f64> = match &index {
-            Some(_) => policy
-                .chunks_exact(ROWS)
-                .map(|q| f64::from(q[tile]))
-                .collect(),
-            None => Vec::new(),
+        // exact matching: the explained quantity at every logged state, and which players
+        // each state agrees with x on (once per decision, not per batch of coalitions)
+        let (outputs, agreements): (Vec<f64>, Vec<Coalition>) = match &index {
+            Some(index) => (
+                policy
+                    .chunks_exact(ROWS)
+                    .map(|q| f64::from(q[tile]))
+                    .collect(),
+                index.agreements(x),
+            ),
+            None => (Vec::new(), Vec::new()),
         };
         // v for a batch of coalitions, by the chosen conditioning
         let mut prepared = surrogate
@@ -381,10 +394,9 @@ pub fn explain_discards(
                         .policies(coalitions);
                     q.chunks_exact(ROWS).map(|q| f64::from(q[tile])).collect()
                 }
-                Conditioning::OnManifoldExact => index
-                    .as_ref()
-                    .expect("built above")
-                    .on_manifold_values(x, &outputs, coalitions),
+                Conditioning::OnManifoldExact => {
+                    BlockIndex::on_manifold_values(&agreements, &outputs, coalitions)
+                }
                 _ => interventional_values(
                     net,
                     &planes[x],
