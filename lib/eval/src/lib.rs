@@ -10,6 +10,7 @@
 //! them.
 #![deny(missing_docs)]
 
+pub mod aggregate;
 pub mod duplicate;
 pub mod report;
 pub mod sets;

@@ -5,9 +5,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::curves::short_number;
+use crate::axes::{self, AxisOptions, AxisSpec, Frame};
 use crate::error::PlotError;
 use crate::style::{local, Scale, INK, PALETTE};
+use crate::ticks::{short_number, TickStyle};
 
 /// Probabilities of a decision's actions, the chosen one highlighted.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,10 +37,16 @@ impl ActionBars {
         self
     }
 
+    /// The top of the probability axis.
+    pub(crate) fn top(&self) -> f64 {
+        (self.probs.iter().fold(0.0f64, |m, &p| m.max(p)) * 1.15).clamp(0.05, 1.0)
+    }
+
     pub(crate) fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
         s: &Scale,
+        frame: &Frame,
     ) -> Result<(), PlotError> {
         let n = self.labels.len();
         if n == 0 {
@@ -55,35 +62,65 @@ impl ActionBars {
         if let Some(c) = self.chosen.filter(|&c| c >= n) {
             return Err(PlotError::Invalid(format!("chosen action {c} of {n}")));
         }
-        let top = (self.probs.iter().fold(0.0f64, |m, &p| m.max(p)) * 1.15).clamp(0.05, 1.0);
-        let longest = self
+        let names: Vec<String> = self
             .labels
             .iter()
-            .map(|l| l.chars().count())
-            .max()
-            .unwrap_or(1);
-        let rotate = n > 8 || longest * n > 60;
-        // rotated labels need room for the longest (about 0.6 em per character)
-        let label_pt = if rotate {
-            6.0 + 0.6 * (s.font_pt - 1.0) * longest as f64
+            .enumerate()
+            .map(|(i, l)| match self.chosen == Some(i) {
+                true => format!("{l}*"),
+                false => l.clone(),
+            })
+            .collect();
+        // the x axis holds the action names: upright when they fit their slots, turned
+        // a quarter when not, and only every k-th when even turned ones would touch
+        let (w, _) = area.dim_in_pixel();
+        let slot = (w as f64 - s.uf(40.0)) / n as f64;
+        let widest = names
+            .iter()
+            .map(|l| s.text_width(l, -1.0))
+            .fold(0.0, f64::max);
+        let rotate = widest + s.uf(2.0) > slot;
+        let every = if rotate {
+            ((s.line_height(-1.0) + s.uf(1.0)) / slot).ceil().max(1.0) as usize
         } else {
-            14.0
+            1
         };
-        let mut chart = ChartBuilder::on(area)
-            .margin(s.u(5.0))
-            .x_label_area_size(s.u(label_pt))
-            .y_label_area_size(s.u(28.0))
-            .build_cartesian_2d(0.0..n as f64, 0.0..top)
-            .map_err(PlotError::draw)?;
-        s.paper_mesh(&mut chart.configure_mesh())
-            .disable_x_mesh()
-            .x_labels(0)
-            .y_labels(5)
-            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
-            .y_desc("probability")
-            .draw()
-            .map_err(PlotError::draw)?;
-        for (i, (label, &p)) in self.labels.iter().zip(&self.probs).enumerate() {
+        let label_room = if rotate {
+            s.uf(4.0) + widest.min(area.dim_in_pixel().1 as f64 * 0.4)
+        } else {
+            s.uf(4.0) + s.line_height(-1.0)
+        };
+        let plain = AxisOptions {
+            hide_labels: true,
+            hide_desc: true,
+            ..AxisOptions::default()
+        };
+        let (plot, labels_area) = {
+            let h = area.dim_in_pixel().1 as i32;
+            area.split_vertically(h - label_room.round() as i32)
+        };
+        let empty: Vec<String> = vec![String::new(); n];
+        let x = AxisSpec {
+            lo: 0.0,
+            hi: n as f64,
+            style: TickStyle::Number,
+            desc: "",
+            options: &plain,
+            pad: false,
+            categories: Some(&empty),
+        };
+        let y = AxisSpec {
+            lo: 0.0,
+            hi: self.top(),
+            style: TickStyle::Percent,
+            desc: "probability",
+            options: &frame.y,
+            pad: false,
+            categories: None,
+        };
+        let (mut chart, _, _) = axes::build(&plot, s, &x, &y, (false, true))?;
+        let max_em = (label_room - s.uf(4.0)) / (s.line_height(-1.0) / 1.164);
+        for (i, (label, &p)) in names.iter().zip(&self.probs).enumerate() {
             let chosen = self.chosen == Some(i);
             let color = if chosen { PALETTE[5] } else { PALETTE[0] };
             chart
@@ -92,21 +129,22 @@ impl ActionBars {
                     color.filled(),
                 )))
                 .map_err(PlotError::draw)?;
-            let at = local(area, chart.backend_coord(&(i as f64 + 0.5, 0.0)));
-            let mut style = s.text(-1.0, INK);
-            style = if rotate {
-                style
+            if i % every != 0 && !chosen {
+                continue;
+            }
+            let at = local(&plot, chart.backend_coord(&(i as f64 + 0.5, 0.0)));
+            let style = s.text(-1.0, INK);
+            let (text, style) = if rotate {
+                let text = crate::text::fit(label, max_em);
+                let style = style
                     .transform(FontTransform::Rotate270)
-                    .pos(Pos::new(HPos::Right, VPos::Center))
+                    .pos(Pos::new(HPos::Right, VPos::Center));
+                (text, style)
             } else {
-                style.pos(Pos::new(HPos::Center, VPos::Top))
+                (label.clone(), style.pos(Pos::new(HPos::Center, VPos::Top)))
             };
-            let text = if chosen {
-                format!("{label}*")
-            } else {
-                label.clone()
-            };
-            area.draw(&Text::new(text, (at.0, at.1 + s.u(3.0)), style))
+            labels_area
+                .draw(&Text::new(text, (at.0, s.u(3.0)), style))
                 .map_err(PlotError::draw)?;
         }
         Ok(())
@@ -313,14 +351,6 @@ impl ShapleyChart {
             hi = hi.max(a.max(b) + e);
             spans.push((a, b));
         }
-        let pad = ((hi - lo) * 0.08).max(1e-9);
-        // room for the longest "name  +value" label (about 0.55 em per character)
-        let longest = rows
-            .iter()
-            .map(|(name, v, _)| name.chars().count() + short_number(*v).len() + 3)
-            .max()
-            .unwrap_or(10);
-        let label_pt = 8.0 + 0.55 * (s.font_pt - 1.0) * longest as f64;
         let plot = match self.style {
             ShapleyStyle::Bars => area.clone(),
             ShapleyStyle::Waterfall => {
@@ -337,38 +367,45 @@ impl ShapleyChart {
                 rest
             }
         };
-        let area = &plot;
-        // the axis description is centred under the whole figure (it may reach under
-        // the player names), shortened to its width
-        let (area_w, area_h) = area.dim_in_pixel();
-        let fits = (area_w as f64 / s.uf(1.0) / (0.55 * s.font_pt) - 2.0).max(8.0) as usize;
-        let what = if self.what.chars().count() > fits {
-            let mut cut: String = self.what.chars().take(fits - 1).collect();
-            cut.push('…');
-            cut
-        } else {
-            self.what.clone()
+        // row names with their values ("own hand  +0.12"), at most 45% of the width
+        let (area_w, _) = plot.dim_in_pixel();
+        let max_em = 0.45 * area_w as f64 / (s.line_height(-1.0) / 1.164);
+        let names: Vec<String> = rows
+            .iter()
+            .rev()
+            .map(|(name, v, _)| {
+                let value = format!("  {}{}", if *v >= 0.0 { "+" } else { "" }, short_number(*v));
+                let name = crate::text::fit(name, max_em - crate::text::width_em(&value));
+                format!("{name}{value}")
+            })
+            .collect();
+        // the description is centred under the plot, right of the row names
+        let widest = names
+            .iter()
+            .map(|n| s.text_width(n, -1.0))
+            .fold(0.0, f64::max);
+        let em = s.line_height(0.0) / 1.164;
+        let what = crate::text::fit(&self.what, (area_w as f64 - widest - s.uf(24.0)) / em);
+        let plain = AxisOptions::default();
+        let x = AxisSpec {
+            lo,
+            hi,
+            style: TickStyle::Number,
+            desc: &what,
+            options: &plain,
+            pad: true,
+            categories: None,
         };
-        let mut chart = ChartBuilder::on(area)
-            .margin(s.u(5.0))
-            .x_label_area_size(s.u(22.0))
-            .y_label_area_size(s.u(label_pt))
-            .build_cartesian_2d((lo - pad)..(hi + pad), 0.0..k as f64)
-            .map_err(PlotError::draw)?;
-        s.paper_mesh(&mut chart.configure_mesh())
-            .disable_y_mesh()
-            .x_labels(5)
-            .y_labels(0)
-            .x_label_formatter(&|v| short_number(*v))
-            .draw()
-            .map_err(PlotError::draw)?;
-        let desc = s.text(0.0, INK).pos(Pos::new(HPos::Center, VPos::Bottom));
-        area.draw(&Text::new(
-            what,
-            (area_w as i32 / 2, area_h as i32 - s.u(2.0)),
-            desc,
-        ))
-        .map_err(PlotError::draw)?;
+        let y = AxisSpec {
+            lo: 0.0,
+            hi: k as f64,
+            style: TickStyle::Number,
+            desc: "",
+            options: &plain,
+            pad: false,
+            categories: Some(&names),
+        };
+        let (mut chart, _, _) = axes::build(&plot, s, &x, &y, (true, false))?;
         let zero = if self.style == ShapleyStyle::Waterfall {
             self.base
         } else {
@@ -380,7 +417,7 @@ impl ShapleyChart {
                 INK.stroke_width(s.u(0.5) as u32),
             )))
             .map_err(PlotError::draw)?;
-        for (r, ((name, v, e), (a, b))) in rows.iter().zip(&spans).enumerate() {
+        for (r, ((_, v, e), (a, b))) in rows.iter().zip(&spans).enumerate() {
             let y = (k - 1 - r) as f64;
             let color = if *v >= 0.0 { PALETTE[5] } else { PALETTE[0] };
             chart
@@ -398,15 +435,6 @@ impl ShapleyChart {
                     )))
                     .map_err(PlotError::draw)?;
             }
-            let left = local(area, chart.backend_coord(&(lo - pad, y + 0.5)));
-            let style = s.text(-1.0, INK).pos(Pos::new(HPos::Right, VPos::Center));
-            let label = format!(
-                "{name}  {}{}",
-                if *v >= 0.0 { "+" } else { "" },
-                short_number(*v)
-            );
-            area.draw(&Text::new(label, (left.0 - s.u(3.0), left.1), style))
-                .map_err(PlotError::draw)?;
         }
         Ok(())
     }

@@ -9,9 +9,11 @@ use meowlab_store::browse::StepRow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::axes::{self, AxisSpec, Frame};
 use crate::error::PlotError;
-use crate::legend::legend_rows;
-use crate::style::{series_color, Scale};
+use crate::legend::legend;
+use crate::style::{Scale, INK};
+use crate::ticks::{AxisScale, TickStyle};
 
 /// One seed's logged values of a metric.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +33,9 @@ pub struct CurveGroup {
     pub label: String,
     /// Its seeds.
     pub seeds: Vec<SeedSeries>,
+    /// A curve and band computed elsewhere (e.g. a performance profile's bootstrap
+    /// band), drawn instead of aggregating `seeds`.
+    pub band: Option<Aggregate>,
 }
 
 /// A group's curve: mean and 95% confidence interval at each step.
@@ -237,7 +242,11 @@ impl Curves {
         let curves = Curves {
             groups: groups
                 .into_iter()
-                .map(|(label, seeds)| CurveGroup { label, seeds })
+                .map(|(label, seeds)| CurveGroup {
+                    label,
+                    seeds,
+                    band: None,
+                })
                 .collect(),
             metric: metric.to_string(),
             x_label: "environment steps".into(),
@@ -260,6 +269,7 @@ impl Curves {
                         values,
                     }],
                     label,
+                    band: None,
                 })
                 .collect(),
             metric: y_label.into(),
@@ -303,10 +313,114 @@ impl Curves {
         self
     }
 
+    /// Curves whose mean and band were computed elsewhere: one per `(label, aggregate)`
+    /// (e.g. performance profiles with bootstrap bands).
+    pub fn bands(x_label: &str, y_label: &str, bands: Vec<(String, Aggregate)>) -> Curves {
+        Curves {
+            groups: bands
+                .into_iter()
+                .map(|(label, band)| CurveGroup {
+                    label,
+                    seeds: vec![],
+                    band: Some(band),
+                })
+                .collect(),
+            metric: y_label.into(),
+            x_label: x_label.into(),
+            smoothing: 0.0,
+            seed_counts: false,
+        }
+    }
+
+    /// The seeds' non-finite values, as "group/seed: N values" (these are dropped from
+    /// the figure, which says so in a note).
+    pub fn non_finite(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for g in &self.groups {
+            for seed in &g.seeds {
+                let bad = seed
+                    .steps
+                    .iter()
+                    .zip(&seed.values)
+                    .filter(|(x, y)| !x.is_finite() || !y.is_finite())
+                    .count();
+                if bad > 0 {
+                    out.push(format!("{}/{}: {bad} values", g.label, seed.label));
+                }
+            }
+        }
+        out
+    }
+
+    /// Each group's curve (precomputed, or aggregated over its finite seed values).
+    fn curves(&self) -> Vec<(&CurveGroup, Aggregate)> {
+        self.groups
+            .iter()
+            .map(|g| {
+                let a = match &g.band {
+                    Some(b) => b.clone(),
+                    None => {
+                        let finite = CurveGroup {
+                            label: g.label.clone(),
+                            band: None,
+                            seeds: g
+                                .seeds
+                                .iter()
+                                .map(|s| {
+                                    let (steps, values) = s
+                                        .steps
+                                        .iter()
+                                        .zip(&s.values)
+                                        .filter(|(x, y)| x.is_finite() && y.is_finite())
+                                        .map(|(x, y)| (*x, *y))
+                                        .unzip();
+                                    SeedSeries {
+                                        label: s.label.clone(),
+                                        steps,
+                                        values,
+                                    }
+                                })
+                                .collect(),
+                        };
+                        finite.aggregate(self.smoothing)
+                    }
+                };
+                (g, a)
+            })
+            .filter(|(_, a)| !a.steps.is_empty())
+            .collect()
+    }
+
+    /// The legend labels, one per drawn curve.
+    pub(crate) fn labels(&self) -> Vec<String> {
+        self.curves()
+            .iter()
+            .map(|(g, _)| match self.seed_counts {
+                true => format!("{} (n={})", g.label, g.seeds.len()),
+                false => g.label.clone(),
+            })
+            .collect()
+    }
+
+    /// The data's x and y extent (steps; band ends), for panels that share axes.
+    pub(crate) fn extent(&self) -> Option<((f64, f64), (f64, f64))> {
+        let curves = self.curves();
+        let mut x = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut y = (f64::INFINITY, f64::NEG_INFINITY);
+        for (_, a) in &curves {
+            for (i, &step) in a.steps.iter().enumerate() {
+                x = (x.0.min(step), x.1.max(step));
+                y = (y.0.min(a.lo[i]), y.1.max(a.hi[i]));
+            }
+        }
+        (x.0 <= x.1).then_some((x, y))
+    }
+
     pub(crate) fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
         s: &Scale,
+        frame: &Frame,
     ) -> Result<(), PlotError> {
         if !(0.0..1.0).contains(&self.smoothing) {
             return Err(PlotError::Invalid(format!(
@@ -314,61 +428,115 @@ impl Curves {
                 self.smoothing
             )));
         }
-        let aggs: Vec<(&CurveGroup, Aggregate)> = self
-            .groups
-            .iter()
-            .map(|g| (g, g.aggregate(self.smoothing)))
-            .filter(|(_, a)| !a.steps.is_empty())
-            .collect();
-        if aggs.is_empty() {
-            return Err(PlotError::Empty(format!("no points of `{}`", self.metric)));
+        let curves = self.curves();
+        let Some(((x0, x1), (mut y0, y1))) = self.extent() else {
+            return Err(PlotError::Empty(format!(
+                "no finite points of `{}`",
+                self.metric
+            )));
+        };
+        // a log axis needs positive values: an error names the first series that has not
+        if frame.x.scale == AxisScale::Log10 {
+            if let Some((g, a)) = curves
+                .iter()
+                .find(|(_, a)| a.steps.iter().any(|&x| x <= 0.0))
+            {
+                return Err(PlotError::Invalid(format!(
+                    "log x axis: `{}` has {} ≤ 0 (smallest {})",
+                    g.label,
+                    self.x_label,
+                    a.steps.iter().copied().fold(f64::INFINITY, f64::min)
+                )));
+            }
         }
-        let fold = |f: fn(&Aggregate) -> &Vec<f64>, min: bool| {
-            aggs.iter().flat_map(|(_, a)| f(a).iter().copied()).fold(
-                if min {
-                    f64::INFINITY
+        if frame.y.scale == AxisScale::Log10 {
+            if let Some((g, a)) = curves
+                .iter()
+                .find(|(_, a)| a.mean.iter().any(|&y| y <= 0.0))
+            {
+                return Err(PlotError::Invalid(format!(
+                    "log y axis: `{}` has values ≤ 0 (smallest {})",
+                    g.label,
+                    a.mean.iter().copied().fold(f64::INFINITY, f64::min)
+                )));
+            }
+            // a band reaching below zero is cut at the smallest mean
+            let smallest = curves
+                .iter()
+                .flat_map(|(_, a)| a.mean.iter().copied())
+                .fold(f64::INFINITY, f64::min);
+            y0 = y0.max(smallest);
+        }
+        let labels = self.labels();
+        let mut area = area.clone();
+        if !frame.no_legend {
+            let items: Vec<(String, RGBColor)> = labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l.clone(), frame.color(&curves[i].0.label, i)))
+                .collect();
+            area = legend(&area, s, &items, false)?;
+        }
+        let dropped = self.non_finite();
+        if !dropped.is_empty() {
+            let h = (s.line_height(-1.5) + s.uf(3.0)).round() as i32;
+            let (h_total, w) = (area.dim_in_pixel().1 as i32, area.dim_in_pixel().0 as f64);
+            let (plot, note) = area.split_vertically(h_total - h);
+            let text = format!("dropped non-finite values: {}", dropped.join("; "));
+            let em = s.line_height(-1.5) / 1.164;
+            let text = crate::text::fit(&text, (w - s.uf(12.0)) / em);
+            note.draw(&Text::new(
+                text,
+                (s.u(6.0), h / 2),
+                s.text(-1.5, INK)
+                    .pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Left,
+                        plotters::style::text_anchor::VPos::Center,
+                    )),
+            ))
+            .map_err(PlotError::draw)?;
+            area = plot;
+        }
+        let x = AxisSpec {
+            lo: x0,
+            hi: x1,
+            style: TickStyle::Number,
+            desc: &self.x_label,
+            options: &frame.x,
+            pad: false,
+            categories: None,
+        };
+        let y = AxisSpec {
+            lo: y0,
+            hi: y1,
+            style: TickStyle::Number,
+            desc: &self.metric,
+            options: &frame.y,
+            pad: true,
+            categories: None,
+        };
+        let (mut chart, xt, yt) = axes::build(&area, s, &x, &y, (true, true))?;
+        let (xs, ys) = (xt.scale, yt.scale);
+        let y_floor = yt.range.0;
+        let at = |x: f64, y: f64| {
+            (
+                xs.to_axis(x),
+                ys.to_axis(y.max(if ys == AxisScale::Log10 {
+                    y_floor
                 } else {
                     f64::NEG_INFINITY
-                },
-                if min { f64::min } else { f64::max },
+                })),
             )
         };
-        let (x0, x1) = (fold(|a| &a.steps, true), fold(|a| &a.steps, false));
-        let (y0, y1) = (fold(|a| &a.lo, true), fold(|a| &a.hi, false));
-        let pad = ((y1 - y0) * 0.05).max(1e-9);
-        let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
-        let labels: Vec<String> = aggs
-            .iter()
-            .map(|(g, _)| match self.seed_counts {
-                true => format!("{} (n={})", g.label, g.seeds.len()),
-                false => g.label.clone(),
-            })
-            .collect();
-        let area = legend_rows(area, s, &labels)?;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(s.u(6.0))
-            .x_label_area_size(s.u(22.0))
-            .y_label_area_size(s.u(34.0))
-            .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
-            .map_err(PlotError::draw)?;
-        s.paper_mesh(&mut chart.configure_mesh())
-            .x_labels(5)
-            .y_labels(5)
-            .x_label_formatter(&|v| short_number(*v))
-            .y_label_formatter(&|v| short_number(*v))
-            .x_desc(self.x_label.as_str())
-            .y_desc(self.metric.as_str())
-            .draw()
-            .map_err(PlotError::draw)?;
-        for (i, (_, a)) in aggs.iter().enumerate() {
-            let color = series_color(i);
-            if a.n.iter().any(|&n| n > 1) {
+        for (i, (g, a)) in curves.iter().enumerate() {
+            let color = frame.color(&g.label, i);
+            if a.lo.iter().zip(&a.hi).any(|(lo, hi)| hi > lo) {
                 let band: Vec<(f64, f64)> = a
                     .steps
                     .iter()
                     .zip(&a.hi)
-                    .map(|(&x, &y)| (x, y))
-                    .chain(a.steps.iter().zip(&a.lo).rev().map(|(&x, &y)| (x, y)))
+                    .map(|(&x, &y)| at(x, y))
+                    .chain(a.steps.iter().zip(&a.lo).rev().map(|(&x, &y)| at(x, y)))
                     .collect();
                 chart
                     .draw_series(std::iter::once(Polygon::new(
@@ -377,10 +545,21 @@ impl Curves {
                     )))
                     .map_err(PlotError::draw)?;
             }
+            let stroke = color.stroke_width(s.u(1.2) as u32);
+            if a.steps.len() == 1 {
+                // one point: a marker, since a line of one point draws nothing
+                chart
+                    .draw_series(std::iter::once(Circle::new(
+                        at(a.steps[0], a.mean[0]),
+                        s.u(2.0),
+                        color.filled(),
+                    )))
+                    .map_err(PlotError::draw)?;
+            }
             chart
                 .draw_series(LineSeries::new(
-                    a.steps.iter().copied().zip(a.mean.iter().copied()),
-                    color.stroke_width(s.u(1.2) as u32),
+                    a.steps.iter().zip(&a.mean).map(|(&x, &y)| at(x, y)),
+                    stroke,
                 ))
                 .map_err(PlotError::draw)?;
         }
@@ -392,31 +571,6 @@ fn folder_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| p.display().to_string())
-}
-
-/// Tick labels: 12k, 1.5M, 0.25 — short enough for a column-wide axis.
-pub(crate) fn short_number(v: f64) -> String {
-    let a = v.abs();
-    let trim = |s: String| {
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
-    };
-    if a >= 1e6 {
-        format!("{}M", trim(format!("{:.2}", v / 1e6)))
-    } else if a >= 1e4 {
-        format!("{}k", trim(format!("{:.1}", v / 1e3)))
-    } else if a >= 100.0 || a == 0.0 {
-        format!("{v:.0}")
-    } else if a >= 1.0 {
-        trim(format!("{v:.2}"))
-    } else if a >= 0.01 {
-        trim(format!("{v:.3}"))
-    } else {
-        format!("{v:.1e}")
-    }
 }
 
 #[cfg(test)]
@@ -449,6 +603,7 @@ mod tests {
                     values: vec![2.0, 4.0],
                 },
             ],
+            band: None,
         };
         let a = g.aggregate(0.0);
         assert_eq!(a.steps, vec![0.0, 5.0, 10.0]);
@@ -466,14 +621,5 @@ mod tests {
         assert_eq!(t975(1), 12.706);
         assert!((t975(1000) - 1.962).abs() < 1e-3);
         assert!(t975(30) > t975(31) && t975(31) > 1.96);
-    }
-
-    #[test]
-    fn tick_labels_are_short() {
-        assert_eq!(short_number(20480.0), "20.5k");
-        assert_eq!(short_number(1_500_000.0), "1.5M");
-        assert_eq!(short_number(0.25), "0.25");
-        assert_eq!(short_number(500.0), "500");
-        assert_eq!(short_number(0.00042), "4.2e-4");
     }
 }

@@ -7,8 +7,9 @@ use meowlab_eval::Evaluation;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::axes::Frame;
 use crate::error::PlotError;
-use crate::games::grouped_bars;
+use crate::games::{bars_top, grouped_bars};
 use crate::style::Scale;
 
 /// Which table of an evaluation to draw.
@@ -58,10 +59,22 @@ impl EvalBars {
         EvalBars { view, groups }
     }
 
+    /// The two bars' labels (challenger, opponent).
+    pub(crate) fn labels(&self) -> Vec<String> {
+        self.groups.iter().map(|g| g.0.clone()).collect()
+    }
+
+    /// The top of the value axis.
+    pub(crate) fn top(&self) -> f64 {
+        let values: Vec<Vec<Bar>> = self.groups.iter().map(|g| g.1.clone()).collect();
+        bars_top(&values)
+    }
+
     pub(crate) fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
         s: &Scale,
+        frame: &Frame,
     ) -> Result<(), PlotError> {
         let (categories, y_desc): (&[&str], &str) = match self.view {
             EvalView::Ranks => (&["1st", "2nd", "3rd"], "share of games (95% CI over sets)"),
@@ -70,21 +83,15 @@ impl EvalBars {
                 "share of hands (95% CI over sets)",
             ),
         };
-        let labels: Vec<String> = self.groups.iter().map(|g| g.0.clone()).collect();
         let values: Vec<Vec<Bar>> = self.groups.iter().map(|g| g.1.clone()).collect();
-        let top = values
-            .iter()
-            .flatten()
-            .map(|v| v.2)
-            .fold(0.0, f64::max)
-            .max(0.05);
         grouped_bars(
             area,
             s,
+            frame,
             categories,
-            &labels,
+            &self.labels(),
             &values,
-            (top * 1.15).min(1.0),
+            bars_top(&values),
             y_desc,
         )
     }

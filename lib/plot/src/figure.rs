@@ -6,12 +6,15 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::axes::Frame;
 use crate::bars::{ActionBars, ShapleyChart};
 use crate::curves::Curves;
 use crate::error::PlotError;
 use crate::eval::EvalBars;
 use crate::font;
 use crate::games::{OutcomeBars, RankBars};
+use crate::grid::Grid;
+use crate::intervals::Intervals;
 use crate::planes::PlaneHeatmap;
 use crate::style::{Layout, Scale, INK};
 
@@ -35,6 +38,11 @@ pub enum Chart {
     Shapley(ShapleyChart),
     /// An evaluation's ranks or per-round table, challenger beside opponent.
     Eval(EvalBars),
+    /// Point estimates with intervals (aggregate statistics, probabilities of
+    /// improvement).
+    Intervals(Intervals),
+    /// Several charts in a grid of panels (boxed: it holds charts).
+    Grid(Box<Grid>),
 }
 
 macro_rules! chart_from {
@@ -47,7 +55,13 @@ macro_rules! chart_from {
     )*};
 }
 chart_from!(Curves => Curves, RankBars => Ranks, OutcomeBars => Outcomes,
-    ActionBars => Actions, ShapleyChart => Shapley, EvalBars => Eval);
+    ActionBars => Actions, ShapleyChart => Shapley, EvalBars => Eval, Intervals => Intervals);
+
+impl From<Grid> for Chart {
+    fn from(g: Grid) -> Chart {
+        Chart::Grid(Box::new(g))
+    }
+}
 
 impl From<PlaneHeatmap> for Chart {
     fn from(c: PlaneHeatmap) -> Chart {
@@ -62,23 +76,70 @@ impl Chart {
         match self {
             Chart::Planes(_) => Layout::page().sized(7.0, 2.6),
             Chart::Actions(a) if a.labels.len() > 12 => Layout::page().sized(7.0, 2.2),
+            Chart::Grid(g) => g.default_layout(),
             _ => Layout::column(),
         }
     }
 
-    fn draw<DB: DrawingBackend>(
+    /// Panels with the same key can share axes: the chart kind and what its axes
+    /// measure (learning curves of one metric, intervals of one statistic).
+    pub(crate) fn share_key(&self) -> String {
+        match self {
+            Chart::Curves(c) => format!("curves|{}|{}", c.x_label, c.metric),
+            Chart::Ranks(_) | Chart::Eval(_) => "bars".into(),
+            Chart::Outcomes(_) => "outcomes".into(),
+            Chart::Planes(_) => "planes".into(),
+            Chart::Actions(_) => "actions".into(),
+            Chart::Shapley(_) => "shapley".into(),
+            Chart::Intervals(i) => format!("intervals|{}", i.x_label),
+            Chart::Grid(_) => "grid".into(),
+        }
+    }
+
+    /// The data extent of the numeric axes that panels can share: (x, y).
+    pub(crate) fn extent(&self) -> (Option<(f64, f64)>, Option<(f64, f64)>) {
+        match self {
+            Chart::Curves(c) => c.extent().map_or((None, None), |(x, y)| (Some(x), Some(y))),
+            Chart::Ranks(r) => (None, Some((0.0, r.top()))),
+            Chart::Eval(e) => (None, Some((0.0, e.top()))),
+            Chart::Actions(a) => (None, Some((0.0, a.top()))),
+            Chart::Intervals(i) => (i.extent(), None),
+            _ => (None, None),
+        }
+    }
+
+    /// The series a legend names: (key that picks the colour, text shown).
+    pub(crate) fn series(&self) -> Vec<(String, String)> {
+        match self {
+            Chart::Curves(c) => {
+                let keys = c.groups.iter().map(|g| g.label.clone());
+                keys.zip(c.labels()).collect()
+            }
+            Chart::Ranks(r) => r.labels().into_iter().map(|l| (l.clone(), l)).collect(),
+            Chart::Eval(e) => e.labels().into_iter().map(|l| (l.clone(), l)).collect(),
+            Chart::Intervals(i) if i.color_by_row => {
+                i.rows.iter().map(|(l, _)| (l.clone(), l.clone())).collect()
+            }
+            _ => vec![],
+        }
+    }
+
+    pub(crate) fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
         s: &Scale,
+        frame: &Frame,
     ) -> Result<(), PlotError> {
         match self {
-            Chart::Curves(c) => c.draw(area, s),
-            Chart::Ranks(c) => c.draw(area, s),
+            Chart::Curves(c) => c.draw(area, s, frame),
+            Chart::Ranks(c) => c.draw(area, s, frame),
             Chart::Outcomes(c) => c.draw(area, s),
             Chart::Planes(c) => c.draw(area, s),
-            Chart::Actions(c) => c.draw(area, s),
+            Chart::Actions(c) => c.draw(area, s, frame),
             Chart::Shapley(c) => c.draw(area, s),
-            Chart::Eval(c) => c.draw(area, s),
+            Chart::Eval(c) => c.draw(area, s, frame),
+            Chart::Intervals(c) => c.draw(area, s, frame),
+            Chart::Grid(g) => g.draw(area, s),
         }
     }
 }
@@ -116,6 +177,8 @@ pub struct Figure {
     pub chart: Chart,
     /// Size, text and title.
     pub layout: Layout,
+    /// Axis scales (log x or y).
+    pub frame: Frame,
 }
 
 impl Figure {
@@ -123,7 +186,23 @@ impl Figure {
     pub fn new(chart: impl Into<Chart>) -> Figure {
         let chart = chart.into();
         let layout = chart.default_layout();
-        Figure { chart, layout }
+        Figure {
+            chart,
+            layout,
+            frame: Frame::default(),
+        }
+    }
+
+    /// With a log x axis (values must be > 0).
+    pub fn log_x(mut self) -> Figure {
+        self.frame.x.scale = crate::ticks::AxisScale::Log10;
+        self
+    }
+
+    /// With a log y axis (values must be > 0).
+    pub fn log_y(mut self) -> Figure {
+        self.frame.y.scale = crate::ticks::AxisScale::Log10;
+        self
     }
 
     /// With another layout.
@@ -173,7 +252,7 @@ impl Figure {
             Some(t) => root.titled(t, s.text(1.0, INK)).map_err(PlotError::draw)?,
             None => root.clone(),
         };
-        self.chart.draw(&area, s)?;
+        self.chart.draw(&area, s, &self.frame)?;
         root.present().map_err(PlotError::draw)
     }
 

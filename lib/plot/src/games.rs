@@ -9,9 +9,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::axes::{self, AxisOptions, AxisSpec, Frame};
 use crate::error::PlotError;
-use crate::legend::{legend_row, legend_rows};
-use crate::style::{local, series_color, text_on, Scale, GRID, INK};
+use crate::legend::legend;
+use crate::style::{series_color, text_on, Scale, GRID};
+use crate::ticks::TickStyle;
 
 /// How games are grouped into bars.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,14 +81,16 @@ impl RankBars {
         })
     }
 
-    pub(crate) fn draw<DB: DrawingBackend>(
-        &self,
-        area: &DrawingArea<DB, Shift>,
-        s: &Scale,
-    ) -> Result<(), PlotError> {
-        let categories = ["1st", "2nd", "3rd"];
-        let shares: Vec<Vec<(f64, f64, f64)>> = self
-            .groups
+    /// The bars' labels: agent or seat with its number of games.
+    pub(crate) fn labels(&self) -> Vec<String> {
+        self.groups
+            .iter()
+            .map(|(l, c)| format!("{l} ({} games)", c.iter().sum::<u32>()))
+            .collect()
+    }
+
+    fn shares(&self) -> Vec<Vec<(f64, f64, f64)>> {
+        self.groups
             .iter()
             .map(|(_, c)| {
                 let n: u32 = c.iter().sum();
@@ -97,25 +101,29 @@ impl RankBars {
                     })
                     .collect()
             })
-            .collect();
-        let top = shares
-            .iter()
-            .flatten()
-            .map(|v| v.2)
-            .fold(0.0, f64::max)
-            .max(0.05);
-        let labels: Vec<String> = self
-            .groups
-            .iter()
-            .map(|(l, c)| format!("{l} ({} games)", c.iter().sum::<u32>()))
-            .collect();
+            .collect()
+    }
+
+    /// The top of the value axis (the highest whisker and some room).
+    pub(crate) fn top(&self) -> f64 {
+        bars_top(&self.shares())
+    }
+
+    pub(crate) fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        s: &Scale,
+        frame: &Frame,
+    ) -> Result<(), PlotError> {
+        let shares = self.shares();
         grouped_bars(
             area,
             s,
-            &categories,
-            &labels,
+            frame,
+            &["1st", "2nd", "3rd"],
+            &self.labels(),
             &shares,
-            (top * 1.15).min(1.0),
+            bars_top(&shares),
             "share of games",
         )
     }
@@ -163,39 +171,58 @@ impl OutcomeBars {
         if n == 0 {
             return Err(PlotError::Empty("no seats".into()));
         }
-        let (legend, plot) = area.split_vertically(s.u(16.0));
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(s.u(4.0))
-            .margin_right(s.u(10.0))
-            .x_label_area_size(s.u(20.0))
-            .y_label_area_size(s.u(100.0))
-            .build_cartesian_2d(0.0..100.0, 0.0..n as f64)
-            .map_err(PlotError::draw)?;
-        s.paper_mesh(&mut chart.configure_mesh())
-            .disable_y_mesh()
-            .x_labels(6)
-            .y_labels(0)
-            .x_label_formatter(&|v| format!("{v:.0}%"))
-            .x_desc("share of rounds")
-            .draw()
-            .map_err(PlotError::draw)?;
-        for (row, (label, c)) in self.seats.iter().enumerate() {
+        let color = |i: usize| if i == 3 { GRID } else { series_color(i) };
+        let items: Vec<(String, RGBColor)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_string(), color(i)))
+            .collect();
+        let plot = legend(area, s, &items, true)?;
+        // rows top to bottom: seat 0 first
+        let rows: Vec<String> = self
+            .seats
+            .iter()
+            .rev()
+            .map(|(label, c)| format!("{label} ({} rounds)", c.iter().sum::<u32>()))
+            .collect();
+        let plain = AxisOptions::default();
+        let x = AxisSpec {
+            lo: 0.0,
+            hi: 1.0,
+            style: TickStyle::Percent,
+            desc: "share of rounds",
+            options: &plain,
+            pad: false,
+            categories: None,
+        };
+        let y = AxisSpec {
+            lo: 0.0,
+            hi: n as f64,
+            style: TickStyle::Number,
+            desc: "",
+            options: &plain,
+            pad: false,
+            categories: Some(&rows),
+        };
+        let (mut chart, _, _) = axes::build(&plot, s, &x, &y, (true, false))?;
+        for (row, (_, c)) in self.seats.iter().enumerate() {
             let total = c.iter().sum::<u32>().max(1) as f64;
             let y = (n - 1 - row) as f64;
             let mut x = 0.0;
             for (i, &k) in c.iter().enumerate() {
-                let w = 100.0 * k as f64 / total;
-                let color = if i == 3 { GRID } else { series_color(i) };
+                let w = k as f64 / total;
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
                         [(x, y + 0.2), (x + w, y + 0.8)],
-                        color.filled(),
+                        color(i).filled(),
                     )))
                     .map_err(PlotError::draw)?;
-                if w >= 8.0 {
-                    let text = format!("{w:.1}");
+                // the share inside its segment, when the segment is wide enough for it
+                let text = format!("{:.1}", 100.0 * w);
+                let room = chart.backend_coord(&(x + w, y)).0 - chart.backend_coord(&(x, y)).0;
+                if room as f64 >= s.text_width(&text, -1.5) + s.uf(3.0) {
                     let style = s
-                        .text(-1.5, text_on(color))
+                        .text(-1.5, text_on(color(i)))
                         .pos(Pos::new(HPos::Center, VPos::Center));
                     chart
                         .draw_series(std::iter::once(Text::new(
@@ -207,30 +234,30 @@ impl OutcomeBars {
                 }
                 x += w;
             }
-            let style = s.text(-1.0, INK).pos(Pos::new(HPos::Right, VPos::Center));
-            let at = local(&plot, chart.backend_coord(&(0.0, y + 0.5)));
-            plot.draw(&Text::new(
-                format!("{label} ({} rounds)", total as u32),
-                (at.0 - s.u(4.0), at.1),
-                style,
-            ))
-            .map_err(PlotError::draw)?;
         }
-        legend_row(&legend, s, &names, |i| {
-            if i == 3 {
-                GRID
-            } else {
-                series_color(i)
-            }
-        })
+        Ok(())
     }
 }
 
+/// The top of a bar chart's value axis: above the highest whisker, at most 100%.
+pub(crate) fn bars_top(values: &[Vec<(f64, f64, f64)>]) -> f64 {
+    let top = values
+        .iter()
+        .flatten()
+        .map(|v| v.2.max(v.0))
+        .fold(0.0, f64::max)
+        .max(0.05);
+    (top * 1.15).min(1.0)
+}
+
 /// Grouped vertical bars: one cluster per category, one bar per series, each with its
-/// (value, lo, hi) whisker; the series are named in a legend row on top.
+/// (value, lo, hi) whisker; the series are named in a legend on top (unless the figure
+/// holds one for all panels).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn grouped_bars<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     s: &Scale,
+    frame: &Frame,
     categories: &[&str],
     series: &[String],
     values: &[Vec<(f64, f64, f64)>],
@@ -240,36 +267,51 @@ pub(crate) fn grouped_bars<DB: DrawingBackend>(
     if series.is_empty() {
         return Err(PlotError::Empty("no groups".into()));
     }
-    let plot = legend_rows(area, s, series)?;
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(s.u(4.0))
-        .x_label_area_size(s.u(14.0))
-        .y_label_area_size(s.u(30.0))
-        .build_cartesian_2d(0.0..categories.len() as f64, 0.0..top)
-        .map_err(PlotError::draw)?;
-    s.paper_mesh(&mut chart.configure_mesh())
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_labels(5)
-        .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
-        .y_desc(y_desc)
-        .draw()
-        .map_err(PlotError::draw)?;
+    let color = |j: usize| frame.color(&series[j], j);
+    let plot = if frame.no_legend {
+        area.clone()
+    } else {
+        let items: Vec<(String, RGBColor)> = series
+            .iter()
+            .enumerate()
+            .map(|(j, name)| (name.clone(), color(j)))
+            .collect();
+        legend(area, s, &items, false)?
+    };
+    let names: Vec<String> = categories.iter().map(|c| c.to_string()).collect();
+    let x = AxisSpec {
+        lo: 0.0,
+        hi: categories.len() as f64,
+        style: TickStyle::Number,
+        desc: "",
+        options: &frame.x,
+        pad: false,
+        categories: Some(&names),
+    };
+    let y = AxisSpec {
+        lo: 0.0,
+        hi: top,
+        style: TickStyle::Percent,
+        desc: y_desc,
+        options: &frame.y,
+        pad: false,
+        categories: None,
+    };
+    let (mut chart, _, _) = axes::build(&plot, s, &x, &y, (false, true))?;
     let k = series.len() as f64;
     let width = 0.8 / k;
-    for (c, name) in categories.iter().enumerate() {
+    for c in 0..categories.len() {
         for (j, vals) in values.iter().enumerate() {
             let (v, lo, hi) = vals[c];
             let x0 = c as f64 + 0.1 + j as f64 * width;
-            let color = series_color(j);
             chart
                 .draw_series(std::iter::once(Rectangle::new(
                     [(x0 + width * 0.08, 0.0), (x0 + width * 0.92, v)],
-                    color.filled(),
+                    color(j).filled(),
                 )))
                 .map_err(PlotError::draw)?;
             let xm = x0 + width / 2.0;
-            let stroke = INK.stroke_width(s.u(0.6) as u32);
+            let stroke = crate::style::INK.stroke_width(s.u(0.6) as u32);
             chart
                 .draw_series([
                     PathElement::new(vec![(xm, lo), (xm, hi)], stroke),
@@ -278,10 +320,6 @@ pub(crate) fn grouped_bars<DB: DrawingBackend>(
                 ])
                 .map_err(PlotError::draw)?;
         }
-        let at = local(&plot, chart.backend_coord(&(c as f64 + 0.5, 0.0)));
-        let style = s.text(0.0, INK).pos(Pos::new(HPos::Center, VPos::Top));
-        plot.draw(&Text::new(name.to_string(), (at.0, at.1 + s.u(3.0)), style))
-            .map_err(PlotError::draw)?;
     }
     Ok(())
 }

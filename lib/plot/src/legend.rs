@@ -1,68 +1,94 @@
-//! Legends drawn above the plot (never over the data): coloured squares with names.
+//! Legends drawn above the plot (never over the data): coloured squares with names,
+//! flowed into rows by their measured widths; a name wider than the figure is shortened
+//! with "…".
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::PlotError;
-use crate::style::{series_color, Scale, INK};
+use crate::style::{Scale, INK};
 
-/// One item: a square of `color` and `name`, its square's left edge at `x`.
-fn item<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    s: &Scale,
-    (x, y): (i32, i32),
-    name: &str,
-    color: RGBColor,
-) -> Result<(), PlotError> {
-    let b = s.u(6.0);
-    area.draw(&Rectangle::new(
-        [(x, y - b / 2), (x + b, y + b / 2)],
-        color.filled(),
-    ))
-    .map_err(PlotError::draw)?;
-    let style = s.text(-1.0, INK).pos(Pos::new(HPos::Left, VPos::Center));
-    area.draw(&Text::new(name.to_string(), (x + b + s.u(3.0), y), style))
-        .map_err(PlotError::draw)
-}
+/// Square, gap after it, gap between items and around the legend, in points.
+const SQUARE_PT: f64 = 6.0;
+const AFTER_SQUARE_PT: f64 = 3.0;
+const BETWEEN_PT: f64 = 10.0;
+const SIDE_PT: f64 = 6.0;
 
-/// Short names in one centred row (e.g. 1st / 2nd / 3rd / draw).
-pub(crate) fn legend_row<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
+/// The items laid out: (x of the square, row, shortened name) and the number of rows.
+fn flow(
     s: &Scale,
-    names: &[&str],
-    color: impl Fn(usize) -> RGBColor,
-) -> Result<(), PlotError> {
-    let (w, h) = area.dim_in_pixel();
-    let step = s.u(46.0);
-    let x0 = (w as i32 - step * names.len() as i32) / 2;
-    for (i, name) in names.iter().enumerate() {
-        item(
-            area,
-            s,
-            (x0 + i as i32 * step, h as i32 / 2),
-            name,
-            color(i),
-        )?;
-    }
-    Ok(())
-}
-
-/// Series names two per row at the top of `area` (colours by series index); returns
-/// the area left for the plot.
-pub(crate) fn legend_rows<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    s: &Scale,
+    width: f64,
     names: &[String],
+    centred: bool,
+) -> (Vec<(f64, usize, String)>, usize) {
+    let usable = (width - 2.0 * s.uf(SIDE_PT)).max(s.uf(20.0));
+    let fixed = s.uf(SQUARE_PT + AFTER_SQUARE_PT);
+    let mut rows: Vec<Vec<(f64, String)>> = vec![vec![]];
+    let mut x = 0.0;
+    for name in names {
+        // the name alone may not fit a row: shorten it to the row's width
+        let max_text = usable - fixed;
+        let em_per_unit = 1.0 / (s.line_height(-1.0) / 1.164);
+        let name = crate::text::fit(name, max_text * em_per_unit);
+        let w = fixed + s.text_width(&name, -1.0);
+        if x > 0.0 && x + w > usable {
+            rows.push(vec![]);
+            x = 0.0;
+        }
+        rows.last_mut().expect("one row at least").push((x, name));
+        x += w + s.uf(BETWEEN_PT);
+    }
+    let mut items = Vec::new();
+    let n_rows = rows.len();
+    for (r, row) in rows.into_iter().enumerate() {
+        let row_width = row
+            .last()
+            .map_or(0.0, |(x, name)| x + fixed + s.text_width(name, -1.0));
+        let offset = s.uf(SIDE_PT)
+            + if centred {
+                ((usable - row_width) / 2.0).max(0.0)
+            } else {
+                0.0
+            };
+        items.extend(row.into_iter().map(|(x, name)| (offset + x, r, name)));
+    }
+    (items, n_rows)
+}
+
+/// Draws `items` (name, colour) in rows at the top of `area` and returns the area left
+/// below them for the plot. Nothing to draw leaves the area as it is.
+pub(crate) fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: &Scale,
+    items: &[(String, RGBColor)],
+    centred: bool,
 ) -> Result<DrawingArea<DB, Shift>, PlotError> {
-    let row_h = s.u(11.0);
-    let rows = names.len().div_ceil(2) as i32;
-    let (legend, plot) = area.split_vertically(row_h * rows + s.u(3.0));
-    let half = legend.dim_in_pixel().0 as i32 / 2;
-    for (i, name) in names.iter().enumerate() {
-        let x = s.u(8.0) + (i as i32 % 2) * half;
-        let y = s.u(2.0) + (i as i32 / 2) * row_h + row_h / 2;
-        item(&legend, s, (x, y), name, series_color(i))?;
+    if items.is_empty() {
+        return Ok(area.clone());
+    }
+    let names: Vec<String> = items.iter().map(|(n, _)| n.clone()).collect();
+    let width = area.dim_in_pixel().0 as f64;
+    let (placed, rows) = flow(s, width, &names, centred);
+    let row_h = s.line_height(-1.0) + s.uf(3.0);
+    let height = row_h * rows as f64 + s.uf(3.0);
+    let (top, plot) = area.split_vertically(height.round() as i32);
+    let b = s.u(SQUARE_PT);
+    for ((x, row, name), (_, color)) in placed.into_iter().zip(items) {
+        let x = x.round() as i32;
+        let y = (s.uf(2.0) + row_h * row as f64 + row_h / 2.0).round() as i32;
+        top.draw(&Rectangle::new(
+            [(x, y - b / 2), (x + b, y + b / 2)],
+            color.filled(),
+        ))
+        .map_err(PlotError::draw)?;
+        let style = s.text(-1.0, INK).pos(Pos::new(HPos::Left, VPos::Center));
+        top.draw(&Text::new(
+            name,
+            (x + s.u(SQUARE_PT + AFTER_SQUARE_PT), y),
+            style,
+        ))
+        .map_err(PlotError::draw)?;
     }
     Ok(plot)
 }

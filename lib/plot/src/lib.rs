@@ -16,28 +16,40 @@
 //! Charts: [`Curves`] (learning curves, mean ± 95% CI over seeds), [`RankBars`] (final
 //! ranks per agent), [`OutcomeBars`] (the Meowjong per-round 1st/2nd/3rd/draw table),
 //! [`PlaneHeatmap`] (a 34×366 tile plane with its feature blocks), [`ActionBars`] (a
-//! policy over actions), [`ShapleyChart`] (attributions as bars or a waterfall).
+//! policy over actions), [`ShapleyChart`] (attributions as bars or a waterfall),
+//! [`Intervals`] (point estimates with intervals: aggregate statistics), and [`Grid`]
+//! (any of them as lettered panels with shared axes and one legend). Axis ticks come from
+//! [`ticks`] (labels formatted from the step); [`check`] verifies a rendered SVG's text.
 //! [`show`] renders games, decisions and tables as HTML for notebooks.
 #![deny(missing_docs)]
 
+mod axes;
 mod bars;
+pub mod check;
 mod curves;
 mod error;
 mod eval;
 mod figure;
 mod font;
 mod games;
+mod grid;
+mod intervals;
 mod legend;
 mod planes;
 pub mod show;
 mod style;
+pub mod text;
+pub mod ticks;
 
+pub use axes::{AxisOptions, Frame};
 pub use bars::{ActionBars, ShapleyChart, ShapleyStyle};
 pub use curves::{Aggregate, CurveGroup, Curves, SeedSeries};
 pub use error::PlotError;
 pub use eval::{EvalBars, EvalView};
 pub use figure::{Chart, Figure, Format};
 pub use games::{Grouping, OutcomeBars, RankBars};
+pub use grid::{Grid, Panel};
+pub use intervals::Intervals;
 pub use planes::PlaneHeatmap;
 pub use style::{
     series_color, Layout, Scale, COLUMN_WIDTH_IN, DEFAULT_DPI, FONT_FAMILY, PAGE_WIDTH_IN, PALETTE,

@@ -8,9 +8,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::curves::short_number;
 use crate::error::PlotError;
 use crate::style::{Scale, INK, PALETTE};
+use crate::ticks::short_number;
 
 /// A tile plane, optionally with one value per column to overlay.
 #[derive(Clone, Debug, PartialEq)]

@@ -129,6 +129,17 @@ impl Scale {
             .axis_desc_style(self.text(0.0, INK))
     }
 
+    /// The width of `text` at the body size plus `delta_pt` points, in backend units
+    /// (measured from the embedded font at the PNG's em, the larger of the two formats).
+    pub fn text_width(&self, text: &str, delta_pt: f64) -> f64 {
+        crate::text::width_em(text) * self.line_height(delta_pt) / 1.164
+    }
+
+    /// The height a line of text at the body size plus `delta_pt` takes, in backend units.
+    pub fn line_height(&self, delta_pt: f64) -> f64 {
+        (self.font_pt + delta_pt) * self.per_pt
+    }
+
     /// Text at the body size plus `delta_pt` points, in `color`.
     pub fn text(&self, delta_pt: f64, color: RGBColor) -> TextStyle<'static> {
         let size = (self.font_pt + delta_pt) * self.per_pt;
