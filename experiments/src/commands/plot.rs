@@ -5,10 +5,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
+use meowlab::eval::aggregate::{self as agg, Bootstrap, Normalisation, Statistic};
 use meowlab::explain::sanma::Situation;
+use meowlab::plot::runs::{Final, XAxis};
+use meowlab::plot::ticks::AxisScale;
 use meowlab::plot::{
-    ActionBars, Curves, EvalBars, EvalView, Figure, Grouping, Layout, OutcomeBars, PlaneHeatmap,
-    RankBars, ShapleyChart, ShapleyStyle,
+    ActionBars, Chart, Curves, EvalBars, EvalView, Figure, Grid, Grouping, Layout, OutcomeBars,
+    Panel, PlaneHeatmap, RankBars, ShapleyChart, ShapleyStyle,
 };
 use meowlab::sanma::planes::Planes;
 use meowlab::store::browse;
@@ -33,8 +36,95 @@ enum Kind {
         /// Smoothing weight in [0, 1) per seed (TensorBoard's debiased EMA).
         #[arg(long, default_value_t = 0.0)]
         smooth: f64,
+        /// The x axis: `steps` (environment steps), `wall` (seconds since the run
+        /// started), `updates` (the logged `train/updates`) or any metric's name.
+        #[arg(long, default_value = "steps")]
+        x: String,
+        /// One panel per task (the configs' `env`), a curve per algorithm in each, one
+        /// legend for all.
+        #[arg(long)]
+        per_task: bool,
+        #[command(flatten)]
+        axes: Axes,
         #[command(flatten)]
         out: Output,
+    },
+    /// Aggregate statistics over runs (seeds × tasks) as rliable computes them: IQM,
+    /// median, mean and optimality gap of normalised final scores with stratified
+    /// bootstrap 95% intervals, performance profiles, and the probability of improvement
+    /// of each algorithm over each other one run on the same tasks.
+    Aggregate {
+        /// Runs, or folders of runs; a run's task is its config's `env`, its algorithm
+        /// the config's `name` without the env word (`cartpole-ppo` → `ppo`).
+        #[arg(required_unless_present = "scores")]
+        runs: Vec<PathBuf>,
+        /// Final scores from elsewhere instead of runs: a JSON object
+        /// {"ALGORITHM": {"TASK": [score per run, …], …}, …}.
+        #[arg(long, conflicts_with = "runs")]
+        scores: Option<PathBuf>,
+        /// The metric whose last logged value is a run's score.
+        #[arg(long, default_value = "eval/return_mean")]
+        metric: String,
+        /// Score = the mean of the last N logged values instead of the last one.
+        #[arg(long)]
+        last: Option<usize>,
+        /// A task's normalisation range TASK=LOW:HIGH (LOW → 0, HIGH → 1); the control
+        /// envs have defaults (a random policy → 0, gymnasium's reward threshold → 1).
+        #[arg(long = "range", value_name = "TASK=LOW:HIGH")]
+        ranges: Vec<String>,
+        /// The scores are normalised already (no ranges applied).
+        #[arg(long, conflicts_with = "ranges")]
+        normalised: bool,
+        /// Bootstrap resamples for the statistics and probabilities of improvement.
+        #[arg(long, default_value_t = 50_000)]
+        reps: usize,
+        /// Bootstrap resamples for the performance profiles.
+        #[arg(long, default_value_t = 2_000)]
+        profile_reps: usize,
+        /// Seed of the bootstrap (the same seed gives the same intervals).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Thresholds τ of the performance profiles.
+        #[arg(long, default_value_t = 101)]
+        taus: usize,
+        /// Draw only one part: iqm, median, mean, gap (optimality gap), profile or
+        /// improvement (default: all of them as panels).
+        #[arg(long)]
+        only: Option<String>,
+        /// Also write the scores and every estimate as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Several figures as lettered panels of one: each --panel is a `meowlab plot` kind
+    /// with its arguments but no output options, e.g.
+    /// --panel "curves runs/ --per-task" --panel "aggregate runs/ --only iqm".
+    Grid {
+        /// A panel (or several: `curves --per-task`, `aggregate` without --only).
+        #[arg(long = "panel", required = true, value_name = "KIND ARGS")]
+        panels: Vec<String>,
+        /// Panels per row.
+        #[arg(long, default_value_t = 3)]
+        columns: usize,
+        /// Panels of one kind share their x range (labels on the bottom row).
+        #[arg(long)]
+        share_x: bool,
+        /// Panels of one kind share their y range (labels on the first column).
+        #[arg(long)]
+        share_y: bool,
+        /// No (a), (b), … letters.
+        #[arg(long)]
+        no_letters: bool,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Checks figures' SVG text: every label inside the canvas, none overlapping another,
+    /// no axis repeating a tick label. Exits 1 when a figure fails.
+    Check {
+        /// SVG files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
     /// Final ranks of a Sanma run's games per agent (or per seat), with 95% intervals.
     Ranks {
@@ -138,12 +228,29 @@ struct DecisionAt {
     decision: Option<usize>,
 }
 
+/// Axis scales.
+#[derive(clap::Args, Clone, Copy)]
+struct Axes {
+    /// A log x axis (values must be > 0).
+    #[arg(long)]
+    log_x: bool,
+    /// A log y axis (values must be > 0).
+    #[arg(long)]
+    log_y: bool,
+    /// Panels share their y range (with --per-task).
+    #[arg(long)]
+    share_y: bool,
+    /// Panels per row (with --per-task).
+    #[arg(long, default_value_t = 2)]
+    columns: usize,
+}
+
 /// Where the figure goes and how it looks.
 #[derive(clap::Args)]
 struct Output {
-    /// Output file: .svg or .png.
+    /// Output file: .svg or .png (required, except for the panels of `plot grid`).
     #[arg(short, long)]
-    out: PathBuf,
+    out: Option<PathBuf>,
     /// Title above the plot.
     #[arg(long)]
     title: Option<String>,
@@ -185,13 +292,26 @@ impl Output {
     }
 
     fn save(&self, figure: Figure) -> Result<ExitCode> {
+        let out = self
+            .out
+            .as_ref()
+            .context("--out FILE is required (.svg or .png)")?;
         let layout = self.layout(figure.layout.clone())?;
         let figure = figure.with_layout(layout);
         figure
-            .save(&self.out)
-            .with_context(|| format!("cannot write the figure {}", self.out.display()))?;
-        println!("wrote {}", self.out.display());
+            .save(out)
+            .with_context(|| format!("cannot write the figure {}", out.display()))?;
+        println!("wrote {}", out.display());
         Ok(ExitCode::SUCCESS)
+    }
+
+    /// Whether anything about the output was given (a grid's panels take none).
+    fn given(&self) -> bool {
+        self.out.is_some()
+            || self.title.is_some()
+            || self.width.is_some()
+            || self.height.is_some()
+            || self.font_pt.is_some()
     }
 }
 
@@ -380,34 +500,211 @@ struct ShapleyFile {
     what: Option<String>,
 }
 
+/// A figure's panels and where it goes: one panel for most kinds, several for curves per
+/// task and the full aggregate summary.
+struct Built {
+    panels: Vec<Panel>,
+    columns: usize,
+    share_y: bool,
+    out: Output,
+}
+
+impl Built {
+    fn one(chart: impl Into<Chart>, out: Output) -> Result<Built> {
+        Ok(Built {
+            panels: vec![Panel::new(chart)],
+            columns: 1,
+            share_y: false,
+            out,
+        })
+    }
+
+    fn figure(self) -> (Figure, Output) {
+        let figure = match <[Panel; 1]>::try_from(self.panels) {
+            Ok([panel]) => {
+                let mut f = Figure::new(panel.chart);
+                f.frame.x.scale = panel.x_scale;
+                f.frame.y.scale = panel.y_scale;
+                f
+            }
+            Err(panels) => {
+                let mut grid = Grid::new(panels, self.columns);
+                grid.share_y = self.share_y;
+                Figure::new(grid)
+            }
+        };
+        (figure, self.out)
+    }
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.kind {
+        Kind::Check { files } => check(&files),
+        Kind::Grid {
+            panels,
+            columns,
+            share_x,
+            share_y,
+            no_letters,
+            out,
+        } => {
+            let mut all = Vec::new();
+            for (i, spec) in panels.iter().enumerate() {
+                let words = shlex::split(spec)
+                    .with_context(|| format!("--panel {}: unbalanced quotes in {spec:?}", i + 1))?;
+                let parsed = <PanelArgs as clap::Parser>::try_parse_from(
+                    std::iter::once("panel".to_string()).chain(words),
+                )
+                .map_err(|e| anyhow::anyhow!("--panel {} ({spec:?}): {e}", i + 1))?;
+                if matches!(parsed.kind, Kind::Grid { .. } | Kind::Check { .. }) {
+                    bail!("--panel {}: a panel cannot be a grid or a check", i + 1);
+                }
+                let built = build(parsed.kind)?;
+                if built.out.given() {
+                    bail!(
+                        "--panel {} ({spec:?}): output options (-o, --title, --width, …) go \
+                         after `plot grid`, not inside a panel",
+                        i + 1
+                    );
+                }
+                all.extend(built.panels);
+            }
+            let mut grid = Grid::new(all, columns);
+            grid.share_x = share_x;
+            grid.share_y = share_y;
+            grid.letters = !no_letters;
+            out.save(Figure::new(grid))
+        }
+        kind => {
+            let (figure, out) = build(kind)?.figure();
+            out.save(figure)
+        }
+    }
+}
+
+/// A panel's arguments: a plot kind parsed from a `--panel` string.
+#[derive(clap::Parser)]
+struct PanelArgs {
+    #[command(subcommand)]
+    kind: Kind,
+}
+
+fn check(files: &[PathBuf]) -> Result<ExitCode> {
+    let mut failed = 0;
+    for f in files {
+        let svg =
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        let problems = meowlab::plot::check::check_svg(&svg)
+            .with_context(|| format!("{}: not a figure", f.display()))?;
+        if problems.is_empty() {
+            println!("{}: ok", f.display());
+        } else {
+            failed += 1;
+            for p in problems {
+                println!("{}: {p}", f.display());
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!(
+            "meowlab: {failed} of {} figures have text problems",
+            files.len()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn build(kind: Kind) -> Result<Built> {
+    match kind {
+        Kind::Check { .. } | Kind::Grid { .. } => unreachable!("handled by `run`"),
         Kind::Curves {
             runs,
             metric,
             smooth,
+            x,
+            per_task,
+            axes,
             out,
         } => {
-            let (curves, problems) = Curves::from_runs(&runs, &metric)?;
+            let x = XAxis::parse(&x);
+            let scale = |log: bool| {
+                if log {
+                    AxisScale::Log10
+                } else {
+                    AxisScale::Linear
+                }
+            };
+            let panel = |title: Option<String>, curves: Curves| {
+                for note in curves.non_finite() {
+                    eprintln!("meowlab: warning: non-finite values dropped: {note}");
+                }
+                let mut p = Panel::new(curves.smoothed(smooth));
+                p.title = title;
+                p.x_scale = scale(axes.log_x);
+                p.y_scale = scale(axes.log_y);
+                p
+            };
+            let (panels, problems) = if per_task {
+                let (tasks, problems) = Curves::per_task(&runs, &metric, &x)?;
+                let panels = tasks
+                    .into_iter()
+                    .map(|(task, curves)| panel(Some(task), curves))
+                    .collect();
+                (panels, problems)
+            } else {
+                let (curves, problems) = Curves::from_runs_by(&runs, &metric, &x)?;
+                (vec![panel(None, curves)], problems)
+            };
             problems
                 .iter()
                 .for_each(|p| eprintln!("meowlab: warning: skipped unreadable data: {p}"));
-            out.save(Figure::new(curves.smoothed(smooth)))
+            Ok(Built {
+                panels,
+                columns: axes.columns.max(1),
+                share_y: axes.share_y,
+                out,
+            })
         }
+        Kind::Aggregate {
+            runs,
+            scores,
+            metric,
+            last,
+            ranges,
+            normalised,
+            reps,
+            profile_reps,
+            seed,
+            taus,
+            only,
+            json,
+            out,
+        } => aggregate(
+            &runs,
+            scores.as_deref(),
+            &metric,
+            last,
+            (!normalised).then_some(ranges.as_slice()),
+            (reps, profile_reps, seed, taus),
+            only.as_deref(),
+            json.as_deref(),
+            out,
+        ),
         Kind::Ranks { run, by_seat, out } => {
             let by = if by_seat {
                 Grouping::Seat
             } else {
                 Grouping::Agent
             };
-            out.save(Figure::new(RankBars::from_games(&games_of(&run)?, by)?))
+            Built::one(RankBars::from_games(&games_of(&run)?, by)?, out)
         }
         Kind::Outcomes { run, out } => {
             let games = games_of(&run)?;
             let kyoku = browse::kyoku(&run, None)
                 .with_context(|| format!("cannot read {}", run.display()))?;
             report_problems(&kyoku.problems);
-            out.save(Figure::new(OutcomeBars::from_kyoku(&kyoku.rows, &games)?))
+            Built::one(OutcomeBars::from_kyoku(&kyoku.rows, &games)?, out)
         }
         Kind::Eval {
             run,
@@ -420,7 +717,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             } else {
                 EvalView::Ranks
             };
-            out.save(Figure::new(EvalBars::new(&evaluation, view)))
+            Built::one(EvalBars::new(&evaluation, view), out)
         }
         Kind::Planes { at, overlay, out } => {
             let d = decision_of(&at, "a tile plane", |d| d.observation.is_some())?;
@@ -443,7 +740,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     .with_overlay(values)
                     .with_context(|| path.display().to_string())?;
             }
-            out.save(Figure::new(chart))
+            Built::one(chart, out)
         }
         Kind::Policy { at, out } => {
             let d = decision_of(&at, "a logged policy over 2+ actions", |d| {
@@ -486,7 +783,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
             let mut chart = ActionBars::new(labels, probs);
             chart.chosen = chosen;
-            out.save(Figure::new(chart))
+            Built::one(chart, out)
         }
         Kind::Shapley {
             file,
@@ -516,7 +813,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     }
                     chart.style = ShapleyStyle::Waterfall;
                 }
-                return out.save(Figure::new(chart));
+                return Built::one(chart, out);
             }
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
@@ -534,7 +831,172 @@ pub fn run(args: Args) -> Result<ExitCode> {
             if let Some(what) = f.what {
                 chart.what = what;
             }
-            out.save(Figure::new(chart))
+            Built::one(chart, out)
         }
     }
+}
+
+/// Scores from a JSON file {"ALGORITHM": {"TASK": [scores]}}.
+fn read_scores(path: &Path) -> Result<Vec<agg::Scores>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let doc: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<f64>>> =
+        serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{}: expected {{\"ALGORITHM\": {{\"TASK\": [score, …]}}}}",
+                path.display()
+            )
+        })?;
+    if doc.is_empty() {
+        bail!("{}: no algorithms", path.display());
+    }
+    Ok(doc
+        .into_iter()
+        .map(|(algorithm, tasks)| agg::Scores {
+            algorithm,
+            tasks: tasks.keys().cloned().collect(),
+            runs: tasks.into_values().collect(),
+        })
+        .collect())
+}
+
+/// Parses TASK=LOW:HIGH.
+fn parse_range(spec: &str) -> Result<(String, f64, f64)> {
+    let bad = || format!("--range {spec}: expected TASK=LOW:HIGH, e.g. CartPole-v1=22:475");
+    let (task, range) = spec.rsplit_once('=').with_context(bad)?;
+    let (lo, hi) = range.split_once(':').with_context(bad)?;
+    let lo: f64 = lo.trim().parse().with_context(bad)?;
+    let hi: f64 = hi.trim().parse().with_context(bad)?;
+    Ok((task.trim().to_string(), lo, hi))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn aggregate(
+    runs: &[PathBuf],
+    scores_file: Option<&Path>,
+    metric: &str,
+    last: Option<usize>,
+    ranges: Option<&[String]>,
+    (reps, profile_reps, seed, taus): (usize, usize, u64, usize),
+    only: Option<&str>,
+    json: Option<&Path>,
+    out: Output,
+) -> Result<Built> {
+    let raw = match scores_file {
+        Some(path) => read_scores(path)?,
+        None => {
+            let how = last.map_or(Final::Last, Final::MeanOfLast);
+            let (raw, problems) = meowlab::plot::runs::final_scores(runs, metric, how)?;
+            for p in &problems {
+                eprintln!("meowlab: warning: {p}");
+            }
+            raw
+        }
+    };
+    // None: the scores are normalised already
+    let norm = match ranges {
+        Some(specs) => {
+            let mut norm = Normalisation::control();
+            for spec in specs {
+                let (task, lo, hi) = parse_range(spec)?;
+                norm = norm.with(task, lo, hi);
+            }
+            Some(norm)
+        }
+        None => None,
+    };
+    let scores: Vec<agg::Scores> = match &norm {
+        Some(norm) => raw
+            .iter()
+            .map(|s| s.normalised(norm))
+            .collect::<Result<_, _>>()?,
+        None => raw.clone(),
+    };
+    let thresholds = agg::thresholds(&scores, taus);
+    let interval = Bootstrap {
+        reps,
+        confidence: 0.95,
+        seed,
+    };
+    let profile = Bootstrap {
+        reps: profile_reps,
+        ..interval
+    };
+    let summary = agg::summarise(&scores, &thresholds, interval, profile)?;
+    // the numbers behind the figure
+    println!(
+        "{:<24} {:>8} {:>8} {:>8} {:>8}  (normalised; 95% CI, {reps} stratified resamples)",
+        "algorithm (runs)", "median", "IQM", "mean", "opt. gap"
+    );
+    for s in &scores {
+        let runs: usize = s.runs.iter().map(Vec::len).sum();
+        let stats = &summary.statistics[&s.algorithm];
+        let cell = |st: Statistic| {
+            let i = stats[st.name()];
+            format!("{:.3} [{:.3}, {:.3}]", i.point, i.lo, i.hi)
+        };
+        println!(
+            "{:<24} {}  {}  {}  {}",
+            format!("{} ({runs}, {} tasks)", s.algorithm, s.tasks.len()),
+            cell(Statistic::Median),
+            cell(Statistic::Iqm),
+            cell(Statistic::Mean),
+            cell(Statistic::OptimalityGap)
+        );
+    }
+    for (x, y, i) in &summary.improvement {
+        println!("P({x} > {y}) = {:.3} [{:.3}, {:.3}]", i.point, i.lo, i.hi);
+    }
+    if let Some(path) = json {
+        let doc = serde_json::json!({
+            "metric": metric,
+            "ranges": norm.as_ref().map(|n| &n.ranges),
+            "raw": raw.iter().map(|s| serde_json::json!({"algorithm": s.algorithm, "tasks": s.tasks, "runs": s.runs})).collect::<Vec<_>>(),
+            "normalised": scores.iter().map(|s| serde_json::json!({"algorithm": s.algorithm, "tasks": s.tasks, "runs": s.runs})).collect::<Vec<_>>(),
+            "bootstrap": {"reps": reps, "profile_reps": profile_reps, "seed": seed, "confidence": 0.95},
+            "summary": summary,
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&doc)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    use meowlab::plot::aggregate as figs;
+    let (chart, title): (Chart, &str) = match only {
+        None => {
+            let grid = figs::summary_grid(&summary)?;
+            return Ok(Built {
+                columns: grid.columns,
+                share_y: grid.share_y,
+                panels: grid.panels,
+                out,
+            });
+        }
+        Some("iqm") => (
+            figs::statistic_chart(&summary, Statistic::Iqm)?.into(),
+            "IQM",
+        ),
+        Some("median") => (
+            figs::statistic_chart(&summary, Statistic::Median)?.into(),
+            "Median",
+        ),
+        Some("mean") => (
+            figs::statistic_chart(&summary, Statistic::Mean)?.into(),
+            "Mean",
+        ),
+        Some("gap") => (
+            figs::statistic_chart(&summary, Statistic::OptimalityGap)?.into(),
+            "Optimality gap",
+        ),
+        Some("profile") => (figs::profile_chart(&summary)?.into(), "performance profile"),
+        Some("improvement") => (
+            figs::improvement_chart(&summary)?.into(),
+            "probability of improvement",
+        ),
+        Some(other) => {
+            bail!("--only {other}: expected iqm, median, mean, gap, profile or improvement")
+        }
+    };
+    let mut built = Built::one(chart, out)?;
+    built.panels[0].title = Some(title.to_string());
+    Ok(built)
 }

@@ -616,6 +616,10 @@ impl<T: OnPolicyAlgorithm> Agent for T {
         self.core().global_step
     }
 
+    fn updates(&self) -> u64 {
+        self.core().updates
+    }
+
     fn train(&mut self, until: u64, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
         while self.core().global_step < until {
             let (gamma, lambda) = self.gae();

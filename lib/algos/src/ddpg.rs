@@ -381,6 +381,12 @@ impl Agent for Ddpg {
         self.global_step
     }
 
+    /// One update every step after `learning_starts` once the buffer holds a batch.
+    fn updates(&self) -> u64 {
+        let first = (self.config.learning_starts + 1).max(self.config.batch_size as u64);
+        (self.global_step + 1).saturating_sub(first)
+    }
+
     fn train(&mut self, until: u64, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
         let k = self.low.len();
         if self.global_step == 0 && self.config.exploration == Exploration::Parameter {

@@ -316,6 +316,12 @@ impl Agent for Dqn {
         self.global_step
     }
 
+    /// One update every `train_frequency` steps after `learning_starts`.
+    fn updates(&self) -> u64 {
+        let f = self.config.train_frequency.max(1);
+        (self.global_step / f).saturating_sub(self.config.learning_starts / f)
+    }
+
     fn train(&mut self, until: u64, recorder: &mut dyn Recorder) -> Result<(), AgentError> {
         let mut action_floats = [0.0f32];
         while self.global_step < until {

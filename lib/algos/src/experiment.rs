@@ -682,6 +682,8 @@ pub fn run_seed(
             "time/steps_per_second",
             step as f64 / wall.max(1e-9),
         );
+        rec.metrics
+            .log(step, wall, "train/updates", agent.updates() as f64);
         state.evals.push((step, wall, mean, std));
         progress(&Progress {
             global_step: step,

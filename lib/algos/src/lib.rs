@@ -98,6 +98,9 @@ impl Recorder for NullRecorder {
 pub trait Agent {
     /// Environment steps taken so far (summed over vectorised envs).
     fn global_step(&self) -> u64;
+    /// Gradient updates (training batches) so far: the x axis of "learning per update"
+    /// figures, logged as `train/updates` with every evaluation.
+    fn updates(&self) -> u64;
     /// Trains until [`Agent::global_step`] reaches at least `until`.
     fn train(&mut self, until: u64, recorder: &mut dyn Recorder) -> Result<(), AgentError>;
     /// The deterministic action for one observation (greedy / mean / most likely),

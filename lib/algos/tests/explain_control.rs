@@ -29,6 +29,9 @@ impl Agent for PoleController {
     fn global_step(&self) -> u64 {
         0
     }
+    fn updates(&self) -> u64 {
+        0
+    }
     fn train(&mut self, _: u64, _: &mut dyn Recorder) -> Result<(), AgentError> {
         Ok(())
     }
@@ -243,6 +246,9 @@ fn agents_without_a_discrete_policy_and_envs_without_state_are_errors() {
     struct Acro;
     impl Agent for Acro {
         fn global_step(&self) -> u64 {
+            0
+        }
+        fn updates(&self) -> u64 {
             0
         }
         fn train(&mut self, _: u64, _: &mut dyn Recorder) -> Result<(), AgentError> {

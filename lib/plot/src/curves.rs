@@ -12,6 +12,7 @@ use plotters::prelude::*;
 use crate::axes::{self, AxisSpec, Frame};
 use crate::error::PlotError;
 use crate::legend::legend;
+use crate::runs::{run_infos, RunInfo, XAxis};
 use crate::style::{Scale, INK};
 use crate::ticks::{AxisScale, TickStyle};
 
@@ -195,65 +196,28 @@ impl Curves {
     /// of the same experiment (their config's `name`) are its seeds. Unreadable metric
     /// shards are returned as messages next to the curves, not hidden.
     pub fn from_runs(paths: &[PathBuf], metric: &str) -> Result<(Curves, Vec<String>), PlotError> {
-        let mut groups: BTreeMap<String, Vec<SeedSeries>> = BTreeMap::new();
-        let mut problems = Vec::new();
-        let mut names = Vec::new();
-        for run in expand_runs(paths)? {
-            let meta = meowlab_store::Run::open(&run)?;
-            let experiment = meta
-                .meta()
-                .config
-                .get("name")
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-                .unwrap_or_else(|| folder_name(&run));
-            let loaded = meowlab_store::browse::metrics(&run.join("metrics"))?;
-            problems.extend(loaded.problems.iter().map(|e| e.to_string()));
-            let mut points: Vec<(f64, f64)> = loaded
-                .rows
-                .iter()
-                .filter(|m| m.name == metric)
-                .map(|m| (m.global_step as f64, m.value))
-                .collect();
-            loaded.rows.iter().for_each(|m| names.push(m.name.clone()));
-            if points.is_empty() {
-                continue;
-            }
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            points.dedup_by(|a, b| a.0 == b.0); // a resumed run may log a step twice
-            groups.entry(experiment).or_default().push(SeedSeries {
-                label: folder_name(&run),
-                steps: points.iter().map(|p| p.0).collect(),
-                values: points.iter().map(|p| p.1).collect(),
-            });
-        }
-        if groups.is_empty() {
-            names.sort();
-            names.dedup();
-            return Err(PlotError::Empty(format!(
-                "no run logged the metric `{metric}` (metrics found: {})",
-                if names.is_empty() {
-                    "none".to_string()
-                } else {
-                    names.join(", ")
-                }
-            )));
-        }
-        let curves = Curves {
-            groups: groups
-                .into_iter()
-                .map(|(label, seeds)| CurveGroup {
-                    label,
-                    seeds,
-                    band: None,
-                })
-                .collect(),
-            metric: metric.to_string(),
-            x_label: "environment steps".into(),
-            smoothing: 0.0,
-            seed_counts: true,
-        };
-        Ok((curves, problems))
+        Curves::from_runs_by(paths, metric, &XAxis::Steps)
+    }
+
+    /// [`Curves::from_runs`] with another x axis (wall-clock time, updates).
+    pub fn from_runs_by(
+        paths: &[PathBuf],
+        metric: &str,
+        x: &XAxis,
+    ) -> Result<(Curves, Vec<String>), PlotError> {
+        let (mut panels, problems) =
+            collect(paths, metric, x, |i| (String::new(), i.experiment.clone()))?;
+        Ok((panels.remove(0).1, problems))
+    }
+
+    /// One set of curves per task (config `env`), a curve per algorithm in each, so a
+    /// multi-panel figure shows every env of a config family with one legend.
+    pub fn per_task(
+        paths: &[PathBuf],
+        metric: &str,
+        x: &XAxis,
+    ) -> Result<(Vec<(String, Curves)>, Vec<String>), PlotError> {
+        collect(paths, metric, x, |i| (i.task.clone(), i.algorithm.clone()))
     }
 
     /// Plain lines (no seeds, no band): one per `(label, xs, ys)`, e.g. the observation
@@ -565,6 +529,77 @@ impl Curves {
         }
         Ok(())
     }
+}
+
+/// Curves of `metric` from the runs in `paths`, in panels and groups by `key` (panel,
+/// group) of each run; unreadable shards come back as messages.
+#[allow(clippy::type_complexity)]
+fn collect(
+    paths: &[PathBuf],
+    metric: &str,
+    x: &XAxis,
+    key: impl Fn(&RunInfo) -> (String, String),
+) -> Result<(Vec<(String, Curves)>, Vec<String>), PlotError> {
+    let mut panels: BTreeMap<String, BTreeMap<String, Vec<SeedSeries>>> = BTreeMap::new();
+    let mut problems = Vec::new();
+    let mut names = Vec::new();
+    for info in run_infos(paths)? {
+        let loaded = meowlab_store::browse::metrics(&info.dir.join("metrics"))?;
+        problems.extend(loaded.problems.iter().map(|e| e.to_string()));
+        loaded.rows.iter().for_each(|m| names.push(m.name.clone()));
+        let points = x.points(&loaded.rows, metric);
+        if points.is_empty() {
+            continue;
+        }
+        let (panel, group) = key(&info);
+        panels
+            .entry(panel)
+            .or_default()
+            .entry(group)
+            .or_default()
+            .push(SeedSeries {
+                label: folder_name(&info.dir),
+                steps: points.iter().map(|p| p.0).collect(),
+                values: points.iter().map(|p| p.1).collect(),
+            });
+    }
+    if panels.is_empty() {
+        names.sort();
+        names.dedup();
+        let what = match x {
+            XAxis::Metric(m) => format!("the metric `{metric}` with `{m}` at the same steps"),
+            _ => format!("the metric `{metric}`"),
+        };
+        return Err(PlotError::Empty(format!(
+            "no run logged {what} (metrics found: {})",
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        )));
+    }
+    let panels = panels
+        .into_iter()
+        .map(|(panel, groups)| {
+            let curves = Curves {
+                groups: groups
+                    .into_iter()
+                    .map(|(label, seeds)| CurveGroup {
+                        label,
+                        seeds,
+                        band: None,
+                    })
+                    .collect(),
+                metric: metric.to_string(),
+                x_label: x.label(),
+                smoothing: 0.0,
+                seed_counts: true,
+            };
+            (panel, curves)
+        })
+        .collect();
+    Ok((panels, problems))
 }
 
 fn folder_name(p: &Path) -> String {

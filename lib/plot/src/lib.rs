@@ -23,6 +23,7 @@
 //! [`show`] renders games, decisions and tables as HTML for notebooks.
 #![deny(missing_docs)]
 
+pub mod aggregate;
 mod axes;
 mod bars;
 pub mod check;
@@ -36,6 +37,7 @@ mod grid;
 mod intervals;
 mod legend;
 mod planes;
+pub mod runs;
 pub mod show;
 mod style;
 pub mod text;

@@ -337,7 +337,9 @@ pub(crate) fn short_number(v: f64) -> String {
             s
         }
     };
-    if a >= 1e6 {
+    if a >= 1e9 {
+        format!("{}G", trim(format!("{:.2}", v / 1e9)))
+    } else if a >= 1e6 {
         format!("{}M", trim(format!("{:.2}", v / 1e6)))
     } else if a >= 1e4 {
         format!("{}k", trim(format!("{:.1}", v / 1e3)))
@@ -409,6 +411,7 @@ mod tests {
     fn single_values_are_short() {
         assert_eq!(short_number(20480.0), "20.5k");
         assert_eq!(short_number(1_500_000.0), "1.5M");
+        assert_eq!(short_number(1e9), "1G");
         assert_eq!(short_number(0.25), "0.25");
         assert_eq!(short_number(500.0), "500");
         assert_eq!(short_number(0.00042), "4.2e-4");

@@ -338,3 +338,28 @@ fn a_grid_of_every_kind_with_one_legend_and_shared_axes() {
         &Figure::new(grid).with_layout(Layout::column().sized(3.5, 5.0)),
     );
 }
+
+#[test]
+fn tile_planes_with_empty_full_and_extreme_overlays() {
+    use meowlab_plot::PlaneHeatmap;
+    use meowlab_sanma::planes::{Planes, COLS, ROWS};
+    let empty = PlaneHeatmap::new(Planes::new());
+    assert_clean("planes-empty", &Figure::new(empty));
+    let mut full = Planes::new();
+    for r in 0..ROWS {
+        for c in 0..COLS {
+            full.set(r, c, true);
+        }
+    }
+    let overlay: Vec<f64> = (0..COLS)
+        .map(|c| if c % 2 == 0 { 1e9 } else { -1e-6 })
+        .collect();
+    let heat = PlaneHeatmap::new(full).with_overlay(overlay).unwrap();
+    assert_clean("planes-overlay", &Figure::new(heat.clone()));
+    assert_clean(
+        "planes-column",
+        &Figure::new(heat).with_layout(Layout::column()),
+    );
+    let bad = PlaneHeatmap::new(Planes::new()).with_overlay(vec![f64::NAN; COLS]);
+    assert!(bad.unwrap_err().to_string().contains("finite"));
+}

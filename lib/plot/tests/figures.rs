@@ -56,6 +56,14 @@ fn control_runs(root: &Path) {
     }
 }
 
+/// The figure's SVG, its text checked: inside the canvas, no overlaps, distinct ticks.
+fn checked(figure: Figure) -> String {
+    let svg = figure.svg().unwrap();
+    let problems = meowlab_plot::check::check_svg(&svg).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    svg
+}
+
 /// Share of pixels that are not white.
 fn ink(rgb: &[u8]) -> f64 {
     let px = rgb.chunks(3).filter(|p| p.iter().any(|&c| c < 200)).count();
@@ -77,7 +85,7 @@ fn learning_curves_group_seeds_by_experiment() {
     assert_eq!(labels, vec![("exp-a", 2), ("exp-b", 1)]);
     let a = curves.groups[0].aggregate(0.0);
     assert_eq!(a.mean, vec![0.0, 2.0, 4.0, 6.0, 8.0]); // mean of 1× and 3× the step index
-    let svg = Figure::new(curves.clone()).svg().unwrap();
+    let svg = checked(Figure::new(curves.clone()));
     for text in [
         "exp-a (n=2)",
         "exp-b (n=1)",
@@ -118,7 +126,7 @@ fn an_episode_is_one_line_per_observation_dimension() {
     let labels: Vec<&str> = c.groups.iter().map(|g| g.label.as_str()).collect();
     assert_eq!(labels, ["cart position", "obs[1]"]);
     assert_eq!(c.groups[1].seeds[0].values, vec![0.0, -1.0, -2.0, -3.0]);
-    let svg = Figure::new(c).svg().unwrap();
+    let svg = checked(Figure::new(c));
     assert!(svg.contains("cart position") && !svg.contains("(n=1)"));
     let mut ragged = steps.clone();
     ragged[2].observation.pop();
@@ -172,7 +180,7 @@ fn sanma_figures_and_notebook_html_from_a_logged_run() {
         .map(|(_, c)| c.iter().sum::<u32>())
         .sum();
     assert_eq!(total, 9); // 3 games × 3 seats
-    let svg = Figure::new(ranks).svg().unwrap();
+    let svg = checked(Figure::new(ranks));
     assert!(svg.contains("heuristic (6 games)") && svg.contains("random (3 games)"));
 
     let kyoku = browse::kyoku(&run, None).unwrap().rows;
@@ -195,7 +203,7 @@ fn sanma_figures_and_notebook_html_from_a_logged_run() {
         .unwrap();
     let heat = PlaneHeatmap::from_packed(d.observation.as_ref().unwrap()).unwrap();
     let cells = heat.planes.count_ones() as usize;
-    let svg = Figure::new(heat.clone()).svg().unwrap();
+    let svg = checked(Figure::new(heat.clone()));
     let dark_rects = svg
         .split("<rect")
         .skip(1)
@@ -240,11 +248,11 @@ fn shapley_bars_pool_the_tail_and_the_waterfall_ends_at_v_of_f() {
     let players: Vec<String> = (0..6).map(|i| format!("p{i}")).collect();
     let mut chart = ShapleyChart::new(players, vec![0.5, -0.4, 0.1, 0.05, -0.02, 0.01]);
     chart.top = 3;
-    let svg = Figure::new(chart.clone()).svg().unwrap();
+    let svg = checked(Figure::new(chart.clone()));
     assert!(svg.contains("3 others  +0.04"), "pooled tail");
     chart.style = ShapleyStyle::Waterfall;
     chart.base = 1.0;
-    let svg = Figure::new(chart.clone()).svg().unwrap();
+    let svg = checked(Figure::new(chart.clone()));
     assert!(svg.contains("v(F) = 1.24"));
     chart.values.pop();
     assert!(Figure::new(chart).svg().is_err());

@@ -856,6 +856,7 @@ pub fn run_seed(
             metrics.log(step, wall, name, value);
         }
         let update = learner.updates();
+        metrics.log(step, wall, "train/updates", update as f64);
         let last = learner.episodes() >= config.rounds;
         if last || (config.eval.every > 0 && update.is_multiple_of(config.eval.every)) {
             let wall = started.elapsed().as_secs_f64();
