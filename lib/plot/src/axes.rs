@@ -59,6 +59,12 @@ impl Ranged for TickAxis {
 /// The coordinate system of charts with two numeric axes.
 pub(crate) type Plane = Cartesian2d<TickAxis, TickAxis>;
 
+/// A data range (low, high).
+pub(crate) type Span = (f64, f64);
+
+/// The x and y data ranges of a chart that panels can share (`None`: no such axis).
+pub(crate) type Extent = (Option<Span>, Option<Span>);
+
 /// What a figure (or the panel grid holding the chart) asks of one axis.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AxisOptions {

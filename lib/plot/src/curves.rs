@@ -216,7 +216,7 @@ impl Curves {
         paths: &[PathBuf],
         metric: &str,
         x: &XAxis,
-    ) -> Result<(Vec<(String, Curves)>, Vec<String>), PlotError> {
+    ) -> Result<(TaskCurves, Vec<String>), PlotError> {
         collect(paths, metric, x, |i| (i.task.clone(), i.algorithm.clone()))
     }
 
@@ -531,15 +531,17 @@ impl Curves {
     }
 }
 
+/// Curves per panel: (task, its curves).
+pub type TaskCurves = Vec<(String, Curves)>;
+
 /// Curves of `metric` from the runs in `paths`, in panels and groups by `key` (panel,
 /// group) of each run; unreadable shards come back as messages.
-#[allow(clippy::type_complexity)]
 fn collect(
     paths: &[PathBuf],
     metric: &str,
     x: &XAxis,
     key: impl Fn(&RunInfo) -> (String, String),
-) -> Result<(Vec<(String, Curves)>, Vec<String>), PlotError> {
+) -> Result<(TaskCurves, Vec<String>), PlotError> {
     let mut panels: BTreeMap<String, BTreeMap<String, Vec<SeedSeries>>> = BTreeMap::new();
     let mut problems = Vec::new();
     let mut names = Vec::new();

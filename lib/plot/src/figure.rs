@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::axes::Frame;
+use crate::axes::{Extent, Frame};
 use crate::bars::{ActionBars, ShapleyChart};
 use crate::curves::Curves;
 use crate::error::PlotError;
@@ -97,7 +97,7 @@ impl Chart {
     }
 
     /// The data extent of the numeric axes that panels can share: (x, y).
-    pub(crate) fn extent(&self) -> (Option<(f64, f64)>, Option<(f64, f64)>) {
+    pub(crate) fn extent(&self) -> Extent {
         match self {
             Chart::Curves(c) => c.extent().map_or((None, None), |(x, y)| (Some(x), Some(y))),
             Chart::Ranks(r) => (None, Some((0.0, r.top()))),

@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::axes::{AxisOptions, Frame};
+use crate::axes::{AxisOptions, Extent, Frame};
 use crate::error::PlotError;
 use crate::figure::Chart;
 use crate::legend::legend;
@@ -100,8 +100,8 @@ impl Grid {
     }
 
     /// Per chart kind, the x and y ranges its panels share (padded once for all).
-    fn shared_ranges(&self) -> BTreeMap<String, (Option<(f64, f64)>, Option<(f64, f64)>)> {
-        let mut out: BTreeMap<String, (Option<(f64, f64)>, Option<(f64, f64)>)> = BTreeMap::new();
+    fn shared_ranges(&self) -> BTreeMap<String, Extent> {
+        let mut out: BTreeMap<String, Extent> = BTreeMap::new();
         let union = |a: Option<(f64, f64)>, b: Option<(f64, f64)>| match (a, b) {
             (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
             (a, b) => a.or(b),

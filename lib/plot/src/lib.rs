@@ -45,7 +45,7 @@ pub mod ticks;
 
 pub use axes::{AxisOptions, Frame};
 pub use bars::{ActionBars, ShapleyChart, ShapleyStyle};
-pub use curves::{Aggregate, CurveGroup, Curves, SeedSeries};
+pub use curves::{Aggregate, CurveGroup, Curves, SeedSeries, TaskCurves};
 pub use error::PlotError;
 pub use eval::{EvalBars, EvalView};
 pub use figure::{Chart, Figure, Format};
