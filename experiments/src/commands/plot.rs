@@ -924,9 +924,17 @@ fn aggregate(
     };
     let summary = agg::summarise(&scores, &thresholds, interval, profile)?;
     // the numbers behind the figure
+    let width = scores
+        .iter()
+        .map(|s| s.algorithm.chars().count() + 16)
+        .max()
+        .unwrap_or(24);
     println!(
-        "{:<24} {:>8} {:>8} {:>8} {:>8}  (normalised; 95% CI, {reps} stratified resamples)",
-        "algorithm (runs)", "median", "IQM", "mean", "opt. gap"
+        "normalised scores; point estimate [95% CI over {reps} stratified bootstrap resamples]"
+    );
+    println!(
+        "{:<width$} {:<22} {:<22} {:<22} {:<22}",
+        "algorithm (runs, tasks)", "median", "IQM", "mean", "optimality gap"
     );
     for s in &scores {
         let runs: usize = s.runs.iter().map(Vec::len).sum();
@@ -936,7 +944,7 @@ fn aggregate(
             format!("{:.3} [{:.3}, {:.3}]", i.point, i.lo, i.hi)
         };
         println!(
-            "{:<24} {}  {}  {}  {}",
+            "{:<width$} {:<22} {:<22} {:<22} {:<22}",
             format!("{} ({runs}, {} tasks)", s.algorithm, s.tasks.len()),
             cell(Statistic::Median),
             cell(Statistic::Iqm),
