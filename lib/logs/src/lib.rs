@@ -1,0 +1,27 @@
+//! Real game logs in: Tenhou's tenhou.net/6 JSON read into a typed 3-player game record
+//! ([`GameLog`]) whose score bookkeeping is checked round by round (every round starts
+//! with what the previous one's result and riichi stakes leave, and the final scores
+//! follow). Malformed input is an error naming the file and the position in it, never a
+//! panic.
+//!
+//! **Invariant:** this crate reads formats; it knows no engine. Replaying a log through
+//! the engine (and checking every action's legality and every score) is the importer's
+//! job, one layer up.
+#![deny(missing_docs)]
+
+mod error;
+pub mod game;
+pub mod tenhou6;
+
+pub use error::LogError;
+pub use game::{Discard, DrawKind, GameLog, LogRules, RoundLog, RoundResult, Take, Win};
+
+/// Reads a tenhou.net/6 file (one game, an array of games, or JSON lines).
+pub fn read_tenhou6(path: &std::path::Path) -> Result<Vec<GameLog>, LogError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| LogError::Syntax {
+        file: file.clone(),
+        message: format!("cannot read: {e}"),
+    })?;
+    tenhou6::read(&text, &file)
+}

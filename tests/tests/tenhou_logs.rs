@@ -1,0 +1,70 @@
+//! Real Tenhou 3-player games (`../shared/fixtures/tenhou-sanma/tenhou6`, Houou lobby):
+//! every tenhou.net/6 file reads, every round's start and every final score follow from
+//! the previous round's result and riichi stakes (checked inside the reader), and the
+//! slots line up (a seat's discards follow its draws one to one, a winner by tsumo or a
+//! nine-terminal declaration having one draw more).
+
+use meowlab_logs::{read_tenhou6, Discard, DrawKind, RoundResult, Take};
+use meowlab_tests::fixture;
+
+#[test]
+fn every_tenhou6_fixture_reads_and_its_scores_add_up() {
+    let dir = fixture("tenhou-sanma/tenhou6");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        !files.is_empty(),
+        "no tenhou.net/6 files in {}",
+        dir.display()
+    );
+    let (mut rounds, mut kita, mut wins, mut draws, mut calls) = (0, 0, 0, 0, 0);
+    for path in &files {
+        let games = read_tenhou6(path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(games.len(), 1, "{}", path.display());
+        let g = &games[0];
+        let stem = path.file_stem().unwrap().to_string_lossy();
+        assert_eq!(g.source, stem, "the log id is the file name");
+        assert!(g.final_scores.is_some() && g.rules.hanchan && g.rules.red_fives);
+        for (k, r) in g.rounds.iter().enumerate() {
+            rounds += 1;
+            for seat in 0..3 {
+                let extra = r.takes[seat].len() as i64 - r.discards[seat].len() as i64;
+                let last_drawer = match &r.result {
+                    RoundResult::Wins(w) => w.iter().any(|w| w.winner == seat && w.from == seat),
+                    RoundResult::Draw { kind, .. } => *kind == DrawKind::NineTerminals,
+                };
+                assert!(
+                    extra == 0 || (extra == 1 && last_drawer),
+                    "{stem} round {k} seat {seat}: {} draws, {} discards",
+                    r.takes[seat].len(),
+                    r.discards[seat].len()
+                );
+                kita += r.discards[seat]
+                    .iter()
+                    .filter(|d| **d == Discard::Kita)
+                    .count();
+                calls += r.takes[seat]
+                    .iter()
+                    .filter(|t| !matches!(t, Take::Draw(_)))
+                    .count();
+            }
+            match &r.result {
+                RoundResult::Wins(_) => wins += 1,
+                RoundResult::Draw { .. } => draws += 1,
+            }
+        }
+    }
+    // real sanma: Kita in most rounds, pons, and both kinds of round end
+    assert!(
+        kita > rounds && calls > 0 && wins > 0 && draws > 0,
+        "{kita} {calls} {wins} {draws}"
+    );
+    println!(
+        "{} games, {rounds} rounds ({wins} won, {draws} drawn), {kita} Kita, {calls} calls",
+        files.len()
+    );
+}
