@@ -360,7 +360,7 @@ fn call_tiles(call: &str, letter: char, cx: &Ctx<'_>) -> Result<(usize, Vec<Tile
         .find(letter)
         .ok_or_else(|| cx.err(format!("call {call:?}: no '{letter}'")))?;
     let digits: String = call.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() % 2 != 0 || call.chars().filter(|c| !c.is_ascii_digit()).count() != 1 {
+    if !digits.len().is_multiple_of(2) || call.chars().filter(|c| !c.is_ascii_digit()).count() != 1 {
         return Err(cx.err(format!(
             "call {call:?}: expected one letter among two-digit tile codes"
         )));
@@ -507,7 +507,7 @@ fn result(v: &Value, cx: &Ctx<'_>) -> Result<RoundResult, LogError> {
         .and_then(Value::as_str)
         .ok_or_else(|| cx.err(format!("expected [name, …], found {}", brief(v))))?;
     if name == "和了" {
-        if a.len() < 3 || a.len() % 2 == 0 {
+        if a.len() < 3 || a.len().is_multiple_of(2) {
             return Err(cx.err(format!(
                 "a win needs deltas and a detail list per winner, found {} entries",
                 a.len() - 1
