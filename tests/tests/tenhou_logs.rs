@@ -68,3 +68,65 @@ fn every_tenhou6_fixture_reads_and_its_scores_add_up() {
         files.len()
     );
 }
+
+fn files(dir: &std::path::Path, ext: &[&str]) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| ext.iter().any(|x| e == *x)))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_mjlog_fixture_reads_and_agrees_with_its_tenhou6_copy() {
+    let dir = fixture("tenhou-sanma/mjlog");
+    let logs = files(&dir, &["mjlog", "xml"]);
+    assert!(!logs.is_empty());
+    let mut rounds = 0;
+    for path in &logs {
+        let g = meowlab_logs::read_mjlog(path).unwrap_or_else(|e| panic!("{e}"));
+        rounds += g.rounds.len();
+    }
+    // the same games in both formats: identical records but for the win texts, which
+    // mjlog gives as yaku ids and tenhou.net/6 as Japanese names
+    let mut compared = 0;
+    for json in files(&fixture("tenhou-sanma/tenhou6"), &["json"]) {
+        let mjlog = dir.join(json.file_stem().unwrap()).with_extension("mjlog");
+        if !mjlog.exists() {
+            continue;
+        }
+        let mut a = read_tenhou6(&json).unwrap().remove(0);
+        let b = meowlab_logs::read_mjlog(&mjlog).unwrap();
+        for r in &mut a.rounds {
+            if let RoundResult::Wins(w) = &mut r.result {
+                w.iter_mut().for_each(|w| w.text.clear());
+            }
+        }
+        assert_eq!(a.players, b.players, "{}", json.display());
+        for (k, (x, y)) in a.rounds.iter().zip(&b.rounds).enumerate() {
+            assert_eq!(x, y, "{} round {k}", json.display());
+        }
+        assert_eq!(a, b, "{}", json.display());
+        compared += 1;
+    }
+    assert!(compared > 0, "no game is in both formats");
+    println!(
+        "{} mjlog games, {rounds} rounds; {compared} games identical in both formats",
+        logs.len()
+    );
+}
+
+#[test]
+fn four_player_logs_are_refused_by_name() {
+    for path in files(&fixture("tenhou-sanma/other-4p"), &["mjlog", "xml", "gz"]) {
+        let e = meowlab_logs::read_mjlog(&path).unwrap_err();
+        assert!(
+            matches!(e, meowlab_logs::LogError::FourPlayer { .. }),
+            "{}: {e}",
+            path.display()
+        );
+        assert!(e.to_string().contains("not a 3-player game"), "{e}");
+    }
+}

@@ -19,7 +19,7 @@ pub struct LogRules {
 pub enum Take {
     /// A tile from the wall (or the dead wall after a kan or Kita).
     Draw(Tile),
-    /// A pon of `called`, discarded by seat `from`; `tiles` as written (three).
+    /// A pon of `called`, discarded by seat `from`; `tiles` in tile order.
     Pon {
         /// The called tile.
         called: Tile,
@@ -166,7 +166,7 @@ pub struct RoundLog {
     pub dora_indicators: Vec<Tile>,
     /// Ura-dora indicators (when a riichi winner revealed them).
     pub ura_indicators: Vec<Tile>,
-    /// The 13-tile starting hands.
+    /// The 13-tile starting hands, in tile order.
     pub hands: [Vec<Tile>; 3],
     /// Each seat's draw slots in order.
     pub takes: [Vec<Take>; 3],

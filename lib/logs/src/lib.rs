@@ -1,4 +1,5 @@
-//! Real game logs in: Tenhou's tenhou.net/6 JSON read into a typed 3-player game record
+//! Real game logs in: Tenhou's tenhou.net/6 JSON and mjlog XML (the archive's format,
+//! gzip or plain) read into a typed 3-player game record
 //! ([`GameLog`]) whose score bookkeeping is checked round by round (every round starts
 //! with what the previous one's result and riichi stakes leave, and the final scores
 //! follow). Malformed input is an error naming the file and the position in it, never a
@@ -11,10 +12,21 @@
 
 mod error;
 pub mod game;
+pub mod mjlog;
 pub mod tenhou6;
 
 pub use error::LogError;
 pub use game::{Discard, DrawKind, GameLog, LogRules, RoundLog, RoundResult, Take, Win};
+
+/// Reads an mjlog file (gzip-compressed, as Tenhou's archive serves it, or plain XML).
+pub fn read_mjlog(path: &std::path::Path) -> Result<GameLog, LogError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| LogError::Syntax {
+        file: file.clone(),
+        message: format!("cannot read: {e}"),
+    })?;
+    mjlog::read_bytes(&bytes, &file)
+}
 
 /// Reads a tenhou.net/6 file (one game, an array of games, or JSON lines).
 pub fn read_tenhou6(path: &std::path::Path) -> Result<Vec<GameLog>, LogError> {

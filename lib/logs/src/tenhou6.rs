@@ -283,6 +283,7 @@ fn round(v: &Value, cx: &Ctx<'_>) -> Result<RoundLog, LogError> {
         if hands[seat].len() != 13 {
             return Err(sx.err(format!("hand: {} tiles (expected 13)", hands[seat].len())));
         }
+        hands[seat].sort();
         takes[seat] = sx
             .array(&a[5 + 3 * seat], "draws")?
             .iter()
@@ -360,7 +361,8 @@ fn call_tiles(call: &str, letter: char, cx: &Ctx<'_>) -> Result<(usize, Vec<Tile
         .find(letter)
         .ok_or_else(|| cx.err(format!("call {call:?}: no '{letter}'")))?;
     let digits: String = call.chars().filter(char::is_ascii_digit).collect();
-    if !digits.len().is_multiple_of(2) || call.chars().filter(|c| !c.is_ascii_digit()).count() != 1 {
+    if !digits.len().is_multiple_of(2) || call.chars().filter(|c| !c.is_ascii_digit()).count() != 1
+    {
         return Err(cx.err(format!(
             "call {call:?}: expected one letter among two-digit tile codes"
         )));
@@ -397,10 +399,12 @@ fn take(v: &Value, seat: usize, cx: &Ctx<'_>) -> Result<Take, LogError> {
         };
         let from = caller_source(seat, pos, false, cx, call)?;
         let called = tiles[pos / 2];
+        let mut tiles = [a, b, c];
+        tiles.sort();
         return Ok(Take::Pon {
             called,
             from,
-            tiles: [a, b, c],
+            tiles,
         });
     }
     if call.contains('m') {
@@ -413,10 +417,12 @@ fn take(v: &Value, seat: usize, cx: &Ctx<'_>) -> Result<Take, LogError> {
         };
         let from = caller_source(seat, pos, true, cx, call)?;
         let called = tiles[pos / 2];
+        let mut tiles = [a, b, c, d];
+        tiles.sort();
         return Ok(Take::Daiminkan {
             called,
             from,
-            tiles: [a, b, c, d],
+            tiles,
         });
     }
     Err(cx.err(format!(
@@ -479,7 +485,9 @@ fn discard(v: &Value, seat: usize, cx: &Ctx<'_>) -> Result<Slot, LogError> {
                 tiles.len()
             )));
         };
-        return Ok(Slot::Done(Discard::Ankan([a, b, c, d])));
+        let mut tiles = [a, b, c, d];
+        tiles.sort();
+        return Ok(Slot::Done(Discard::Ankan(tiles)));
     }
     if call.contains('k') {
         let (pos, tiles) = call_tiles(call, 'k', cx)?;

@@ -245,3 +245,31 @@ fn arrays_and_json_lines_hold_several_games() {
     let e = read(&bad, "a.json").unwrap_err().to_string();
     assert!(e.contains("game 1, round 0, seat 1, draw 0"), "{e}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+    /// Mutated logs (bytes cut, replaced or duplicated anywhere) give a value or an
+    /// error, never a panic.
+    #[test]
+    fn mutated_logs_never_panic(at in 0usize..4000, len in 0usize..40, byte in 0u8..128, mode in 0u8..3) {
+        let good = sample_text();
+        let at = at % good.len();
+        let end = (at + len).min(good.len());
+        let mut bytes = good.into_bytes();
+        match mode {
+            0 => { bytes.drain(at..end); }
+            1 => bytes[at..end].iter_mut().for_each(|b| *b = byte),
+            _ => { let copy = bytes[at..end].to_vec(); bytes.splice(at..at, copy); }
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let _ = read_any(&text);
+    }
+}
+
+fn sample_text() -> String {
+    sample()
+}
+
+fn read_any(text: &str) -> Result<(), LogError> {
+    read(text, "fuzz.json").map(|_| ())
+}
