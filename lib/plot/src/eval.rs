@@ -59,6 +59,15 @@ impl EvalBars {
         EvalBars { view, groups }
     }
 
+    /// What a bar's share counts: games (ranks) or hands (the per-round table); panels
+    /// share an axis only for the same unit.
+    pub(crate) fn unit(&self) -> &'static str {
+        match self.view {
+            EvalView::Ranks => "games",
+            EvalView::PerRound => "hands",
+        }
+    }
+
     /// The two bars' labels (challenger, opponent).
     pub(crate) fn labels(&self) -> Vec<String> {
         self.groups.iter().map(|g| g.0.clone()).collect()

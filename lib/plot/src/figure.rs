@@ -86,7 +86,8 @@ impl Chart {
     pub(crate) fn share_key(&self) -> String {
         match self {
             Chart::Curves(c) => format!("curves|{}|{}", c.x_label, c.metric),
-            Chart::Ranks(_) | Chart::Eval(_) => "bars".into(),
+            Chart::Ranks(_) => "bars|games".into(),
+            Chart::Eval(e) => format!("bars|{}", e.unit()),
             Chart::Outcomes(_) => "outcomes".into(),
             Chart::Planes(_) => "planes".into(),
             Chart::Actions(_) => "actions".into(),

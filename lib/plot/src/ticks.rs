@@ -153,7 +153,20 @@ pub fn log(lo: f64, hi: f64, target: usize) -> Ticks {
         t.scale = AxisScale::Log10;
         return t;
     }
-    let labels = values.iter().map(|&v| format_log(v)).collect();
+    // decades alone read as powers of ten; 1-2-5 ticks as plain numbers, like their axis
+    let decades_only = values
+        .iter()
+        .all(|v| (v / 10f64.powf(v.log10().round()) - 1.0).abs() < 1e-9);
+    let labels = values
+        .iter()
+        .map(|&v| {
+            if decades_only {
+                format_log(v)
+            } else {
+                format_plain(v)
+            }
+        })
+        .collect();
     Ticks {
         values,
         labels,
@@ -266,6 +279,15 @@ fn fixed(v: f64, d: usize) -> String {
         s.trim_start_matches('-').to_string()
     } else {
         s
+    }
+}
+
+/// A value on a 1-2-5 log axis: plain when short, with a unit when large or tiny.
+fn format_plain(v: f64) -> String {
+    if (1e-3..1e4).contains(&v) {
+        fixed(v, decimals_for(v))
+    } else {
+        format_linear(&[v], v, TickStyle::Number).remove(0)
     }
 }
 
