@@ -143,7 +143,7 @@ impl RoundResult {
     pub fn deltas(&self) -> [i32; 3] {
         match self {
             RoundResult::Wins(wins) => wins.iter().fold([0; 3], |mut acc, w| {
-                (0..3).for_each(|s| acc[s] += w.deltas[s]);
+                (0..3).for_each(|s| acc[s] = acc[s].saturating_add(w.deltas[s]));
                 acc
             }),
             RoundResult::Draw { deltas, .. } => *deltas,
@@ -195,7 +195,7 @@ impl RoundLog {
                 matches!(self.discards[seat].last(), Some(Discard::Riichi { .. }))
                     && matches!(&self.result, RoundResult::Wins(wins)
                     if wins.iter().any(|w| w.from == seat && w.winner != seat));
-            *stake = 1000 * (declared - i32::from(ronned_on_declaration));
+            *stake = 1000i32.saturating_mul(declared - i32::from(ronned_on_declaration));
         }
         stakes
     }
@@ -204,7 +204,12 @@ impl RoundLog {
     pub fn scores_after(&self) -> [i32; 3] {
         let deltas = self.result.deltas();
         let stakes = self.riichi_stakes();
-        std::array::from_fn(|s| self.scores[s] + deltas[s] - stakes[s])
+        // saturating: absurd numbers in a log are a mismatch, not an overflow
+        std::array::from_fn(|s| {
+            self.scores[s]
+                .saturating_add(deltas[s])
+                .saturating_sub(stakes[s])
+        })
     }
 }
 
@@ -255,11 +260,14 @@ impl GameLog {
         };
         let mut computed = last.scores_after();
         if !matches!(last.result, RoundResult::Wins(_)) {
-            let left = 1000 * i32::from(last.deposits) + last.riichi_stakes().iter().sum::<i32>();
+            let left = last
+                .riichi_stakes()
+                .iter()
+                .fold(1000 * i32::from(last.deposits), |a, b| a.saturating_add(*b));
             let top = (0..3)
                 .max_by_key(|&s| (computed[s], std::cmp::Reverse(s)))
                 .unwrap_or(0);
-            computed[top] += left;
+            computed[top] = computed[top].saturating_add(left);
         }
         if computed != logged {
             return Err(ScoreMismatch {

@@ -276,9 +276,8 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                     }
                     hand.sort();
                 }
-                let score = |i: usize| {
-                    i32::try_from(ten[i] * 100).map_err(|_| err(t, "ten= out of range".into()))
-                };
+                let score =
+                    |i: usize| points(ten[i]).ok_or_else(|| err(t, "ten= out of range".into()));
                 current = Some(Round {
                     log: RoundLog {
                         index: small(seed[0], "round index")?,
@@ -344,7 +343,10 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                         why: format!("{}: a fourth seat's score", at(t)),
                     });
                 }
-                let deltas = [0, 1, 2].map(|s| (sc[2 * s + 1] * 100) as i32);
+                let mut deltas = [0; 3];
+                for (s, d) in deltas.iter_mut().enumerate() {
+                    *d = points(sc[2 * s + 1]).ok_or_else(|| err(t, "sc= out of range".into()))?;
+                }
                 if name == "AGARI" {
                     let r = match current.as_mut() {
                         Some(r) => r,
@@ -414,7 +416,12 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                             format!("owari=\"{owari}\": expected score, uma pairs"),
                         ));
                     }
-                    final_scores = Some([0, 1, 2].map(|s| (o[2 * s] * 100) as i32));
+                    let mut fin = [0; 3];
+                    for (s, f) in fin.iter_mut().enumerate() {
+                        *f =
+                            points(o[2 * s]).ok_or_else(|| err(t, "owari= out of range".into()))?;
+                    }
+                    final_scores = Some(fin);
                 }
                 let next_is_win = tags
                     .iter()
@@ -464,6 +471,13 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
         ))
     })?;
     Ok(game)
+}
+
+/// Hundreds (mjlog's unit) as points, `None` when out of range.
+fn points(hundreds: i64) -> Option<i32> {
+    hundreds
+        .checked_mul(100)
+        .and_then(|p| i32::try_from(p).ok())
 }
 
 fn seat_of(
