@@ -69,6 +69,12 @@ fn every_tenhou6_fixture_reads_and_its_scores_add_up() {
     );
 }
 
+/// Whether `short` is `long` with some elements left out.
+fn subsequence<T: PartialEq>(short: &[T], long: &[T]) -> bool {
+    let mut rest = long.iter();
+    short.iter().all(|x| rest.any(|y| y == x))
+}
+
 fn files(dir: &std::path::Path, ext: &[&str]) -> Vec<std::path::PathBuf> {
     let mut out: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -129,4 +135,67 @@ fn four_player_logs_are_refused_by_name() {
         );
         assert!(e.to_string().contains("not a 3-player game"), "{e}");
     }
+}
+
+#[test]
+fn mjai_conversions_read_and_agree_with_the_tenhou_formats() {
+    let dir = fixture("tenhou-sanma/mjai");
+    let logs = files(&dir, &["mjson", "jsonl"]);
+    assert!(!logs.is_empty());
+    let mut compared = 0;
+    for path in &logs {
+        let mut m = meowlab_logs::read_mjai(path).unwrap_or_else(|e| panic!("{e}"));
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        assert_eq!(m.source, stem);
+        let mjlog = fixture("tenhou-sanma/mjlog").join(format!("{stem}.mjlog"));
+        if !mjlog.exists() {
+            continue;
+        }
+        let mut t = meowlab_logs::read_mjlog(&mjlog).unwrap();
+        // what the conversion does not keep: ura indicators (this tool drops them) and
+        // the final scores; the play itself must be the same
+        for g in [&mut m, &mut t] {
+            g.final_scores = None;
+            for r in &mut g.rounds {
+                r.ura_indicators.clear();
+            }
+        }
+        // every round starts and ends alike (scores, hands, dora, results)…
+        assert_eq!(m.rounds.len(), t.rounds.len(), "{stem}");
+        let mut same_play = 0;
+        for (k, (x, y)) in m.rounds.iter().zip(&t.rounds).enumerate() {
+            let start = |r: &meowlab_logs::RoundLog| {
+                (
+                    r.honba,
+                    r.deposits,
+                    r.scores,
+                    r.hands.clone(),
+                    r.result.clone(),
+                )
+            };
+            assert_eq!(start(x), start(y), "{stem} round {k}");
+            let play = |r: &meowlab_logs::RoundLog| (r.takes.clone(), r.discards.clone());
+            same_play += usize::from(play(x) == play(y));
+            // where they differ, the conversion only left slots out
+            for seat in 0..3 {
+                assert!(
+                    subsequence(&x.takes[seat], &y.takes[seat])
+                        && subsequence(&x.discards[seat], &y.discards[seat]),
+                    "{stem} round {k} seat {seat}: the mjai play is not Tenhou's with slots left out"
+                );
+            }
+        }
+        // …and the play too, except what the conversion left out: the fixture's tool
+        // drops pons called from the next player (and the discard after them) and some
+        // winning draws, where Tenhou's two formats agree with each other. Its round
+        // labels are its own too (South 1–3 as "South 2, South 3, West 1"), so the round
+        // index is not compared.
+        println!(
+            "{stem}: {same_play} of {} rounds play alike",
+            m.rounds.len()
+        );
+        assert!(same_play > 0, "{stem}");
+        compared += 1;
+    }
+    assert!(compared > 0, "no mjai game is also in mjlog");
 }

@@ -1,5 +1,5 @@
 //! Real game logs in: Tenhou's tenhou.net/6 JSON and mjlog XML (the archive's format,
-//! gzip or plain) read into a typed 3-player game record
+//! gzip or plain), and mjai JSON lines from other tools, read into a typed 3-player game record
 //! ([`GameLog`]) whose score bookkeeping is checked round by round (every round starts
 //! with what the previous one's result and riichi stakes leave, and the final scores
 //! follow). Malformed input is an error naming the file and the position in it, never a
@@ -12,6 +12,7 @@
 
 mod error;
 pub mod game;
+pub mod mjai;
 pub mod mjlog;
 pub mod tenhou6;
 
@@ -26,6 +27,16 @@ pub fn read_mjlog(path: &std::path::Path) -> Result<GameLog, LogError> {
         message: format!("cannot read: {e}"),
     })?;
     mjlog::read_bytes(&bytes, &file)
+}
+
+/// Reads an mjai JSON-lines file (one game).
+pub fn read_mjai(path: &std::path::Path) -> Result<GameLog, LogError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| LogError::Syntax {
+        file: file.clone(),
+        message: format!("cannot read: {e}"),
+    })?;
+    mjai::read(&text, &file)
 }
 
 /// Reads a tenhou.net/6 file (one game, an array of games, or JSON lines).
