@@ -241,6 +241,25 @@ pub struct ScoreMismatch {
 }
 
 impl GameLog {
+    /// The game if its scores add up ([`GameLog::check_scores`]), else an error at
+    /// `file`, `at` that says which round's start (or the final scores) differs.
+    pub fn validated(self, file: &str, at: &str) -> Result<GameLog, crate::LogError> {
+        match self.check_scores() {
+            Ok(()) => Ok(self),
+            Err(m) => {
+                let what = if m.round == self.rounds.len() {
+                    "the final scores".to_string()
+                } else {
+                    format!("round {}'s start", m.round + 1)
+                };
+                Err(crate::LogError::at(file, at, format!(
+                    "the scores do not add up: {what} is {:?} in the log, {:?} from the previous round's result and riichi stakes",
+                    m.logged, m.computed
+                )))
+            }
+        }
+    }
+
     /// Checks that every round starts with the scores the previous one ended with, and
     /// the final scores (deposits left on the table go to the top player, ties to the
     /// seat nearest the first dealer).

@@ -106,12 +106,6 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                 ))),
             }
         };
-        let round = |current: &mut Option<RoundLog>| -> Result<(), LogError> {
-            if current.is_none() {
-                return Err(err(format!("{kind} outside a round (no start_kyoku)")));
-            }
-            Ok(())
-        };
         match kind {
             "start_game" => {
                 if let Some(list) = e.get("names").and_then(Value::as_array) {
@@ -212,8 +206,7 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                 riichi = None;
             }
             "tsumo" => {
-                round(&mut current)?;
-                let r = current.as_mut().expect("checked");
+                let r = open(&mut current, kind, file, &at)?;
                 let s = seat("actor")?;
                 r.takes[s].push(Take::Draw(tile_of(
                     e.get("pai").unwrap_or(&Value::Null),
@@ -221,8 +214,7 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                 )?));
             }
             "dahai" => {
-                round(&mut current)?;
-                let r = current.as_mut().expect("checked");
+                let r = open(&mut current, kind, file, &at)?;
                 let s = seat("actor")?;
                 let tile = tile_of(e.get("pai").unwrap_or(&Value::Null), "pai")?;
                 let tsumogiri = e.get("tsumogiri").and_then(Value::as_bool).unwrap_or(false);
@@ -234,12 +226,11 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                 });
             }
             "reach" => {
-                round(&mut current)?;
+                open(&mut current, kind, file, &at)?;
                 riichi = Some(seat("actor")?);
             }
             "pon" | "daiminkan" => {
-                round(&mut current)?;
-                let r = current.as_mut().expect("checked");
+                let r = open(&mut current, kind, file, &at)?;
                 let (s, from) = (seat("actor")?, seat("target")?);
                 let called = tile_of(e.get("pai").unwrap_or(&Value::Null), "pai")?;
                 let mut tiles = tiles_of("consumed")?;
@@ -268,8 +259,7 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                 }
             }
             "ankan" => {
-                round(&mut current)?;
-                let r = current.as_mut().expect("checked");
+                let r = open(&mut current, kind, file, &at)?;
                 let s = seat("actor")?;
                 let mut tiles = tiles_of("consumed")?;
                 tiles.sort();
@@ -279,8 +269,7 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                 r.discards[s].push(Discard::Ankan([a, b, c, d]));
             }
             "kakan" => {
-                round(&mut current)?;
-                let r = current.as_mut().expect("checked");
+                let r = open(&mut current, kind, file, &at)?;
                 let s = seat("actor")?;
                 let added = tile_of(e.get("pai").unwrap_or(&Value::Null), "pai")?;
                 // mjai does not say whom the pon came from: the seat's pon of that kind does
@@ -296,21 +285,18 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                 r.discards[s].push(Discard::Kakan { added, from });
             }
             "nukidora" | "kita" => {
-                round(&mut current)?;
-                let r = current.as_mut().expect("checked");
+                let r = open(&mut current, kind, file, &at)?;
                 r.discards[seat("actor")?].push(Discard::Kita);
             }
             "dora" => {
-                round(&mut current)?;
-                let r = current.as_mut().expect("checked");
+                let r = open(&mut current, kind, file, &at)?;
                 r.dora_indicators.push(tile_of(
                     e.get("dora_marker").unwrap_or(&Value::Null),
                     "dora_marker",
                 )?);
             }
             "hora" => {
-                round(&mut current)?;
-                let r = current.as_mut().expect("checked");
+                let r = open(&mut current, kind, file, &at)?;
                 let winner = seat("actor")?;
                 let from = seat("target")?;
                 let deltas = scores_of(
@@ -344,8 +330,7 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                 }
             }
             "ryukyoku" => {
-                round(&mut current)?;
-                let r = current.as_mut().expect("checked");
+                let r = open(&mut current, kind, file, &at)?;
                 let deltas = match e.get("deltas") {
                     Some(d) => scores_of(d, "deltas")?,
                     None => [0; 3],
@@ -372,8 +357,8 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                 r.result = RoundResult::Draw { kind, deltas };
             }
             "end_kyoku" => {
-                round(&mut current)?;
-                rounds.push(current.take().expect("checked"));
+                open(&mut current, kind, file, &at)?;
+                rounds.extend(current.take());
             }
             "end_game" => {
                 if let Some(s) = e.get("scores") {
@@ -398,7 +383,7 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
             "no rounds (no start_kyoku … end_kyoku)",
         ));
     }
-    let game = GameLog {
+    GameLog {
         source,
         players: names,
         rules: LogRules {
@@ -407,12 +392,18 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
         },
         rounds,
         final_scores,
-    };
-    game.check_scores().map_err(|m| {
-        LogError::at(file, "", format!(
-            "the scores do not add up after round {}: {:?} in the log, {:?} from the results and riichi stakes",
-            m.round, m.logged, m.computed
-        ))
-    })?;
-    Ok(game)
+    }
+    .validated(file, "")
+}
+
+/// The round an event belongs to; an event outside any round is an error.
+fn open<'a>(
+    current: &'a mut Option<RoundLog>,
+    kind: &str,
+    file: &str,
+    at: &str,
+) -> Result<&'a mut RoundLog, LogError> {
+    current
+        .as_mut()
+        .ok_or_else(|| LogError::at(file, at, format!("{kind} outside a round (no start_kyoku)")))
 }

@@ -192,7 +192,7 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
             })
             .collect()
     };
-    for t in &tags {
+    for (i, t) in tags.iter().enumerate() {
         let name = t.name;
         let Some(letter) = name.chars().next() else {
             continue; // "<>" or "< …": no tag
@@ -207,11 +207,11 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                 .ok_or_else(|| err(t, "a draw or discard before <INIT>".into()))?;
             let id: i64 = digits.parse().map_err(|_| err(t, "a bad tile id".into()))?;
             let tl = tile(t, id, r.aka)?;
-            let draw = "TUVW".contains(letter);
-            let seat = "TUVWDEFG"
-                .find(letter.to_ascii_uppercase())
-                .expect("a known letter")
-                % 4;
+            // T/U/V/W draw for seats 0–3, D/E/F/G (or lowercase) discard
+            let (draw, seat) = match letter.to_ascii_uppercase() {
+                c @ 'T'..='W' => (true, c as usize - 'T' as usize),
+                c => (false, c as usize - 'D' as usize),
+            };
             if seat == 3 {
                 return Err(LogError::FourPlayer {
                     file: file.to_string(),
@@ -423,9 +423,8 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                     }
                     final_scores = Some(fin);
                 }
-                let next_is_win = tags
+                let next_is_win = tags[i + 1..]
                     .iter()
-                    .skip_while(|x| x.offset <= t.offset)
                     .find(|x| !matches!(x.name, "BYE" | "UN"))
                     .is_some_and(|x| x.name == "AGARI");
                 if !next_is_win {
@@ -457,20 +456,14 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                 .to_string()
         })
         .unwrap_or_default();
-    let game = GameLog {
+    GameLog {
         source,
         players,
         rules,
         rounds,
         final_scores,
-    };
-    game.check_scores().map_err(|m| {
-        LogError::at(file, "", format!(
-            "the scores do not add up after round {}: {:?} in the log, {:?} from the results and riichi stakes",
-            m.round, m.logged, m.computed
-        ))
-    })?;
-    Ok(game)
+    }
+    .validated(file, "")
 }
 
 /// Hundreds (mjlog's unit) as points, `None` when out of range.
@@ -548,7 +541,7 @@ fn call(
     if m & 0x20 != 0 {
         // Kita: the North tile's id in the high byte
         let tile = id(m >> 8)?;
-        if tile != Tile::from_tenhou_code(44).expect("North") {
+        if tile.tenhou_code() != 44 {
             return Err(err(
                 t,
                 format!("m=\"{m}\": Kita of a tile that is not North"),

@@ -215,25 +215,14 @@ fn game(v: &Value, file: &str, at: &str) -> Result<GameLog, LogError> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default()
         });
-    let game = GameLog {
+    GameLog {
         source,
         players: [player(0), player(1), player(2)],
         rules: LogRules { hanchan, red_fives },
         rounds,
         final_scores,
-    };
-    game.check_scores().map_err(|m| {
-        let what = if m.round == game.rounds.len() {
-            "the final scores".to_string()
-        } else {
-            format!("round {}'s start", m.round + 1)
-        };
-        cx.err(format!(
-            "the scores do not add up: {what} is {:?} in the log, {:?} from the previous round's result and riichi stakes",
-            m.logged, m.computed
-        ))
-    })?;
-    Ok(game)
+    }
+    .validated(file, at)
 }
 
 fn round(v: &Value, cx: &Ctx<'_>) -> Result<RoundLog, LogError> {
