@@ -113,7 +113,45 @@ pub(crate) struct AxisSpec<'a> {
     pub categories: Option<&'a [String]>,
 }
 
-impl AxisSpec<'_> {
+impl<'a> AxisSpec<'a> {
+    /// A numeric axis over the data's `lo..hi`, used as is (bars start at an exact 0).
+    pub(crate) fn numeric(
+        lo: f64,
+        hi: f64,
+        style: TickStyle,
+        desc: &'a str,
+        options: &'a AxisOptions,
+    ) -> AxisSpec<'a> {
+        AxisSpec {
+            lo,
+            hi,
+            style,
+            desc,
+            options,
+            pad: false,
+            categories: None,
+        }
+    }
+
+    /// The same with the range padded, so data does not touch the frame.
+    pub(crate) fn padded(mut self) -> AxisSpec<'a> {
+        self.pad = true;
+        self
+    }
+
+    /// A categorical axis: one named slot per entry, no description.
+    pub(crate) fn categorical(names: &'a [String], options: &'a AxisOptions) -> AxisSpec<'a> {
+        AxisSpec {
+            lo: 0.0,
+            hi: names.len() as f64,
+            style: TickStyle::Number,
+            desc: "",
+            options,
+            pad: false,
+            categories: Some(names),
+        }
+    }
+
     /// The axis range in data units: shared, or the data's (padded), valid for the scale.
     fn range(&self, what: &str) -> Result<(f64, f64), PlotError> {
         if let Some(names) = self.categories {
@@ -147,7 +185,7 @@ impl AxisSpec<'_> {
     }
 
     /// Ticks at the middle of each category's slot, labelled with its name.
-    fn categorical(names: &[String]) -> Ticks {
+    fn category_ticks(names: &[String]) -> Ticks {
         Ticks {
             values: (0..names.len()).map(|i| i as f64 + 0.5).collect(),
             labels: names.to_vec(),
@@ -160,7 +198,7 @@ impl AxisSpec<'_> {
     /// units per label plus its gap).
     fn ticks(&self, range: (f64, f64), room: f64, size: impl Fn(&str) -> f64) -> Ticks {
         if let Some(names) = self.categories {
-            return AxisSpec::categorical(names);
+            return AxisSpec::category_ticks(names);
         }
         let make = |target: usize| match self.options.scale {
             AxisScale::Linear => ticks::linear(range.0, range.1, target, self.style),
@@ -209,9 +247,8 @@ pub(crate) fn build<'a, DB: DrawingBackend>(
     let mut y_ticks = y.ticks(y_range, y_room, |_| line + s.uf(GAP_PT));
     if y.categories.is_some() {
         // row names take at most 40% of the width
-        let max_em = 0.4 * w / (s.line_height(label) / 1.164);
         for l in y_ticks.labels.iter_mut() {
-            *l = crate::text::fit(l, max_em);
+            *l = s.fit(l, 0.4 * w, label);
         }
     }
     let widest = y_ticks

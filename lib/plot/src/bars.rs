@@ -100,26 +100,9 @@ impl ActionBars {
             area.split_vertically(h - label_room.round() as i32)
         };
         let empty: Vec<String> = vec![String::new(); n];
-        let x = AxisSpec {
-            lo: 0.0,
-            hi: n as f64,
-            style: TickStyle::Number,
-            desc: "",
-            options: &plain,
-            pad: false,
-            categories: Some(&empty),
-        };
-        let y = AxisSpec {
-            lo: 0.0,
-            hi: self.top(),
-            style: TickStyle::Percent,
-            desc: "probability",
-            options: &frame.y,
-            pad: false,
-            categories: None,
-        };
+        let x = AxisSpec::categorical(&empty, &plain);
+        let y = AxisSpec::numeric(0.0, self.top(), TickStyle::Percent, "probability", &frame.y);
         let (mut chart, _, _) = axes::build(&plot, s, &x, &y, (false, true))?;
-        let max_em = (label_room - s.uf(4.0)) / (s.line_height(-1.0) / 1.164);
         for (i, (label, &p)) in names.iter().zip(&self.probs).enumerate() {
             let chosen = self.chosen == Some(i);
             let color = if chosen { PALETTE[5] } else { PALETTE[0] };
@@ -135,7 +118,7 @@ impl ActionBars {
             let at = local(&plot, chart.backend_coord(&(i as f64 + 0.5, 0.0)));
             let style = s.text(-1.0, INK);
             let (text, style) = if rotate {
-                let text = crate::text::fit(label, max_em);
+                let text = s.fit(label, label_room - s.uf(4.0), -1.0);
                 let style = style
                     .transform(FontTransform::Rotate270)
                     .pos(Pos::new(HPos::Right, VPos::Center));
@@ -369,13 +352,16 @@ impl ShapleyChart {
         };
         // row names with their values ("own hand  +0.12"), at most 45% of the width
         let (area_w, _) = plot.dim_in_pixel();
-        let max_em = 0.45 * area_w as f64 / (s.line_height(-1.0) / 1.164);
         let names: Vec<String> = rows
             .iter()
             .rev()
             .map(|(name, v, _)| {
                 let value = format!("  {}{}", if *v >= 0.0 { "+" } else { "" }, short_number(*v));
-                let name = crate::text::fit(name, max_em - crate::text::width_em(&value));
+                let name = s.fit(
+                    name,
+                    0.45 * area_w as f64 - s.text_width(&value, -1.0),
+                    -1.0,
+                );
                 format!("{name}{value}")
             })
             .collect();
@@ -384,27 +370,10 @@ impl ShapleyChart {
             .iter()
             .map(|n| s.text_width(n, -1.0))
             .fold(0.0, f64::max);
-        let em = s.line_height(0.0) / 1.164;
-        let what = crate::text::fit(&self.what, (area_w as f64 - widest - s.uf(24.0)) / em);
+        let what = s.fit(&self.what, area_w as f64 - widest - s.uf(24.0), 0.0);
         let plain = AxisOptions::default();
-        let x = AxisSpec {
-            lo,
-            hi,
-            style: TickStyle::Number,
-            desc: &what,
-            options: &plain,
-            pad: true,
-            categories: None,
-        };
-        let y = AxisSpec {
-            lo: 0.0,
-            hi: k as f64,
-            style: TickStyle::Number,
-            desc: "",
-            options: &plain,
-            pad: false,
-            categories: Some(&names),
-        };
+        let x = AxisSpec::numeric(lo, hi, TickStyle::Number, &what, &plain).padded();
+        let y = AxisSpec::categorical(&names, &plain);
         let (mut chart, _, _) = axes::build(&plot, s, &x, &y, (true, false))?;
         let zero = if self.style == ShapleyStyle::Waterfall {
             self.base

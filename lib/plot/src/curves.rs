@@ -355,29 +355,28 @@ impl Curves {
             .collect()
     }
 
-    /// The legend labels, one per drawn curve.
-    pub(crate) fn labels(&self) -> Vec<String> {
-        self.curves()
+    /// The drawn curves' legend entries: (group label, which picks the colour; the text
+    /// shown, with the seed count when asked).
+    pub(crate) fn series(&self) -> Vec<(String, String)> {
+        self.series_of(&self.curves())
+    }
+
+    fn series_of(&self, curves: &[(&CurveGroup, Aggregate)]) -> Vec<(String, String)> {
+        curves
             .iter()
-            .map(|(g, _)| match self.seed_counts {
-                true => format!("{} (n={})", g.label, g.seeds.len()),
-                false => g.label.clone(),
+            .map(|(g, _)| {
+                let text = match self.seed_counts {
+                    true => format!("{} (n={})", g.label, g.seeds.len()),
+                    false => g.label.clone(),
+                };
+                (g.label.clone(), text)
             })
             .collect()
     }
 
     /// The data's x and y extent (steps; band ends), for panels that share axes.
     pub(crate) fn extent(&self) -> Option<((f64, f64), (f64, f64))> {
-        let curves = self.curves();
-        let mut x = (f64::INFINITY, f64::NEG_INFINITY);
-        let mut y = (f64::INFINITY, f64::NEG_INFINITY);
-        for (_, a) in &curves {
-            for (i, &step) in a.steps.iter().enumerate() {
-                x = (x.0.min(step), x.1.max(step));
-                y = (y.0.min(a.lo[i]), y.1.max(a.hi[i]));
-            }
-        }
-        (x.0 <= x.1).then_some((x, y))
+        extent_of(&self.curves())
     }
 
     pub(crate) fn draw<DB: DrawingBackend>(
@@ -393,7 +392,7 @@ impl Curves {
             )));
         }
         let curves = self.curves();
-        let Some(((x0, x1), (mut y0, y1))) = self.extent() else {
+        let Some(((x0, x1), (mut y0, y1))) = extent_of(&curves) else {
             return Err(PlotError::Empty(format!(
                 "no finite points of `{}`",
                 self.metric
@@ -431,13 +430,13 @@ impl Curves {
                 .fold(f64::INFINITY, f64::min);
             y0 = y0.max(smallest);
         }
-        let labels = self.labels();
         let mut area = area.clone();
         if !frame.no_legend {
-            let items: Vec<(String, RGBColor)> = labels
-                .iter()
+            let items: Vec<(String, RGBColor)> = self
+                .series_of(&curves)
+                .into_iter()
                 .enumerate()
-                .map(|(i, l)| (l.clone(), frame.color(&curves[i].0.label, i)))
+                .map(|(i, (key, text))| (text, frame.color(&key, i)))
                 .collect();
             area = legend(&area, s, &items, false)?;
         }
@@ -447,8 +446,7 @@ impl Curves {
             let (h_total, w) = (area.dim_in_pixel().1 as i32, area.dim_in_pixel().0 as f64);
             let (plot, note) = area.split_vertically(h_total - h);
             let text = format!("dropped non-finite values: {}", dropped.join("; "));
-            let em = s.line_height(-1.5) / 1.164;
-            let text = crate::text::fit(&text, (w - s.uf(12.0)) / em);
+            let text = s.fit(&text, w - s.uf(12.0), -1.5);
             note.draw(&Text::new(
                 text,
                 (s.u(6.0), h / 2),
@@ -461,24 +459,8 @@ impl Curves {
             .map_err(PlotError::draw)?;
             area = plot;
         }
-        let x = AxisSpec {
-            lo: x0,
-            hi: x1,
-            style: TickStyle::Number,
-            desc: &self.x_label,
-            options: &frame.x,
-            pad: false,
-            categories: None,
-        };
-        let y = AxisSpec {
-            lo: y0,
-            hi: y1,
-            style: TickStyle::Number,
-            desc: &self.metric,
-            options: &frame.y,
-            pad: true,
-            categories: None,
-        };
+        let x = AxisSpec::numeric(x0, x1, TickStyle::Number, &self.x_label, &frame.x);
+        let y = AxisSpec::numeric(y0, y1, TickStyle::Number, &self.metric, &frame.y).padded();
         let (mut chart, xt, yt) = axes::build(&area, s, &x, &y, (true, true))?;
         let (xs, ys) = (xt.scale, yt.scale);
         let y_floor = yt.range.0;
@@ -529,6 +511,19 @@ impl Curves {
         }
         Ok(())
     }
+}
+
+/// The x and y extent (steps; band ends) of aggregated curves.
+fn extent_of(curves: &[(&CurveGroup, Aggregate)]) -> Option<((f64, f64), (f64, f64))> {
+    let mut x = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut y = (f64::INFINITY, f64::NEG_INFINITY);
+    for (_, a) in curves {
+        for (i, &step) in a.steps.iter().enumerate() {
+            x = (x.0.min(step), x.1.max(step));
+            y = (y.0.min(a.lo[i]), y.1.max(a.hi[i]));
+        }
+    }
+    (x.0 <= x.1).then_some((x, y))
 }
 
 /// Curves per panel: (task, its curves).

@@ -112,10 +112,7 @@ impl Chart {
     /// The series a legend names: (key that picks the colour, text shown).
     pub(crate) fn series(&self) -> Vec<(String, String)> {
         match self {
-            Chart::Curves(c) => {
-                let keys = c.groups.iter().map(|g| g.label.clone());
-                keys.zip(c.labels()).collect()
-            }
+            Chart::Curves(c) => c.series(),
             Chart::Ranks(r) => r.labels().into_iter().map(|l| (l.clone(), l)).collect(),
             Chart::Eval(e) => e.labels().into_iter().map(|l| (l.clone(), l)).collect(),
             Chart::Intervals(i) if i.color_by_row => {

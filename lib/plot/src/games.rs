@@ -186,24 +186,8 @@ impl OutcomeBars {
             .map(|(label, c)| format!("{label} ({} rounds)", c.iter().sum::<u32>()))
             .collect();
         let plain = AxisOptions::default();
-        let x = AxisSpec {
-            lo: 0.0,
-            hi: 1.0,
-            style: TickStyle::Percent,
-            desc: "share of rounds",
-            options: &plain,
-            pad: false,
-            categories: None,
-        };
-        let y = AxisSpec {
-            lo: 0.0,
-            hi: n as f64,
-            style: TickStyle::Number,
-            desc: "",
-            options: &plain,
-            pad: false,
-            categories: Some(&rows),
-        };
+        let x = AxisSpec::numeric(0.0, 1.0, TickStyle::Percent, "share of rounds", &plain);
+        let y = AxisSpec::categorical(&rows, &plain);
         let (mut chart, _, _) = axes::build(&plot, s, &x, &y, (true, false))?;
         for (row, (_, c)) in self.seats.iter().enumerate() {
             let total = c.iter().sum::<u32>().max(1) as f64;
@@ -279,24 +263,8 @@ pub(crate) fn grouped_bars<DB: DrawingBackend>(
         legend(area, s, &items, false)?
     };
     let names: Vec<String> = categories.iter().map(|c| c.to_string()).collect();
-    let x = AxisSpec {
-        lo: 0.0,
-        hi: categories.len() as f64,
-        style: TickStyle::Number,
-        desc: "",
-        options: &frame.x,
-        pad: false,
-        categories: Some(&names),
-    };
-    let y = AxisSpec {
-        lo: 0.0,
-        hi: top,
-        style: TickStyle::Percent,
-        desc: y_desc,
-        options: &frame.y,
-        pad: false,
-        categories: None,
-    };
+    let x = AxisSpec::categorical(&names, &frame.x);
+    let y = AxisSpec::numeric(0.0, top, TickStyle::Percent, y_desc, &frame.y);
     let (mut chart, _, _) = axes::build(&plot, s, &x, &y, (false, true))?;
     let k = series.len() as f64;
     let width = 0.8 / k;

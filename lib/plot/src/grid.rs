@@ -204,8 +204,7 @@ impl Grid {
                     let h = (s.line_height(0.0) + s.uf(4.0)).round() as i32;
                     let (top, body) = cell.split_vertically(h);
                     let w = top.dim_in_pixel().0 as f64;
-                    let text =
-                        crate::text::fit(&text, (w - s.uf(8.0)) / (s.line_height(0.0) / 1.164));
+                    let text = s.fit(&text, w - s.uf(8.0), 0.0);
                     let style = s.text(0.0, INK).pos(Pos::new(HPos::Left, VPos::Center));
                     top.draw(&Text::new(text, (s.u(4.0), h / 2), style))
                         .map_err(PlotError::draw)?;

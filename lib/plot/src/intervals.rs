@@ -53,12 +53,12 @@ impl Intervals {
         s: &Scale,
         frame: &Frame,
     ) -> Result<(), PlotError> {
-        if self.rows.is_empty() {
+        let Some((lo, hi)) = self.extent().filter(|_| !self.rows.is_empty()) else {
             return Err(PlotError::Empty(format!(
                 "no estimates of {}",
                 self.x_label
             )));
-        }
+        };
         if let Some((label, i)) = self
             .rows
             .iter()
@@ -69,28 +69,11 @@ impl Intervals {
                 self.x_label, i.point, i.lo, i.hi
             )));
         }
-        let (lo, hi) = self.extent().expect("rows are not empty");
         let n = self.rows.len();
         // rows top to bottom: the first row at the top of the categorical axis
         let names: Vec<String> = self.rows.iter().rev().map(|(l, _)| l.clone()).collect();
-        let x = AxisSpec {
-            lo,
-            hi,
-            style: TickStyle::Number,
-            desc: &self.x_label,
-            options: &frame.x,
-            pad: true,
-            categories: None,
-        };
-        let y = AxisSpec {
-            lo: 0.0,
-            hi: n as f64,
-            style: TickStyle::Number,
-            desc: "",
-            options: &frame.y,
-            pad: false,
-            categories: Some(&names),
-        };
+        let x = AxisSpec::numeric(lo, hi, TickStyle::Number, &self.x_label, &frame.x).padded();
+        let y = AxisSpec::categorical(&names, &frame.y);
         let (mut chart, _, _) = axes::build(area, s, &x, &y, (true, false))?;
         if let Some(r) = self.reference {
             chart

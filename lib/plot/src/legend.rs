@@ -24,36 +24,36 @@ fn flow(
 ) -> (Vec<(f64, usize, String)>, usize) {
     let usable = (width - 2.0 * s.uf(SIDE_PT)).max(s.uf(20.0));
     let fixed = s.uf(SQUARE_PT + AFTER_SQUARE_PT);
-    let mut rows: Vec<Vec<(f64, String)>> = vec![vec![]];
-    let mut x = 0.0;
+    // (x, row, name, width) left-aligned; a name wider than a row is shortened to fit it
+    let mut items: Vec<(f64, usize, String, f64)> = Vec::with_capacity(names.len());
+    let (mut x, mut row) = (0.0, 0);
     for name in names {
-        // the name alone may not fit a row: shorten it to the row's width
-        let max_text = usable - fixed;
-        let em_per_unit = 1.0 / (s.line_height(-1.0) / 1.164);
-        let name = crate::text::fit(name, max_text * em_per_unit);
+        let name = s.fit(name, usable - fixed, -1.0);
         let w = fixed + s.text_width(&name, -1.0);
         if x > 0.0 && x + w > usable {
-            rows.push(vec![]);
-            x = 0.0;
+            (x, row) = (0.0, row + 1);
         }
-        rows.last_mut().expect("one row at least").push((x, name));
+        items.push((x, row, name, w));
         x += w + s.uf(BETWEEN_PT);
     }
-    let mut items = Vec::new();
-    let n_rows = rows.len();
-    for (r, row) in rows.into_iter().enumerate() {
-        let row_width = row
-            .last()
-            .map_or(0.0, |(x, name)| x + fixed + s.text_width(name, -1.0));
-        let offset = s.uf(SIDE_PT)
-            + if centred {
-                ((usable - row_width) / 2.0).max(0.0)
+    let rows = row + 1;
+    // each row's width is where its last item ends
+    let mut ends = vec![0.0f64; rows];
+    for (x, r, _, w) in &items {
+        ends[*r] = ends[*r].max(x + w);
+    }
+    let placed = items
+        .into_iter()
+        .map(|(x, r, name, _)| {
+            let centring = if centred {
+                ((usable - ends[r]) / 2.0).max(0.0)
             } else {
                 0.0
             };
-        items.extend(row.into_iter().map(|(x, name)| (offset + x, r, name)));
-    }
-    (items, n_rows)
+            (s.uf(SIDE_PT) + centring + x, r, name)
+        })
+        .collect();
+    (placed, rows)
 }
 
 /// Draws `items` (name, colour) in rows at the top of `area` and returns the area left

@@ -132,7 +132,18 @@ impl Scale {
     /// The width of `text` at the body size plus `delta_pt` points, in backend units
     /// (measured from the embedded font at the PNG's em, the larger of the two formats).
     pub fn text_width(&self, text: &str, delta_pt: f64) -> f64 {
-        crate::text::width_em(text) * self.line_height(delta_pt) / 1.164
+        crate::text::width_em(text) * self.em(delta_pt)
+    }
+
+    /// One em at the body size plus `delta_pt`, in backend units (the PNG's em).
+    pub(crate) fn em(&self, delta_pt: f64) -> f64 {
+        self.line_height(delta_pt) / crate::text::LINE_HEIGHT_EM
+    }
+
+    /// `text` shortened with "…" to at most `width` backend units at the body size plus
+    /// `delta_pt`.
+    pub(crate) fn fit(&self, text: &str, width: f64, delta_pt: f64) -> String {
+        crate::text::fit(text, width / self.em(delta_pt))
     }
 
     /// The height a line of text at the body size plus `delta_pt` takes, in backend units.

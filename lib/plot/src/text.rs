@@ -12,10 +12,12 @@ pub(crate) const ASCENT_EM: f64 = 0.76;
 /// See [`ASCENT_EM`].
 pub(crate) const DESCENT_EM: f64 = 0.24;
 
-/// plotters sizes text by its line height (ascent − descent = 1.164 em in DejaVu) when
-/// rasterising, and writes `font-size = size / 1.24` into SVG: the PNG's em is this much
-/// larger than the SVG's, and boxes use the larger.
-pub(crate) const PNG_EM_PER_SVG_EM: f64 = 1.24 / 1.164;
+/// plotters sizes text by its line height: ascent − descent, 1.164 em in DejaVu.
+pub(crate) const LINE_HEIGHT_EM: f64 = 1.164;
+
+/// plotters rasterises at [`LINE_HEIGHT_EM`] and writes `font-size = size / 1.24` into
+/// SVG: the PNG's em is this much larger than the SVG's, and boxes use the larger.
+pub(crate) const PNG_EM_PER_SVG_EM: f64 = 1.24 / LINE_HEIGHT_EM;
 
 fn font() -> &'static FontRef<'static> {
     static FONT: OnceLock<FontRef<'static>> = OnceLock::new();
