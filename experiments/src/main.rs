@@ -40,6 +40,9 @@ enum Command {
     TrainSl(commands::train_sl::Args),
     /// The Meowjong training samples of a logged run: counts per split and class balance.
     Dataset(commands::train_sl::DatasetArgs),
+    /// Real games from Tenhou (tenhou.net/6 JSON, mjlog) or mjai logs, replayed through the
+    /// engine (every action legal, every score equal to the log's) and logged as a run.
+    Import(commands::import::Args),
     /// Shapley-value explanations of an agent's logged decisions (SVERL), written to the
     /// run's `explanations` table.
     Explain(commands::explain::Args),
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args),
         Command::TrainSl(args) => commands::train_sl::run(args),
         Command::Dataset(args) => commands::train_sl::dataset(args),
+        Command::Import(args) => commands::import::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Plot(args) => commands::plot::run(args),
         Command::Shapley(args) => commands::shapley::run(args),

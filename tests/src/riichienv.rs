@@ -1426,17 +1426,16 @@ pub static KNOWN_DIFFERENCES: &[KnownDifference] = &[
     },
     KnownDifference {
         name: "kita-ron-ippatsu",
-        side: Side::Unverified,
+        side: Side::Meowlab,
         explanation: "ron on a North set aside (Kita) by a riichi player in the ippatsu \
-            window: our engine interrupts (clears everyone's ippatsu, \
-            `kita_breaks_ippatsu`) before offering the ron, so the win has no ippatsu; \
-            riichienv breaks ippatsu only after the ron window (\"MjSoul awards ippatsu for \
-            ron on kita tiles\") and scores it. Tenhou: UNVERIFIED; by analogy with \
-            chankan (the robbed Kita never completes) ippatsu should stand, and our engine \
-            takes the same interrupt-before-offer path as for chankan (see \
-            chankan-ippatsu), so this is likely ours to fix together with it.",
-        source: "riichienv state_3p/sanma.rs handle_kita (ippatsu broken after the ron \
-            check); riichi.wiki Sanma (Kita can be robbed, without the chankan yaku)",
+            window: our engine interrupted (cleared everyone's ippatsu, \
+            `kita_breaks_ippatsu`) before offering the ron, so the win had no ippatsu; \
+            riichienv breaks ippatsu only after the ron window and scores it. Tenhou \
+            scores it too (a real game: the robbed Kita never stands), so the engine now \
+            breaks ippatsu only once nobody rons the North.",
+        source: "Tenhou game 2026011901gm-00b9-0000-f1410863 (East 3, honba 3: ron on a \
+            Kita, 立直 一発 七対子 ドラ, dealer mangan), replayed by meowlab-import; \
+            riichienv state_3p/sanma.rs handle_kita (ippatsu broken after the ron check)",
         matches: kita_ron_ippatsu,
         seen: &[(Bots::Random, 24_182)],
     },

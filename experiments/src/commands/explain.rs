@@ -169,7 +169,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let first_id = next_explanation_id(&args.run)?;
     let (explanations, summary) = match &run.meta().kind {
         RunKind::Control => explain_control_run(&args, first_id)?,
-        RunKind::Play => explain_sanma_run(&args, first_id)?,
+        RunKind::Play | RunKind::Import => explain_sanma_run(&args, first_id)?,
         other => bail!(
             "{}: a {other} run; explain reads Sanma play runs and control runs",
             args.run.display()

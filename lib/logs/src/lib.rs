@@ -3,21 +3,23 @@
 //! ([`GameLog`]) whose score bookkeeping is checked round by round (every round starts
 //! with what the previous one's result and riichi stakes leave, and the final scores
 //! follow). Malformed input is an error naming the file and the position in it, never a
-//! panic.
+//! panic. [`RoundLog::steps`] puts a round's per-seat slots back into play order.
 //!
 //! **Invariant:** this crate reads formats; it knows no engine. Replaying a log through
 //! the engine (and checking every action's legality and every score) is the importer's
-//! job, one layer up.
+//! job, one layer up (`meowlab-import`).
 #![deny(missing_docs)]
 
 mod error;
 pub mod game;
 pub mod mjai;
 pub mod mjlog;
+pub mod order;
 pub mod tenhou6;
 
 pub use error::LogError;
 pub use game::{Discard, DrawKind, GameLog, LogRules, RoundLog, RoundResult, Take, Win};
+pub use order::{OrderError, Step, WallTiles};
 
 /// Reads an mjlog file (gzip-compressed, as Tenhou's archive serves it, or plain XML).
 pub fn read_mjlog(path: &std::path::Path) -> Result<GameLog, LogError> {

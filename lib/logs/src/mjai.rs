@@ -217,7 +217,12 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                 let r = open(&mut current, kind, file, &at)?;
                 let s = seat("actor")?;
                 let tile = tile_of(e.get("pai").unwrap_or(&Value::Null), "pai")?;
-                let tsumogiri = e.get("tsumogiri").and_then(Value::as_bool).unwrap_or(false);
+                // after a pon nothing was drawn: some converters still mark the discard
+                // of the seat's last drawn tile as tsumogiri
+                let after_call = matches!(r.takes[s].last(), Some(Take::Pon { .. }))
+                    && r.takes[s].len() == r.discards[s].len() + 1;
+                let tsumogiri =
+                    !after_call && e.get("tsumogiri").and_then(Value::as_bool).unwrap_or(false);
                 r.discards[s].push(if riichi == Some(s) {
                     riichi = None;
                     Discard::Riichi { tile, tsumogiri }

@@ -23,6 +23,12 @@ pub use meowlab_eval as eval;
 pub use meowlab_explain as explain;
 /// Tiles, shanten, waits and scoring (crate `meowlab-hand`).
 pub use meowlab_hand as hand;
+/// Real game logs through the engine and into runs: validated import (crate
+/// `meowlab-import`).
+pub use meowlab_import as import;
+/// Real game logs read into a typed record: tenhou.net/6, mjlog, mjai (crate
+/// `meowlab-logs`).
+pub use meowlab_logs as logs;
 /// The Meowjong CNNs, their datasets, supervised learning and model agent (crate
 /// `meowlab-meowjong`; feature `learn`).
 #[cfg(feature = "learn")]

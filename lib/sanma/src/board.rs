@@ -176,7 +176,16 @@ pub fn replay_decisions(
     names: [String; 3],
     logged: &[LoggedDecision],
 ) -> GameReplay {
-    let mut game = Game::with_names(rules, seed, names.to_vec());
+    replay_decisions_in(Game::with_names(rules, seed, names.to_vec()), names, logged)
+}
+
+/// [`replay_decisions`] from a game already dealt (e.g. by
+/// [`crate::replay::dealt_game`] for an imported game, whose walls are in its events).
+pub fn replay_decisions_in(
+    mut game: Game,
+    names: [String; 3],
+    logged: &[LoggedDecision],
+) -> GameReplay {
     let mut decisions = Vec::with_capacity(logged.len());
     let mut error = None;
     for (i, d) in logged.iter().enumerate() {

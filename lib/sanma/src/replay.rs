@@ -175,9 +175,10 @@ fn actions_at(game: &Game, log: &[Event], next: usize) -> Result<Vec<(Seat, Acti
     Ok(out)
 }
 
-/// Replays a meowlab mjai log under `rules`; returns the replayed game, whose events
-/// equal `log` exactly, or the first place where they differ.
-pub fn replay_events(rules: Rules, log: &[Event]) -> Result<Game, ReplayError> {
+/// The game `log` records, dealt and waiting for its first decision: every hand's wall
+/// rebuilt from the log, the first hand's start, the seat names. For games whose walls
+/// do not follow from their seed (imported logs).
+pub fn dealt_game(rules: Rules, log: &[Event]) -> Result<Game, ReplayError> {
     let Some(Event::StartGame { names, seed }) = log.first() else {
         return Err(err(0, "the log must start with start_game"));
     };
@@ -220,15 +221,19 @@ pub fn replay_events(rules: Rules, log: &[Event]) -> Result<Game, ReplayError> {
         deposits: *kyotaku,
         scores: Some(scores),
     };
-    let mut walls = walls.into_iter();
-    let mut game = Game::with_wall(
+    Ok(Game::with_walls(
         rules,
         seed.unwrap_or(0),
+        names.clone(),
         start,
-        walls.next().expect("one wall per hand"),
-    );
-    game.queue_walls(walls);
-    game.set_names(names.clone());
+        walls,
+    ))
+}
+
+/// Replays a meowlab mjai log under `rules`; returns the replayed game, whose events
+/// equal `log` exactly, or the first place where they differ.
+pub fn replay_events(rules: Rules, log: &[Event]) -> Result<Game, ReplayError> {
+    let mut game = dealt_game(rules, log)?;
     while !game.is_over() {
         let next = game.events().len();
         check_prefix(&game, log)?;

@@ -261,6 +261,61 @@ fn ron_on_kita_scores_no_chankan() {
 }
 
 #[test]
+fn ron_on_kita_keeps_ippatsu() {
+    // seat 1 declares riichi on a North wait; within the go-around the dealer sets a North
+    // aside and seat 1 robs it. The robbed Kita never stands, so ippatsu counts: Tenhou
+    // scores it (game 2026011901gm-00b9-0000-f1410863, East 3, honba 3)
+    let mut g = game(Setup {
+        hands: ["4z234567p789s99p2z", "111p222p333s456s4z", SEAT2_JUNK],
+        draws: "1z7z9m6z",
+        ..Setup::default()
+    });
+    discard(&mut g, 0, "1z");
+    act(
+        &mut g,
+        1,
+        Action::Riichi {
+            tile: tile("7z"),
+            tsumogiri: true,
+        },
+    );
+    discard(&mut g, 2, "9m");
+    act(&mut g, 0, Action::Kita);
+    act(&mut g, 1, Action::Ron);
+    let (_, target, _, yaku) = last_hora(&g);
+    assert_eq!(target, 0);
+    assert_eq!(yaku, vec!["double_riichi", "ippatsu", "sanankou"]);
+}
+
+#[test]
+fn a_kita_nobody_robs_ends_ippatsu() {
+    // the same go-around, but the North stands: seat 1 then wins on the dealer's next
+    // discard, no longer within an uninterrupted go-around
+    let mut g = game(Setup {
+        hands: ["4z234567p789s99p2z", "111p222p333s456s1z", SEAT2_JUNK],
+        draws: "5z7z9m6z",
+        replacements: "1z",
+        ..Setup::default()
+    });
+    discard(&mut g, 0, "5z");
+    act(
+        &mut g,
+        1,
+        Action::Riichi {
+            tile: tile("7z"),
+            tsumogiri: true,
+        },
+    );
+    discard(&mut g, 2, "9m");
+    act(&mut g, 0, Action::Kita);
+    discard(&mut g, 0, "1z");
+    act(&mut g, 1, Action::Ron);
+    let (_, target, _, yaku) = last_hora(&g);
+    assert_eq!(target, 0);
+    assert!(!yaku.contains(&"ippatsu".to_string()), "{yaku:?}");
+}
+
+#[test]
 fn ankan_reveals_dora_at_once_then_replacement() {
     let mut g = game(Setup {
         hands: ["1111p456p789s234z", NO_1P_JUNK, SEAT2_JUNK],

@@ -17,7 +17,7 @@ use arrow_array::{
 use crate::control::{episodes_schema, Phase};
 use crate::error::{Result, StoreError};
 use crate::metrics::metrics_schema;
-use crate::sanma::{decisions_schema, games_schema, kyoku_schema};
+use crate::sanma::{decisions_schema, events_schema, games_schema, kyoku_schema};
 use crate::table::TableReader;
 
 /// Rows read from a table, and the shards that could not be read.
@@ -57,6 +57,8 @@ pub struct GameRow {
     pub scores: [i32; 3],
     /// Final ranks by seat (1 = first).
     pub ranks: [u8; 3],
+    /// The log an imported game comes from (the Tenhou log id); `None` for played games.
+    pub source: Option<String>,
 }
 
 /// One row of `kyoku` (a hand).
@@ -191,6 +193,13 @@ impl<'a> Cols<'a> {
             })
     }
 
+    /// A column added to the schema later (absent from older files).
+    fn optional<A: Array + 'static>(&self, name: &str) -> Option<&'a A> {
+        self.batch
+            .column_by_name(name)
+            .and_then(|c| c.as_any().downcast_ref::<A>())
+    }
+
     /// The three per-seat columns `<prefix>_0..2` at `row`.
     fn three<A: Array + 'static, T>(
         &self,
@@ -255,6 +264,10 @@ pub fn games(run: &Path) -> Result<Loaded<GameRow>> {
             agents: c.three("agent", r, |a: &StringArray, r| a.value(r).to_string())?,
             scores: c.three("score", r, |a: &Int32Array, r| a.value(r))?,
             ranks: c.three("rank", r, |a: &UInt8Array, r| a.value(r))?,
+            source: c
+                .optional::<StringArray>("source")
+                .filter(|a| a.is_valid(r))
+                .map(|a| a.value(r).to_string()),
         })
     })?;
     loaded.rows.sort_by_key(|g| g.game_id);
@@ -288,6 +301,30 @@ pub fn kyoku(run: &Path, game_id: Option<u64>) -> Result<Loaded<KyokuRow>> {
     })?;
     loaded.rows.sort_by_key(|k| (k.game_id, k.kyoku));
     Ok(loaded)
+}
+
+/// The mjai events of one game, in order.
+pub fn game_events(run: &Path, game_id: u64) -> Result<Loaded<meowlab_sanma::Event>> {
+    let filter = Some(("game_id", game_id));
+    let mut loaded = load(
+        &run.join("events"),
+        Some(events_schema()),
+        filter,
+        |c, r| {
+            let seq = c.get::<UInt32Array>("seq")?.value(r);
+            let json = c.get::<StringArray>("json")?.value(r);
+            let event = serde_json::from_str(json).map_err(|e| StoreError::SchemaMismatch {
+                path: c.path.to_owned(),
+                reason: format!("game {game_id}, event {seq}: not an mjai event ({e})"),
+            })?;
+            Ok((seq, event))
+        },
+    )?;
+    loaded.rows.sort_by_key(|(seq, _)| *seq);
+    Ok(Loaded {
+        rows: loaded.rows.into_iter().map(|(_, e)| e).collect(),
+        problems: loaded.problems,
+    })
 }
 
 /// The decisions of one game, in the order they were taken.
@@ -354,7 +391,7 @@ impl LoggedGame {
     /// module: unreadable shards, invalid rules (replayed with Tenhou defaults) and a
     /// decision that does not fit (the replay stops there) become `problems`.
     pub fn load(run: &Path, game: &GameRow) -> LoggedGame {
-        use meowlab_sanma::board::{replay_decisions, LoggedDecision};
+        use meowlab_sanma::board::{replay_decisions, replay_decisions_in, LoggedDecision};
         let mut problems = Vec::new();
         let decisions = match decisions(run, game.game_id) {
             Ok(l) => {
@@ -381,7 +418,28 @@ impl LoggedGame {
                 tsumogiri: d.tsumogiri,
             })
             .collect();
-        let replay = replay_decisions(rules, game.seed, game.agents.clone(), &logged);
+        let replay = match &game.source {
+            // an imported game's walls are not its seed's: they are in its events
+            Some(source) => {
+                let dealt = game_events(run, game.game_id).and_then(|events| {
+                    problems.extend(events.problems.iter().map(|e| e.to_string()));
+                    meowlab_sanma::replay::dealt_game(rules.clone(), &events.rows).map_err(|e| {
+                        StoreError::NoRow {
+                            path: run.join("events"),
+                            reason: format!("game {} ({source}): {e}", game.game_id),
+                        }
+                    })
+                });
+                match dealt {
+                    Ok(dealt) => replay_decisions_in(dealt, game.agents.clone(), &logged),
+                    Err(e) => {
+                        problems.push(e.to_string());
+                        replay_decisions(rules, game.seed, game.agents.clone(), &logged)
+                    }
+                }
+            }
+            None => replay_decisions(rules, game.seed, game.agents.clone(), &logged),
+        };
         if let Some(e) = &replay.error {
             problems.push(format!("game {}: replay stopped: {e}", game.game_id));
         }

@@ -50,6 +50,9 @@ pub enum RunKind {
     /// Sanma games logged by `meowlab play --log` or a notebook (tables games, kyoku,
     /// decisions, events).
     Play,
+    /// Real games imported from logs (`meowlab import`): the same tables as `Play`, each
+    /// game replayed through the engine, with its log id in `games.source`.
+    Import,
     /// A classic-control experiment (`meowlab run`: steps, episodes, metrics).
     Control,
     /// Files written by `meowlab bench`.
@@ -66,6 +69,7 @@ impl RunKind {
     pub fn as_str(&self) -> &str {
         match self {
             RunKind::Play => "play",
+            RunKind::Import => "import",
             RunKind::Control => "control",
             RunKind::Bench => "bench",
             RunKind::Eval => "eval",
@@ -78,6 +82,7 @@ impl From<String> for RunKind {
     fn from(name: String) -> RunKind {
         match name.as_str() {
             "play" => RunKind::Play,
+            "import" => RunKind::Import,
             "control" => RunKind::Control,
             "bench" => RunKind::Bench,
             "eval" => RunKind::Eval,

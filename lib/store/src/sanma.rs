@@ -48,6 +48,9 @@ pub fn games_schema() -> SchemaRef {
     for s in 0..3 {
         fields.push(Field::new(format!("rank_{s}"), DataType::UInt8, false));
     }
+    // where an imported game comes from (the Tenhou log id); null for played games.
+    // Last and nullable: runs written before it existed still read (see `TableReader`).
+    fields.push(Field::new("source", DataType::Utf8, true));
     Arc::new(Schema::new(fields))
 }
 
@@ -127,6 +130,46 @@ pub struct DecisionRecord {
     action: Action,
     output: AgentOutput,
     observation: Option<Vec<u8>>,
+}
+
+impl DecisionRecord {
+    /// `seat`'s choice at the current decision point of `game` (before `game.act`), with
+    /// its tile planes encoded when `observation` is `None` and `encode` is set. A free
+    /// function of the game, so games replayed on several threads can capture their own.
+    pub fn capture(
+        game: &Game,
+        seat: Seat,
+        action: Action,
+        output: AgentOutput,
+        observation: Option<Vec<u8>>,
+        encode: bool,
+    ) -> DecisionRecord {
+        let kyoku = game
+            .events()
+            .iter()
+            .filter(|e| matches!(e, Event::StartKyoku { .. }))
+            .count()
+            .saturating_sub(1) as u16;
+        let kind = match game.phase() {
+            Phase::Turn { .. } if game.view(seat).drawn().is_some() => "turn",
+            Phase::Turn { .. } => "after_call",
+            _ => "response",
+        };
+        let legal = game.legal_actions(seat).iter().map(|a| a.index()).collect();
+        let step = game.history().len() as u32;
+        let observation = observation
+            .or_else(|| encode.then(|| meowlab_sanma::planes::encode(&game.view(seat)).to_bytes()));
+        DecisionRecord {
+            kyoku,
+            step,
+            seat,
+            kind,
+            legal,
+            action,
+            output,
+            observation,
+        }
+    }
 }
 
 /// Writes the Sanma tables of a run.
@@ -218,33 +261,14 @@ impl SanmaLogger {
         output: AgentOutput,
         observation: Option<Vec<u8>>,
     ) -> DecisionRecord {
-        let kyoku = game
-            .events()
-            .iter()
-            .filter(|e| matches!(e, Event::StartKyoku { .. }))
-            .count()
-            .saturating_sub(1) as u16;
-        let kind = match game.phase() {
-            Phase::Turn { .. } if game.view(seat).drawn().is_some() => "turn",
-            Phase::Turn { .. } => "after_call",
-            _ => "response",
-        };
-        let legal = game.legal_actions(seat).iter().map(|a| a.index()).collect();
-        let step = game.history().len() as u32;
-        let observation = observation.or_else(|| {
-            self.encode_observations
-                .then(|| meowlab_sanma::planes::encode(&game.view(seat)).to_bytes())
-        });
-        DecisionRecord {
-            kyoku,
-            step,
+        DecisionRecord::capture(
+            game,
             seat,
-            kind,
-            legal,
             action,
             output,
             observation,
-        }
+            self.encode_observations,
+        )
     }
 
     /// Writes the finished `game` with `decisions`, its decisions captured in play order.
@@ -254,16 +278,32 @@ impl SanmaLogger {
         game_id: u64,
         decisions: Vec<DecisionRecord>,
     ) -> Result<()> {
+        self.finish_game_with_source(game, game_id, decisions, None)
+    }
+
+    /// [`SanmaLogger::finish_game_with`] for a game replayed from a log: `source` (the
+    /// log's id) goes into the `source` column of `games`.
+    pub fn finish_game_with_source(
+        &mut self,
+        game: &Game,
+        game_id: u64,
+        decisions: Vec<DecisionRecord>,
+        source: Option<&str>,
+    ) -> Result<()> {
         debug_assert!(
             self.pending.is_empty(),
             "decisions of another game are pending"
         );
         self.pending = decisions;
-        self.finish_game(game, game_id)
+        self.finish_game_from(game, game_id, source)
     }
 
     /// Writes the finished `game` (its decisions recorded since the last call).
     pub fn finish_game(&mut self, game: &Game, game_id: u64) -> Result<()> {
+        self.finish_game_from(game, game_id, None)
+    }
+
+    fn finish_game_from(&mut self, game: &Game, game_id: u64, source: Option<&str>) -> Result<()> {
         let result = game.result().cloned().unwrap_or(meowlab_sanma::GameResult {
             scores: [0; 3],
             ranks: [0; 3],
@@ -274,7 +314,7 @@ impl SanmaLogger {
             _ => Vec::new(),
         };
         let kyoku_rows = kyoku_rows(events);
-        self.write_games(game, game_id, &names, &result, kyoku_rows.len())?;
+        self.write_games(game, game_id, &names, &result, kyoku_rows.len(), source)?;
         self.write_kyoku(game_id, &kyoku_rows)?;
         self.write_events(game_id, events)?;
         self.write_decisions(game_id, &kyoku_rows, &result)?;
@@ -329,6 +369,7 @@ impl SanmaLogger {
         names: &[String],
         r: &meowlab_sanma::GameResult,
         kyoku: usize,
+        source: Option<&str>,
     ) -> Result<()> {
         let rules = serde_json::to_string(game.rules()).expect("rules serialise");
         let mut cols: Vec<ArrayRef> = vec![
@@ -378,6 +419,11 @@ impl SanmaLogger {
                     .finish(),
             ));
         }
+        cols.push(Arc::new(
+            StringBuilder::new()
+                .tap(|b| b.append_option(source))
+                .finish(),
+        ));
         let batch =
             RecordBatch::try_new(games_schema(), cols).expect("games columns match the schema");
         self.games.write(&batch)

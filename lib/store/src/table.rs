@@ -274,7 +274,15 @@ impl TableReader {
                     .map(|f| (f.name().clone(), f.data_type().clone()))
                     .collect::<Vec<_>>()
             };
-            if names(have) != names(want) {
+            let (have_cols, want_cols) = (names(have), names(want));
+            // a file written before nullable columns were added at the end still reads:
+            // those columns are simply absent from its batches
+            let older = have_cols.len() < want_cols.len()
+                && want_cols.starts_with(&have_cols)
+                && want.fields()[have_cols.len()..]
+                    .iter()
+                    .all(|f| f.is_nullable());
+            if have_cols != want_cols && !older {
                 let have: Vec<String> = have
                     .fields()
                     .iter()

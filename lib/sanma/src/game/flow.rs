@@ -255,7 +255,15 @@ impl Game {
                 self.pending_dora += 1;
                 self.draw(from, true);
             }
-            Trigger::Kita | Trigger::Ankan => self.draw(from, true),
+            Trigger::Kita => {
+                // the Kita stands only now: a ron on the North keeps everyone's ippatsu
+                // (Tenhou scores ippatsu on it: 2026011901gm-00b9-0000-f1410863, East 3)
+                if self.rules.kita_breaks_ippatsu {
+                    self.interrupt();
+                }
+                self.draw(from, true)
+            }
+            Trigger::Ankan => self.draw(from, true),
         }
     }
 
@@ -336,9 +344,6 @@ impl Game {
     }
 
     fn kita(&mut self, seat: Seat) {
-        if self.rules.kita_breaks_ippatsu {
-            self.interrupt();
-        }
         let p = &mut self.players[seat as usize];
         p.remove(Tile::NORTH);
         p.kita += 1;

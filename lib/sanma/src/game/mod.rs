@@ -390,16 +390,26 @@ impl Game {
         game
     }
 
-    /// Sets the seat names in the `start_game` event.
-    pub(crate) fn set_names(&mut self, names: Vec<String>) {
-        if let Some(Event::StartGame { names: n, .. }) = self.events.first_mut() {
+    /// A game dealt from `walls`, one per hand in order, starting at `start`, with seat
+    /// `names`: a game replayed from a log (ours or Tenhou's), whose walls are known and
+    /// not shuffled. Hands beyond the walls given are shuffled from `seed`.
+    pub fn with_walls(
+        rules: Rules,
+        seed: u64,
+        names: Vec<String>,
+        start: KyokuStart,
+        walls: impl IntoIterator<Item = Wall>,
+    ) -> Game {
+        let mut walls = walls.into_iter();
+        let mut game = match walls.next() {
+            Some(first) => Game::with_wall(rules, seed, start, first),
+            None => Game::new(rules, seed),
+        };
+        game.queued_walls.extend(walls);
+        if let Some(Event::StartGame { names: n, .. }) = game.events.first_mut() {
             *n = names;
         }
-    }
-
-    /// Uses these walls, in order, for the hands after the current one.
-    pub(crate) fn queue_walls(&mut self, walls: impl IntoIterator<Item = Wall>) {
-        self.queued_walls.extend(walls);
+        game
     }
 
     /// The wall of the hand about to be dealt, as [`Rules::walls`] says.
