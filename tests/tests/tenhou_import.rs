@@ -164,3 +164,73 @@ fn the_same_game_in_two_formats_is_imported_once_and_an_import_resumes() {
     );
     std::fs::remove_dir_all(&runs).ok();
 }
+
+/// A real game changed in one place no longer validates, and the mismatch names the
+/// round, the turn and the difference (the checks are not vacuous).
+#[test]
+fn a_changed_log_is_refused_at_the_first_difference() {
+    use meowlab::logs::{read_mjlog, Discard, RoundResult};
+    let path = fixture("tenhou-sanma/mjlog/2026011901gm-00b9-0000-f1410863.mjlog");
+    let original = read_mjlog(&path).unwrap();
+    meowlab::import::replay(&original, |_, _, _| {}).expect("the real game validates");
+    fn first_win(g: &mut meowlab::logs::GameLog) -> (usize, &mut meowlab::logs::Win) {
+        g.rounds
+            .iter_mut()
+            .enumerate()
+            .find_map(|(k, r)| match &mut r.result {
+                RoundResult::Wins(w) if w[0].score.as_ref().is_some_and(|s| s.fu.is_some()) => {
+                    Some((k, &mut w[0]))
+                }
+                _ => None,
+            })
+            .unwrap()
+    }
+    let refused =
+        |g: &meowlab::logs::GameLog| meowlab::import::replay(g, |_, _, _| {}).unwrap_err();
+
+    let mut g = original.clone();
+    let (k, win) = first_win(&mut g);
+    *win.score.as_mut().unwrap().fu.as_mut().unwrap() += 10;
+    let e = refused(&g);
+    assert_eq!(e.round, meowlab::import::replay::round_name(&g.rounds[k]));
+    assert!(e.reason.contains("fu"), "{e}");
+
+    let mut g = original.clone();
+    let (_, win) = first_win(&mut g);
+    win.score.as_mut().unwrap().yaku[0].1 += 1;
+    assert!(refused(&g).reason.contains("han"), "{}", refused(&g));
+
+    let mut g = original.clone();
+    let (_, win) = first_win(&mut g);
+    win.score.as_mut().unwrap().yaku.push((7, 1)); // pinfu
+    assert!(refused(&g).reason.contains("yaku"), "{}", refused(&g));
+
+    let mut g = original.clone();
+    let (_, win) = first_win(&mut g);
+    win.deltas[win.winner] += 100;
+    win.deltas[win.from] -= 100;
+    // the reader's own bookkeeping is not involved: the engine finds the difference
+    assert!(
+        refused(&g).reason.contains("changes the scores"),
+        "{}",
+        refused(&g)
+    );
+
+    // a discard of a tile the seat does not hold
+    let mut g = original.clone();
+    let slot = g.rounds[0].discards[1]
+        .iter_mut()
+        .find(|d| matches!(d, Discard::Tile { .. }))
+        .unwrap();
+    if let Discard::Tile { tile, tsumogiri } = slot {
+        *tile = if tile.index() == 0 {
+            "9m".parse().unwrap()
+        } else {
+            "1m".parse().unwrap()
+        };
+        *tsumogiri = false;
+    }
+    let e = refused(&g);
+    assert_eq!(e.round, "East 1, honba 0");
+    assert!(e.turn.starts_with("seat "), "{e}");
+}

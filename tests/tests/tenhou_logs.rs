@@ -95,8 +95,9 @@ fn every_mjlog_fixture_reads_and_agrees_with_its_tenhou6_copy() {
         let g = meowlab_logs::read_mjlog(path).unwrap_or_else(|e| panic!("{e}"));
         rounds += g.rounds.len();
     }
-    // the same games in both formats: identical records but for the win texts, which
-    // mjlog gives as yaku ids and tenhou.net/6 as Japanese names
+    // the same games in both formats: identical records (what each win is worth
+    // included: mjlog gives yaku ids, tenhou.net/6 Japanese names) but for the win texts,
+    // which only tenhou.net/6 has
     let mut compared = 0;
     for json in files(&fixture("tenhou-sanma/tenhou6"), &["json"]) {
         let mjlog = dir.join(json.file_stem().unwrap()).with_extension("mjlog");
@@ -152,12 +153,16 @@ fn mjai_conversions_read_and_agree_with_the_tenhou_formats() {
             continue;
         }
         let mut t = meowlab_logs::read_mjlog(&mjlog).unwrap();
-        // what the conversion does not keep: ura indicators (this tool drops them) and
-        // the final scores; the play itself must be the same
+        // what the conversion does not keep: ura indicators (this tool drops them), the
+        // final scores and what a win is worth (mjai names yaku its own way); the play
+        // itself must be the same
         for g in [&mut m, &mut t] {
             g.final_scores = None;
             for r in &mut g.rounds {
                 r.ura_indicators.clear();
+                if let RoundResult::Wins(w) = &mut r.result {
+                    w.iter_mut().for_each(|w| w.score = None);
+                }
             }
         }
         // every round starts and ends alike (scores, hands, dora, results)…

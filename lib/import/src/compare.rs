@@ -2,7 +2,9 @@
 //! each win's score changes; the kind of draw and its payments) and where the next
 //! round starts (round, dealer, honba, deposits, scores).
 
-use meowlab_logs::{DrawKind, RoundLog, RoundResult};
+use meowlab_hand::Yaku;
+use meowlab_logs::yaku::{is_dora, TENHOU_YAKU};
+use meowlab_logs::{DrawKind, RoundLog, RoundResult, WinScore};
 use meowlab_sanma::Event;
 
 /// The engine's name for a logged kind of draw (`None`: the engine has no such draw).
@@ -18,7 +20,7 @@ fn engine_reason(kind: DrawKind) -> Option<&'static str> {
 
 /// Compares `round`'s result with the engine's events of that round.
 pub(crate) fn result(round: &RoundLog, events: &[Event]) -> Result<(), String> {
-    let wins: Vec<(usize, usize, &[i32])> = events
+    let wins: Vec<(usize, usize, &[i32], &Event)> = events
         .iter()
         .filter_map(|e| match e {
             Event::Hora {
@@ -26,7 +28,12 @@ pub(crate) fn result(round: &RoundLog, events: &[Event]) -> Result<(), String> {
                 target,
                 deltas,
                 ..
-            } => Some((usize::from(*actor), usize::from(*target), deltas.as_slice())),
+            } => Some((
+                usize::from(*actor),
+                usize::from(*target),
+                deltas.as_slice(),
+                e,
+            )),
             _ => None,
         })
         .collect();
@@ -44,7 +51,8 @@ pub(crate) fn result(round: &RoundLog, events: &[Event]) -> Result<(), String> {
                 ));
             }
             for w in logged {
-                let Some(&(_, target, deltas)) = wins.iter().find(|(a, ..)| *a == w.winner) else {
+                let Some(&(_, target, deltas, hora)) = wins.iter().find(|(a, ..)| *a == w.winner)
+                else {
                     return Err(format!(
                         "seat {} wins in the log, not in the engine",
                         w.winner
@@ -61,6 +69,9 @@ pub(crate) fn result(round: &RoundLog, events: &[Event]) -> Result<(), String> {
                         "seat {}'s win changes the scores by {:?} in the log, {deltas:?} in the engine",
                         w.winner, w.deltas
                     ));
+                }
+                if let Some(score) = &w.score {
+                    value(w.winner, score, hora)?;
                 }
             }
             Ok(())
@@ -86,6 +97,47 @@ pub(crate) fn result(round: &RoundLog, events: &[Event]) -> Result<(), String> {
             }
         )),
     }
+}
+
+/// Compares what the log says `winner`'s win is worth (its yaku apart from dora, its
+/// han, its fu where stated) with the engine's `hora` event.
+fn value(winner: usize, score: &WinScore, hora: &Event) -> Result<(), String> {
+    let Event::Hora { han, fu, yaku, .. } = hora else {
+        return Ok(());
+    };
+    let dora_kinds = [Yaku::Dora, Yaku::AkaDora, Yaku::UraDora, Yaku::Nukidora].map(Yaku::name);
+    let mut engine: Vec<&str> = yaku
+        .iter()
+        .map(String::as_str)
+        .filter(|y| !dora_kinds.contains(y))
+        .collect();
+    let mut logged: Vec<&str> = score
+        .yaku
+        .iter()
+        .filter(|(id, _)| !is_dora(*id))
+        .map(|&(id, _)| TENHOU_YAKU[usize::from(id)].1.map_or("renhou", Yaku::name))
+        .collect();
+    engine.sort_unstable();
+    logged.sort_unstable();
+    if engine != logged {
+        return Err(format!(
+            "seat {winner}'s win has the yaku {logged:?} in the log, {engine:?} in the engine"
+        ));
+    }
+    if !score.has_yakuman() && score.han() != u32::from(*han) {
+        return Err(format!(
+            "seat {winner}'s win is worth {} han in the log, {han} in the engine",
+            score.han()
+        ));
+    }
+    if let Some(logged_fu) = score.fu {
+        if logged_fu != *fu {
+            return Err(format!(
+                "seat {winner}'s win is worth {logged_fu} fu in the log, {fu} in the engine"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Compares where the engine starts the next round with the log's `next` round.

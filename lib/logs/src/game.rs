@@ -122,6 +122,30 @@ pub struct Win {
     pub deltas: [i32; 3],
     /// The log's score line (e.g. "倍満8000点∀") and yaku with their han.
     pub text: Vec<String>,
+    /// What the win is worth, where the log says.
+    pub score: Option<WinScore>,
+}
+
+/// What a log says a win is worth: the fields both Tenhou formats state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WinScore {
+    /// Fu, stated for hands below mangan (tenhou.net/6 leaves it out above).
+    pub fu: Option<u8>,
+    /// (Tenhou yaku id, han) in the log's order; a yakuman counts
+    /// [`crate::yaku::YAKUMAN_HAN`]; dora kinds worth 0 han are left out.
+    pub yaku: Vec<(u8, u8)>,
+}
+
+impl WinScore {
+    /// The han of every yaku and dora together (yakuman count 13 each).
+    pub fn han(&self) -> u32 {
+        self.yaku.iter().map(|&(_, h)| u32::from(h)).sum()
+    }
+
+    /// Whether a yakuman is among the yaku (not counted han: kazoe is not one).
+    pub fn has_yakuman(&self) -> bool {
+        self.yaku.iter().any(|&(id, _)| (37..=51).contains(&id))
+    }
 }
 
 /// How a round ended.

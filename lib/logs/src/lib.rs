@@ -16,9 +16,10 @@ pub mod mjai;
 pub mod mjlog;
 pub mod order;
 pub mod tenhou6;
+pub mod yaku;
 
 pub use error::LogError;
-pub use game::{Discard, DrawKind, GameLog, LogRules, RoundLog, RoundResult, Take, Win};
+pub use game::{Discard, DrawKind, GameLog, LogRules, RoundLog, RoundResult, Take, Win, WinScore};
 pub use order::{OrderError, Step, WallTiles};
 
 /// Reads an mjlog file (gzip-compressed, as Tenhou's archive serves it, or plain XML).

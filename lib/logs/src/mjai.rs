@@ -328,6 +328,8 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                     pao: winner,
                     deltas,
                     text: vec![],
+                    // mjai tools name yaku their own way: not compared
+                    score: None,
                 };
                 match &mut r.result {
                     RoundResult::Wins(w) => w.push(win),

@@ -17,7 +17,9 @@ use std::io::Read;
 use meowlab_hand::Tile;
 
 use crate::error::LogError;
-use crate::game::{Discard, DrawKind, GameLog, LogRules, RoundLog, RoundResult, Take, Win};
+use crate::game::{
+    Discard, DrawKind, GameLog, LogRules, RoundLog, RoundResult, Take, Win, WinScore,
+};
 
 /// One tag: its name and attributes, and where it starts (byte offset).
 struct Tag<'a> {
@@ -377,6 +379,7 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                         pao,
                         deltas,
                         text: vec![],
+                        score: Some(win_score(t, &numbers, &err)?),
                     };
                     match &mut r.log.result {
                         RoundResult::Wins(w) => w.push(win),
@@ -471,6 +474,55 @@ fn points(hundreds: i64) -> Option<i32> {
     hundreds
         .checked_mul(100)
         .and_then(|p| i32::try_from(p).ok())
+}
+
+/// The score `<AGARI>` states: `ten="fu,points,limit"`, `yaku="id,han,…"` and
+/// `yakuman="id,…"`. Fu is kept below mangan only (limit 0), as tenhou.net/6 states it;
+/// dora kinds worth 0 han (ura when none hit) are left out.
+fn win_score(
+    t: &Tag<'_>,
+    numbers: &impl Fn(&Tag<'_>, &str) -> Result<Vec<i64>, LogError>,
+    err: &impl Fn(&Tag<'_>, String) -> LogError,
+) -> Result<WinScore, LogError> {
+    let ten = numbers(t, "ten")?;
+    let [fu, _, limit] = ten[..] else {
+        return Err(err(
+            t,
+            format!("ten= has {} numbers (expected 3)", ten.len()),
+        ));
+    };
+    let small = |x: i64, what: &str| {
+        u8::try_from(x).map_err(|_| err(t, format!("{what} {x} is out of range")))
+    };
+    let mut yaku = Vec::new();
+    if t.get("yaku").is_some() {
+        let pairs = numbers(t, "yaku")?;
+        if pairs.len() % 2 != 0 {
+            return Err(err(t, "yaku= needs id,han pairs".into()));
+        }
+        for pair in pairs.chunks(2) {
+            let (id, han) = (small(pair[0], "yaku id")?, small(pair[1], "han")?);
+            if usize::from(id) >= crate::yaku::TENHOU_YAKU.len() {
+                return Err(err(t, format!("unknown yaku id {id}")));
+            }
+            if han > 0 {
+                yaku.push((id, han));
+            }
+        }
+    }
+    if t.get("yakuman").is_some() {
+        for id in numbers(t, "yakuman")? {
+            let id = small(id, "yakuman id")?;
+            if usize::from(id) >= crate::yaku::TENHOU_YAKU.len() {
+                return Err(err(t, format!("unknown yaku id {id}")));
+            }
+            yaku.push((id, crate::yaku::YAKUMAN_HAN));
+        }
+    }
+    Ok(WinScore {
+        fu: (limit == 0).then(|| small(fu, "fu")).transpose()?,
+        yaku,
+    })
 }
 
 fn seat_of(

@@ -14,7 +14,9 @@ use meowlab_hand::Tile;
 use serde_json::Value;
 
 use crate::error::LogError;
-use crate::game::{Discard, DrawKind, GameLog, LogRules, RoundLog, RoundResult, Take, Win};
+use crate::game::{
+    Discard, DrawKind, GameLog, LogRules, RoundLog, RoundResult, Take, Win, WinScore,
+};
 
 /// Reads every game in `text` (one object, an array of them, or one per line); `file`
 /// names the input in errors.
@@ -527,15 +529,18 @@ fn result(v: &Value, cx: &Ctx<'_>) -> Result<RoundResult, LogError> {
                         .filter(|&s| s < 3)
                         .ok_or_else(|| wx.err(format!("{what}: seat {n}")))
                 };
+                let text: Vec<String> = detail[3..]
+                    .iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect();
+                let score = win_score(&text).map_err(|e| wx.err(e))?;
                 Ok(Win {
                     winner: seat(&detail[0], "winner")?,
                     from: seat(&detail[1], "from")?,
                     pao: seat(&detail[2], "pao")?,
                     deltas,
-                    text: detail[3..]
-                        .iter()
-                        .filter_map(|t| t.as_str().map(str::to_string))
-                        .collect(),
+                    text,
+                    score,
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -548,4 +553,40 @@ fn result(v: &Value, cx: &Ctx<'_>) -> Result<RoundResult, LogError> {
         None => [0; 3],
     };
     Ok(RoundResult::Draw { kind, deltas })
+}
+
+/// The score a win's texts state: "30符2飜1000点" (fu below mangan) or "満貫8000点", then
+/// "NAME(N飜)" or "NAME(役満)" per yaku. `None` when there are no texts.
+fn win_score(text: &[String]) -> Result<Option<WinScore>, String> {
+    let Some((head, yaku)) = text.split_first() else {
+        return Ok(None);
+    };
+    let fu = match head.split_once('符') {
+        Some((fu, _)) => Some(
+            fu.parse::<u8>()
+                .map_err(|_| format!("score line {head:?}: fu {fu:?} is not a number"))?,
+        ),
+        None => None,
+    };
+    let yaku = yaku
+        .iter()
+        .map(|y| {
+            let bad = || format!("yaku {y:?}: expected NAME(N飜) or NAME(役満)");
+            let (name, value) = y
+                .strip_suffix(')')
+                .and_then(|y| y.rsplit_once('('))
+                .ok_or_else(bad)?;
+            let id = crate::yaku::id_of(name).ok_or_else(|| format!("unknown yaku {name:?}"))?;
+            let han = match value {
+                "役満" => crate::yaku::YAKUMAN_HAN,
+                v => v
+                    .strip_suffix('飜')
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(bad)?,
+            };
+            Ok((id, han))
+        })
+        .filter(|r| !matches!(r, Ok((_, 0))))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Some(WinScore { fu, yaku }))
 }

@@ -3,7 +3,7 @@
 
 use meowlab_hand::Tile;
 use meowlab_logs::tenhou6::read;
-use meowlab_logs::{Discard, DrawKind, LogError, RoundResult, Take};
+use meowlab_logs::{Discard, DrawKind, LogError, RoundResult, Take, WinScore};
 use serde_json::{json, Value};
 
 fn t(code: u8) -> Tile {
@@ -152,10 +152,20 @@ fn every_slot_kind_is_read() {
         }
     );
     match &r.result {
-        RoundResult::Wins(w) => assert_eq!(
-            (w[0].winner, w[0].from, w[0].deltas),
-            (1, 1, [-2000, 5000, -2000])
-        ),
+        RoundResult::Wins(w) => {
+            assert_eq!(
+                (w[0].winner, w[0].from, w[0].deltas),
+                (1, 1, [-2000, 5000, -2000])
+            );
+            // a mangan: no fu stated; menzen tsumo is Tenhou's yaku 0
+            assert_eq!(
+                w[0].score,
+                Some(WinScore {
+                    fu: None,
+                    yaku: vec![(0, 1)]
+                })
+            );
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(r.riichi_stakes(), [1000, 0, 0]);
@@ -216,6 +226,15 @@ fn malformed_logs_are_errors_naming_the_position() {
         1,
     );
     assert!(error(&bad).contains("12 tiles"));
+    // a yaku the table does not know, and one without its han
+    let bad = good.replacen("断幺九(1飜)", "謎(1飜)", 1);
+    let e = error(&bad);
+    assert!(
+        e.contains("round 1, result, win 0") && e.contains("unknown yaku"),
+        "{e}"
+    );
+    let bad = good.replacen("断幺九(1飜)", "断幺九", 1);
+    assert!(error(&bad).contains("NAME(N飜)"));
     // not a game
     assert!(error("42").contains("game object"));
     assert!(error("").contains("no game"));
