@@ -43,6 +43,9 @@ enum Command {
     /// Real games from Tenhou (tenhou.net/6 JSON, mjlog) or mjai logs, replayed through the
     /// engine (every action legal, every score equal to the log's) and logged as a run.
     Import(commands::import::Args),
+    /// Games of a run (played or imported) as tenhou.net/6 JSON for Tenhou's viewer, or as
+    /// mjai JSON lines.
+    Export(commands::export::Args),
     /// Shapley-value explanations of an agent's logged decisions (SVERL), written to the
     /// run's `explanations` table.
     Explain(commands::explain::Args),
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::TrainSl(args) => commands::train_sl::run(args),
         Command::Dataset(args) => commands::train_sl::dataset(args),
         Command::Import(args) => commands::import::run(args),
+        Command::Export(args) => commands::export::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Plot(args) => commands::plot::run(args),
         Command::Shapley(args) => commands::shapley::run(args),

@@ -25,6 +25,7 @@ fn options(runs: &Path, run_id: &str) -> ImportOptions {
         jobs: 2,
         anonymise: false,
         games_per_shard: 100,
+        mjai_tonpuu: false,
     }
 }
 

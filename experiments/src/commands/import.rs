@@ -30,6 +30,10 @@ pub struct Args {
     /// Replace player names by stable pseudonyms.
     #[arg(long)]
     anonymise: bool,
+    /// mjai logs state no game length: read them as East-only (tonpuu) games instead of
+    /// hanchan. Tenhou's formats say it in their header.
+    #[arg(long)]
+    mjai_tonpuu: bool,
     /// Write the summary (games imported and skipped, rounds, decisions, why each skipped
     /// game failed) as JSON to this file.
     #[arg(long)]
@@ -57,6 +61,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         jobs,
         anonymise: args.anonymise,
         games_per_shard: args.games_per_shard,
+        mjai_tonpuu: args.mjai_tonpuu,
     };
     let bar = if args.quiet {
         ProgressBar::hidden()

@@ -7,6 +7,7 @@ pub mod bench_sl;
 pub mod demo;
 pub mod eval;
 pub mod explain;
+pub mod export;
 pub mod import;
 pub mod play;
 pub mod plot;

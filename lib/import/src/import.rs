@@ -28,6 +28,8 @@ pub struct ImportOptions {
     pub anonymise: bool,
     /// Complete the open shards every this many games (a crash loses at most these).
     pub games_per_shard: usize,
+    /// mjai logs state no game length: read them as East-only games (else hanchan).
+    pub mjai_tonpuu: bool,
 }
 
 /// A game (or a file) left out, and why.
@@ -192,6 +194,7 @@ pub fn import(
         "command": "import",
         "files": files.len(),
         "anonymise": options.anonymise,
+        "mjai_tonpuu": options.mjai_tonpuu,
     });
     let mut run = Run::create(
         &options.runs_dir,
@@ -216,7 +219,12 @@ pub fn import(
     for path in files {
         let file = path.display().to_string();
         match read_games(path) {
-            Ok(logs) => games.extend(logs.into_iter().map(|g| (file.clone(), g))),
+            Ok(mut logs) => {
+                if options.mjai_tonpuu && Format::of(path) == Some(Format::Mjai) {
+                    logs.iter_mut().for_each(|g| g.rules.hanchan = false);
+                }
+                games.extend(logs.into_iter().map(|g| (file.clone(), g)));
+            }
             Err(e) => {
                 // the error names the file; the record has it in its own field
                 let reason = e.to_string();

@@ -16,6 +16,7 @@ pub mod mjai;
 pub mod mjlog;
 pub mod order;
 pub mod tenhou6;
+pub mod write;
 pub mod yaku;
 
 pub use error::LogError;

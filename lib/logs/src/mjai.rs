@@ -352,8 +352,13 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
                         Some(0) => DrawKind::AllNoten,
                         _ => DrawKind::Exhaustive,
                     },
-                    Some("kyushukyuhai") | Some("kyuushukyuuhai") => DrawKind::NineTerminals,
-                    Some("nagashimangan") | Some("nagashi_mangan") => DrawKind::NagashiMangan,
+                    // meowlab's own names too ("kyuushu", "nagashi")
+                    Some("kyushukyuhai") | Some("kyuushukyuuhai") | Some("kyuushu") => {
+                        DrawKind::NineTerminals
+                    }
+                    Some("nagashimangan") | Some("nagashi_mangan") | Some("nagashi") => {
+                        DrawKind::NagashiMangan
+                    }
                     Some("suukaikan") | Some("sukaikan") => DrawKind::FourKans,
                     Some("sanchaho") | Some("sanchahou") => DrawKind::TripleRon,
                     Some("suuchariichi") | Some("sanchariichi") | Some("suucha_riichi") => {
@@ -390,12 +395,35 @@ pub fn read(text: &str, file: &str) -> Result<GameLog, LogError> {
             "no rounds (no start_kyoku … end_kyoku)",
         ));
     }
+    // mjai states no rules: hanchan (East-only logs are imported with that said), and red
+    // fives unless a round shows a fourth plain 5p or 5s
+    let plain_fives = |r: &RoundLog| {
+        let seen = r
+            .hands
+            .iter()
+            .flatten()
+            .chain(r.takes.iter().flatten().filter_map(|t| match t {
+                Take::Draw(t) => Some(t),
+                _ => None,
+            }))
+            .chain(&r.dora_indicators);
+        let mut count = [0; 2];
+        for t in seen {
+            match t.to_string().as_str() {
+                "5p" => count[0] += 1,
+                "5s" => count[1] += 1,
+                _ => {}
+            }
+        }
+        count.contains(&4)
+    };
+    let red_fives = !rounds.iter().any(plain_fives);
     GameLog {
         source,
         players: names,
         rules: LogRules {
             hanchan: true,
-            red_fives: true,
+            red_fives,
         },
         rounds,
         final_scores,

@@ -147,6 +147,10 @@ pub enum Event {
         /// Yaku names (meowlab extension).
         #[serde(default)]
         yaku: Vec<String>,
+        /// The han of each of `yaku` (yakuman: 13 × the multiplier; meowlab extension,
+        /// absent from logs written before it), for exports that list yaku with han.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        yaku_han: Vec<u8>,
     },
     /// A drawn hand.
     Ryukyoku {

@@ -28,6 +28,7 @@ impl Game {
             han: r.han,
             fu: r.fu,
             yaku: r.yaku.iter().map(|(y, _)| y.name().to_owned()).collect(),
+            yaku_han: r.yaku.iter().map(|&(_, h)| h).collect(),
         });
     }
 
