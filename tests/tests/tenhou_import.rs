@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use meowlab::import::{import, log_files, ImportOptions, Summary};
+use meowlab::meowjong::dataset::{date_splits, day_of, DateSplit, Split};
 use meowlab::sanma::Event;
 use meowlab::store::browse::{self, LoggedGame};
 use meowlab::store::RunStatus;
@@ -75,6 +76,22 @@ fn every_mjlog_game_imports_and_reads_back() {
         .expect("a win in East 3, honba 3");
     assert_eq!(hora.0, 0);
     assert!(hora.1.contains(&"ippatsu".to_string()), "{:?}", hora.1);
+    // the paper's split by date: the days come from the log ids
+    let split = DateSplit {
+        train_until: 20260119,
+        test_from: 20260122,
+    };
+    let (splits, undated) = date_splits(&run, split, 0).unwrap();
+    assert_eq!(undated, 1, "one fixture game has no Tenhou id");
+    for g in &games.rows {
+        let day = g.source.as_deref().and_then(day_of);
+        match splits.get(&g.game_id) {
+            Some(Split::Test) => assert!(day.unwrap() >= split.test_from),
+            Some(_) => assert!(day.unwrap() <= split.train_until),
+            None => assert!(day.is_none_or(|d| d > split.train_until && d < split.test_from)),
+        }
+    }
+    assert!(splits.values().filter(|s| **s == Split::Test).count() > 100);
     // boards replay from the events (an imported game's walls are not its seed's)
     for g in games.rows.iter().take(20) {
         let logged = LoggedGame::load(&run, g);

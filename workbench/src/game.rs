@@ -224,6 +224,7 @@ mod tests {
                 agents: Default::default(),
                 scores: [0; 3],
                 ranks: [1, 2, 3],
+                source: None,
             },
             kyoku: vec![],
             decisions: vec![],

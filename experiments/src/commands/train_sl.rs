@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use meowlab::meowjong::dataset::{extract, Samples};
+use meowlab::meowjong::dataset::{date_splits, extract, parse_day, DateSplit, Samples};
 use meowlab::meowjong::model::{model_dir, ModelKind, Preset};
 use meowlab::meowjong::sl::{ClassBalance, FitReport, LrSchedule, Monitor, Progress, SlConfig};
 use meowlab::meowjong::sl_run::{train_model, TrainedModel};
@@ -71,6 +71,8 @@ pub struct Args {
     /// Seed of the game-level 80/10/10 train/validation/test split.
     #[arg(long, default_value_t = 0)]
     split_seed: u64,
+    #[command(flatten)]
+    dates: DateArgs,
     /// Folder for the trained models (default: <run>/models); each model goes to
     /// <out>/<model>-<preset>/ (replaced if it exists).
     #[arg(long)]
@@ -92,6 +94,32 @@ pub struct DatasetArgs {
     /// Seed of the game-level split.
     #[arg(long, default_value_t = 0)]
     split_seed: u64,
+    #[command(flatten)]
+    dates: DateArgs,
+}
+
+/// The paper's split by date, for runs of imported games (`meowlab import`).
+#[derive(clap::Args)]
+pub struct DateArgs {
+    /// Split by date: games up to this day (YYYY-MM-DD) train, a tenth of them (by
+    /// --split-seed) validate. Needs --test-from.
+    #[arg(long, requires = "test_from")]
+    train_until: Option<String>,
+    /// Games from this day on (YYYY-MM-DD) are the test set. Needs --train-until.
+    #[arg(long, requires = "train_until")]
+    test_from: Option<String>,
+}
+
+impl DateArgs {
+    fn split(&self) -> Result<Option<DateSplit>> {
+        match (&self.train_until, &self.test_from) {
+            (Some(until), Some(from)) => Ok(Some(DateSplit {
+                train_until: parse_day(until).map_err(anyhow::Error::msg)?,
+                test_from: parse_day(from).map_err(anyhow::Error::msg)?,
+            })),
+            _ => Ok(None),
+        }
+    }
 }
 
 /// The models named on the command line (`all` = the five).
@@ -108,9 +136,21 @@ fn kinds(names: &[String]) -> Result<Vec<ModelKind>> {
     Ok(kinds)
 }
 
-fn load(run: &Path, kind: ModelKind) -> Result<Samples> {
-    extract(run, kind)
-        .with_context(|| format!("reading {} samples from {}", kind.name(), run.display()))
+fn load(run: &Path, kind: ModelKind, dates: Option<DateSplit>, split_seed: u64) -> Result<Samples> {
+    let mut samples = extract(run, kind)
+        .with_context(|| format!("reading {} samples from {}", kind.name(), run.display()))?;
+    if let Some(dates) = dates {
+        let (splits, undated) = date_splits(run, dates, split_seed)
+            .with_context(|| format!("splitting {} by date", run.display()))?;
+        if undated > 0 {
+            eprintln!(
+                "{}: {undated} games without a date in their log id are left out",
+                kind.name()
+            );
+        }
+        samples.splits = Some(splits);
+    }
+    Ok(samples)
 }
 
 /// Prints samples per split and class; the discard classes as a 34-column tile table.
@@ -118,7 +158,7 @@ fn print_balance(kind: ModelKind, balance: &ClassBalance) {
     let sum = |v: &[usize]| v.iter().sum::<usize>();
     let (train, val, test) = (sum(&balance.train), sum(&balance.val), sum(&balance.test));
     println!(
-        "{}: {} samples (train {train}, validation {val}, test {test}; split by game)",
+        "{}: {} samples (train {train}, validation {val}, test {test}; split by game or date)",
         kind.name(),
         train + val + test
     );
@@ -157,8 +197,9 @@ fn print_balance(kind: ModelKind, balance: &ClassBalance) {
 /// `meowlab dataset`.
 pub fn dataset(args: DatasetArgs) -> Result<ExitCode> {
     check_run(&args.run)?;
+    let dates = args.dates.split()?;
     for kind in kinds(&args.model)? {
-        let samples = load(&args.run, kind)?;
+        let samples = load(&args.run, kind, dates, args.split_seed)?;
         print_balance(
             kind,
             &ClassBalance::of(&samples, kind.classes(), args.split_seed),
@@ -183,8 +224,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let out_root = args.out.clone().unwrap_or_else(|| args.run.join("models"));
     let dev = Dev::default();
+    let dates = args.dates.split()?;
     for kind in kinds {
-        let samples = load(&args.run, kind)?;
+        let samples = load(&args.run, kind, dates, args.split_seed)?;
         print_balance(
             kind,
             &ClassBalance::of(&samples, kind.classes(), args.split_seed),
@@ -202,6 +244,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             monitor: args.monitor,
             lr_schedule: args.lr_schedule,
             warmup_steps: args.warmup_steps,
+            date_split: dates,
             ..SlConfig::new(kind, preset.clone())
         };
         let dir = model_dir(&out_root, kind, &preset.name);

@@ -1,6 +1,7 @@
 //! Supervised samples for the five Meowjong models, read from a logged run's `decisions`
 //! table (observation = the packed tile planes, label from the logged action), split by
-//! game into train / validation / test so no game feeds two splits.
+//! game into train / validation / test so no game feeds two splits: by a hash of the game
+//! id, or by date ([`DateSplit`], the paper's: train on one period, test on a later one).
 //!
 //! Which decisions make samples (action indices as in `meowlab_sanma::Action::index`):
 //! discard — every decision that discarded (plain or riichi discard), label = tile kind
@@ -16,6 +17,7 @@
 //! nothing about riichi, and counting it as "no riichi" would teach a decline the agent
 //! never faces.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use meowlab_sanma::planes::ENCODER_VERSION;
@@ -71,6 +73,83 @@ pub fn split_of(game_id: u64, seed: u64) -> Split {
     }
 }
 
+/// The paper's split by date: train on one period, test on a later one. For runs of
+/// imported games, whose log ids begin with the day (Tenhou: `2026011603gm-…`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DateSplit {
+    /// Games up to this day (YYYYMMDD, inclusive) train; a hashed tenth of them validate.
+    pub train_until: u32,
+    /// Games from this day (YYYYMMDD) on are the test set; games between the two days are
+    /// left out.
+    pub test_from: u32,
+}
+
+/// A day as YYYYMMDD from "2019-12-31" or "20191231".
+pub fn parse_day(text: &str) -> Result<u32, String> {
+    let digits: String = text.chars().filter(|c| *c != '-').collect();
+    let day: u32 = digits
+        .parse()
+        .ok()
+        .filter(|_| digits.len() == 8)
+        .ok_or_else(|| format!("{text:?} is not a day (YYYY-MM-DD)"))?;
+    let (month, dom) = (day / 100 % 100, day % 100);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&dom) {
+        return Err(format!("{text:?} is not a day (YYYY-MM-DD)"));
+    }
+    Ok(day)
+}
+
+/// The day a Tenhou log id starts with (`2026011603gm-…` → 20260116).
+pub fn day_of(source: &str) -> Option<u32> {
+    source.get(..8).and_then(|d| parse_day(d).ok())
+}
+
+/// Each game's split under `split`, from the run's `games` table (sources); `seed` picks
+/// the validation games of the training period. Games whose log id has no date are in no
+/// split; the second value counts them (an error when no game has a date).
+pub fn date_splits(
+    run_dir: &Path,
+    split: DateSplit,
+    seed: u64,
+) -> Result<(HashMap<u64, Split>, usize), DatasetError> {
+    let bad = |reason: String| DatasetError::Data {
+        path: run_dir.join("games").display().to_string(),
+        reason,
+    };
+    if split.test_from <= split.train_until {
+        return Err(bad(format!(
+            "the test period (from {}) must start after the training period (until {})",
+            split.test_from, split.train_until
+        )));
+    }
+    let games = meowlab_store::browse::games(run_dir)?;
+    let mut out = HashMap::with_capacity(games.rows.len());
+    let mut undated = 0;
+    for g in &games.rows {
+        let Some(day) = g.source.as_deref().and_then(day_of) else {
+            undated += 1;
+            continue;
+        };
+        if day <= split.train_until {
+            let s = match split_of(g.game_id, seed) {
+                Split::Val => Split::Val,
+                _ => Split::Train,
+            };
+            out.insert(g.game_id, s);
+        } else if day >= split.test_from {
+            out.insert(g.game_id, Split::Test);
+        }
+    }
+    if undated == games.rows.len() {
+        return Err(bad(
+            "no game has a date in its log id (games.source): a date split needs imported \
+             Tenhou games"
+                .into(),
+        ));
+    }
+    Ok((out, undated))
+}
+
 /// The label of one decision for `kind`, or `None` when it is not a sample of that model.
 /// `legal` and `action` are logged action indices (see [`IndexedAction`]).
 pub fn label(kind: ModelKind, legal: &[u16], action: u16) -> Option<u8> {
@@ -107,13 +186,19 @@ pub struct Samples {
     pub games: Vec<u64>,
     /// The decision's step in its game (`decisions.step`), to find it again.
     pub steps: Vec<u32>,
+    /// Each game's split when it is not [`split_of`]'s hash (a [`DateSplit`]); games
+    /// missing from the map are in no split.
+    pub splits: Option<HashMap<u64, Split>>,
 }
 
 impl Samples {
     /// Indices of the samples in `split` (with the split seed).
     pub fn indices(&self, split: Split, seed: u64) -> Vec<usize> {
         (0..self.labels.len())
-            .filter(|&i| split_of(self.games[i], seed) == split)
+            .filter(|&i| match &self.splits {
+                Some(map) => map.get(&self.games[i]) == Some(&split),
+                None => split_of(self.games[i], seed) == split,
+            })
             .collect()
     }
 
@@ -182,6 +267,15 @@ pub fn extract(run_dir: &Path, kind: ModelKind) -> Result<Samples, DatasetError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_come_from_tenhou_log_ids() {
+        assert_eq!(day_of("2026011603gm-00b9-0000-2b45278f"), Some(20260116));
+        assert_eq!(day_of("dnovikoff-sanma2"), None);
+        assert_eq!(parse_day("2019-12-31"), Ok(20191231));
+        assert!(parse_day("2019-13-01").is_err());
+        assert!(parse_day("201912").is_err());
+    }
 
     #[test]
     fn labels_follow_the_action_index() {

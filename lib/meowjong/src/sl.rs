@@ -70,6 +70,9 @@ pub struct SlConfig {
     /// (useful with `init`: a fresh Adam takes full-size steps at once).
     #[serde(default)]
     pub warmup_steps: u64,
+    /// The split was by date (imported games), not by `split_seed`'s hash alone.
+    #[serde(default)]
+    pub date_split: Option<crate::dataset::DateSplit>,
 }
 
 /// The learning rate over a run of `max_epochs` epochs.
@@ -139,6 +142,7 @@ impl SlConfig {
             monitor: Monitor::Loss,
             lr_schedule: LrSchedule::Constant,
             warmup_steps: 0,
+            date_split: None,
         }
     }
 
@@ -901,6 +905,7 @@ mod tests {
             labels: samples.labels[..8].to_vec(),
             games: samples.games[..8].to_vec(),
             steps: samples.steps[..8].to_vec(),
+            splits: None,
         };
         let err = fit(&Dev::default(), &few, &config, &mut |_| {}).unwrap_err();
         assert!(err.to_string().contains("pon model"), "{err}");

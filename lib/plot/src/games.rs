@@ -306,6 +306,7 @@ mod tests {
             agents: agents.map(str::to_string),
             scores: [0; 3],
             ranks,
+            source: None,
         }
     }
 

@@ -299,6 +299,7 @@ mod tests {
             agents: ["<model>".into(), "h".into(), "h".into()],
             scores: [50000, 30000, 25000],
             ranks: [1, 2, 3],
+            source: None,
         };
         let h = games(&vec![g; MAX_ROWS + 5]).0;
         assert!(h.contains("&lt;model&gt;") && !h.contains("<model>"));
