@@ -46,6 +46,10 @@ enum Command {
     /// Games of a run (played or imported) as tenhou.net/6 JSON for Tenhou's viewer, or as
     /// mjai JSON lines.
     Export(commands::export::Args),
+    /// A model's view of every logged decision of a run (imported human games included):
+    /// its probabilities, preferred action and the gap to the action taken, written to the
+    /// run's `review` table for the workbench.
+    Review(commands::review::Args),
     /// Shapley-value explanations of an agent's logged decisions (SVERL), written to the
     /// run's `explanations` table.
     Explain(commands::explain::Args),
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
         Command::Dataset(args) => commands::train_sl::dataset(args),
         Command::Import(args) => commands::import::run(args),
         Command::Export(args) => commands::export::run(args),
+        Command::Review(args) => commands::review::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Plot(args) => commands::plot::run(args),
         Command::Shapley(args) => commands::shapley::run(args),

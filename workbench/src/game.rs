@@ -67,6 +67,25 @@ pub fn gap(d: &DecisionRow) -> Option<f32> {
     Some((best - p(d.action)).max(0.0))
 }
 
+/// Puts the run's review (`meowlab review`) of game `game_id` in place of the logged
+/// policies, decision by decision (matched by step and seat), so the bars, gaps and the
+/// worst-decisions list show where the reviewing model disagrees; returns the reviewer.
+fn apply_review(
+    dir: &Path,
+    game_id: u64,
+    decisions: &mut [DecisionRow],
+    problems: &mut Vec<String>,
+) -> Option<String> {
+    let rows = crate::runs::read_or_note(browse::review(dir, Some(game_id)), problems);
+    let reviewer = rows.first()?.reviewer.clone();
+    for d in decisions.iter_mut() {
+        if let Some(r) = rows.iter().find(|r| r.step == d.step && r.seat == d.seat) {
+            d.policy = Some(r.policy.clone());
+        }
+    }
+    Some(reviewer)
+}
+
 /// A loaded and replayed game.
 pub struct OpenGame {
     /// The `games` row.
@@ -83,6 +102,9 @@ pub struct OpenGame {
     pub problems: Vec<String>,
     /// Shapley explanations of this game's decisions (from the run's `explanations`).
     pub explanations: Vec<Explanation>,
+    /// Who reviewed the game (`meowlab review`), when its policies are a reviewer's
+    /// rather than the playing agents' own.
+    pub reviewer: Option<String>,
 }
 
 impl OpenGame {
@@ -94,6 +116,8 @@ impl OpenGame {
             mut problems,
             ..
         } = LoggedGame::load(dir, game);
+        let mut decisions = decisions;
+        let reviewer = apply_review(dir, game.game_id, &mut decisions, &mut problems);
         let gaps = decisions.iter().map(gap).collect();
         let explanations = if dir.join("explanations").is_dir() {
             let all = crate::runs::read_or_note(browse::explanations(dir), &mut problems);
@@ -111,6 +135,7 @@ impl OpenGame {
             gaps,
             problems,
             explanations,
+            reviewer,
         }
     }
 
@@ -232,6 +257,7 @@ mod tests {
             replay,
             problems: vec![],
             explanations: vec![],
+            reviewer: None,
         };
         let mut covered = 0;
         for c in 0..=game.steps() {

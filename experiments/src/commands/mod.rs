@@ -11,6 +11,7 @@ pub mod export;
 pub mod import;
 pub mod play;
 pub mod plot;
+pub mod review;
 pub mod run;
 pub mod sample;
 pub mod score;

@@ -15,6 +15,7 @@ pub mod agent;
 pub mod dataset;
 pub mod explain;
 pub mod model;
+pub mod review;
 pub mod selfplay;
 pub mod sl;
 pub mod sl_run;

@@ -122,6 +122,20 @@ pub struct LoggedDecision {
     pub tsumogiri: bool,
 }
 
+impl LoggedDecision {
+    /// The legal action of `game` this decision names (its index, and for a discard
+    /// whether it was the drawn tile), when its seat is deciding.
+    pub fn find(&self, game: &Game) -> Option<Action> {
+        game.legal_actions(self.seat).iter().copied().find(|a| {
+            a.index() == self.action
+                && match a {
+                    Action::Discard { tsumogiri, .. } => *tsumogiri == self.tsumogiri,
+                    _ => true,
+                }
+        })
+    }
+}
+
 impl From<(Seat, Action)> for LoggedDecision {
     /// A decision of [`Game::history`], as a log records it.
     fn from((seat, action): (Seat, Action)) -> Self {
@@ -198,14 +212,7 @@ pub fn replay_decisions_in(
             break;
         }
         let legal = game.legal_actions(d.seat).to_vec();
-        let chosen = legal.iter().copied().find(|a| {
-            a.index() == d.action
-                && match a {
-                    Action::Discard { tsumogiri, .. } => *tsumogiri == d.tsumogiri,
-                    _ => true,
-                }
-        });
-        let Some(action) = chosen else {
+        let Some(action) = d.find(&game) else {
             error = Some(format!(
                 "decision {i}: action index {} is not legal for seat {}",
                 d.action, d.seat

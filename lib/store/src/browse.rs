@@ -303,6 +303,43 @@ pub fn kyoku(run: &Path, game_id: Option<u64>) -> Result<Loaded<KyokuRow>> {
     Ok(loaded)
 }
 
+/// The `review` rows of one game (all games when `game_id` is `None`), by game and step;
+/// empty when the run has not been reviewed.
+pub fn review(run: &Path, game_id: Option<u64>) -> Result<Loaded<crate::ReviewRow>> {
+    let dir = run.join("review");
+    if !dir.is_dir() {
+        return Ok(Loaded::default());
+    }
+    let filter = game_id.map(|g| ("game_id", g));
+    let mut loaded = load(
+        &dir,
+        Some(crate::review::review_schema()),
+        filter,
+        |c, r| {
+            let policy = c.get::<ListArray>("policy")?.value(r);
+            let policy = policy
+                .as_any()
+                .downcast_ref::<Float32Array>()
+                .map(|a| a.values().to_vec())
+                .unwrap_or_default();
+            Ok(crate::ReviewRow {
+                game_id: c.get::<UInt64Array>("game_id")?.value(r),
+                step: c.get::<UInt32Array>("step")?.value(r),
+                seat: c.get::<UInt8Array>("seat")?.value(r),
+                action: c.get::<UInt16Array>("action")?.value(r),
+                preferred: c.get::<UInt16Array>("preferred")?.value(r),
+                p_action: c.get::<Float32Array>("p_action")?.value(r),
+                p_preferred: c.get::<Float32Array>("p_preferred")?.value(r),
+                gap: c.get::<Float32Array>("gap")?.value(r),
+                policy,
+                reviewer: c.get::<StringArray>("reviewer")?.value(r).to_string(),
+            })
+        },
+    )?;
+    loaded.rows.sort_by_key(|r| (r.game_id, r.step, r.seat));
+    Ok(loaded)
+}
+
 /// The mjai events of one game, in order.
 pub fn game_events(run: &Path, game_id: u64) -> Result<Loaded<meowlab_sanma::Event>> {
     let filter = Some(("game_id", game_id));

@@ -1,5 +1,6 @@
 //! The decision panel: at the current decision, the legal actions with the logged policy
-//! as bars (chosen action outlined, favourite starred), the gap between them with its
+//! (or a reviewing model's, after `meowlab review`) as bars (chosen action outlined,
+//! favourite starred), the gap between them with its
 //! severity colour; below, the worst decisions of the game (click to jump) and the event
 //! list kept in sync with the scrubber.
 
@@ -54,7 +55,11 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
                 legal.sort_by(|a, b| p(b).total_cmp(&p(a)));
                 let best = legal.first().copied();
                 ui.separator();
-                ui.label(RichText::new("Policy over legal actions").strong());
+                let title = match &g.reviewer {
+                    Some(r) => format!("Policy over legal actions (review by {r})"),
+                    None => "Policy over legal actions".to_string(),
+                };
+                ui.label(RichText::new(title).strong());
                 for a in &legal {
                     policy_row(ui, &a.to_string(), p(a), *a == r.action, Some(*a) == best);
                 }
