@@ -33,6 +33,7 @@ def main() -> int:
     p.add_argument("--games", type=int, required=True)
     p.add_argument("--hands", type=int, required=True)
     p.add_argument("--decisions", type=int, required=True)
+    p.add_argument("--imported", action="store_true", help="games imported from logs: each has a unique source")
     a = p.parse_args()
     run = Path(a.run)
 
@@ -56,6 +57,12 @@ def main() -> int:
             fail(f"game {g['game_id']}: final scores sum to {total}")
         if sorted([g["rank_0"], g["rank_1"], g["rank_2"]]) != [1, 2, 3]:
             fail(f"game {g['game_id']}: ranks are not 1, 2, 3")
+
+    if a.imported:
+        sources = [g["source"] for g in games]
+        if None in sources or len(set(sources)) != len(sources):
+            fail("an imported game without its source, or one source twice")
+        print(f"sources    ok: {len(sources)} distinct log ids")
 
     # decisions per game equal the games table's decision_count; discards match dahai events
     per_game = dict(duckdb.sql(f"select game_id, count(*) from read_parquet('{run}/decisions/*.parquet') group by 1").fetchall())

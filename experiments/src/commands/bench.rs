@@ -38,6 +38,9 @@ pub enum Bench {
     /// Shapley values: exact time by player count, sampled error against evaluations,
     /// and the time to explain Sanma decisions (with --run and --agent).
     Explain(super::bench_explain::ExplainArgs),
+    /// Importing real logs: rounds/s and decisions/s (replay, checks, tile planes, tables)
+    /// on one core and on all cores.
+    Import(super::bench_import::ImportArgs),
 }
 
 /// Arguments of `meowlab bench control`.
@@ -134,6 +137,7 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
         Bench::Sl(args) => super::bench_sl::run(args),
         Bench::Explain(args) => super::bench_explain::run(args),
         Bench::Arena(args) => super::bench_arena::run(args),
+        Bench::Import(args) => super::bench_import::run(args),
     }
 }
 

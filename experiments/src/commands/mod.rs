@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bench_arena;
 pub mod bench_explain;
+pub mod bench_import;
 pub mod bench_sl;
 pub mod demo;
 pub mod eval;
