@@ -1409,18 +1409,16 @@ pub static KNOWN_DIFFERENCES: &[KnownDifference] = &[
     },
     KnownDifference {
         name: "kita-reveals-open-kan-dora",
-        side: Side::Unverified,
+        side: Side::Meowlab,
         explanation: "an open kan (daiminkan/kakan) followed by a Kita before any discard: \
-            riichienv reveals the open kan's pending dora at the Kita (\"Kita acts like a \
-            discard for dora timing purposes\"), so a win on the Kita's replacement tile or \
-            a ron on the North scores it; our engine reveals it only at the next discard \
-            (the rule in sanma-rules.md: open-kan dora after the discard), so such a win \
-            does not count it. riichienv follows Mahjong Soul here; what Tenhou does is \
-            UNVERIFIED (no source found) — if Tenhou turns out to reveal it at the Kita, \
-            this becomes a bug of ours.",
-        source: "riichienv state_3p/sanma.rs handle_kita and resolve_kita_rinshan \
-            (pending_kan_dora_count revealed before the ron check and the rinshan draw); \
-            ../shared/reference/sanma-rules.md (Calls: open kan after the discard)",
+            riichienv reveals the open kan's pending dora at the Kita, so a win on the \
+            Kita's replacement tile or a ron on the North scores it; our engine revealed it \
+            only at the next discard. Tenhou reveals it at the Kita too: its mjlogs put the \
+            <DORA> tag right after the Kita's <N> (10 such cases in the 1,000 fixture \
+            games), so the engine now does.",
+        source: "Tenhou games 2026012019gm-00b9-0000-6c8a7249 and \
+            2026011711gm-00b9-0000-a5072a01 (mjlog: <N> open kan, rinshan draw, <N> Kita, \
+            <DORA>, draw); riichienv state_3p/sanma.rs handle_kita",
         matches: kita_reveals_open_kan_dora,
         seen: &[(Bots::Caller, 2_002_106)],
     },

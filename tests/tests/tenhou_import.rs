@@ -76,6 +76,16 @@ fn every_mjlog_game_imports_and_reads_back() {
         .expect("a win in East 3, honba 3");
     assert_eq!(hora.0, 0);
     assert!(hora.1.contains(&"ippatsu".to_string()), "{:?}", hora.1);
+    // a Kita after an open kan shows the kan's dora at once, where Tenhou's log has it
+    let g = games
+        .rows
+        .iter()
+        .find(|g| g.source.as_deref() == Some("2026012019gm-00b9-0000-6c8a7249"))
+        .unwrap();
+    let events = browse::game_events(&run, g.game_id).unwrap().rows;
+    assert!(events
+        .windows(2)
+        .any(|w| matches!((&w[0], &w[1]), (Event::Nukidora { .. }, Event::Dora { .. }))));
     // the paper's split by date: the days come from the log ids
     let split = DateSplit {
         train_until: 20260119,

@@ -369,6 +369,39 @@ fn daiminkan_dora_comes_after_the_discard() {
 }
 
 #[test]
+fn a_kita_after_an_open_kan_reveals_its_dora() {
+    // Tenhou shows the open kan's dora at the Kita, as at a discard (its mjlogs put the
+    // <DORA> right after the Kita: 2026012019gm-00b9-0000-6c8a7249)
+    let mut g = game(Setup {
+        hands: [NO_9P_JUNK, "999p123s789s1234z", SEAT2_JUNK],
+        draws: "9p",
+        replacements: "7z6z",
+        dora: "3z9s",
+        ..Setup::default()
+    });
+    discard(&mut g, 0, "9p");
+    act(&mut g, 1, Action::Daiminkan);
+    act(&mut g, 1, Action::Kita);
+    let kita = g
+        .events()
+        .iter()
+        .rposition(|e| matches!(e, Event::Nukidora { actor: 1, .. }))
+        .unwrap();
+    assert_eq!(
+        g.events()[kita + 1..kita + 3],
+        [
+            Event::Dora {
+                dora_marker: tile("9s")
+            },
+            Event::Tsumo {
+                actor: 1,
+                pai: tile("6z")
+            }
+        ]
+    );
+}
+
+#[test]
 fn chankan_robs_an_added_kan() {
     // seat 1 pons 9s and later adds the 4th; seat 2 waits on 6s/9s (pinfu, ittsu)
     let mut g = game(Setup {

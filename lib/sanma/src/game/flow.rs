@@ -184,7 +184,8 @@ impl Game {
         });
     }
 
-    /// Shows the dora of earlier open kans (after a discard, or before a new kan).
+    /// Shows the dora of earlier open kans (after a discard or a Kita, or before a new
+    /// kan).
     fn reveal_pending_dora(&mut self) {
         for _ in 0..std::mem::take(&mut self.pending_dora) {
             self.reveal_dora();
@@ -353,6 +354,9 @@ impl Game {
             actor: seat,
             pai: Tile::NORTH,
         });
+        // a Kita shows an earlier open kan's dora as a discard does (Tenhou's mjlogs put
+        // the <DORA> right after the Kita, e.g. 2026012019gm-00b9-0000-6c8a7249)
+        self.reveal_pending_dora();
         self.offer(seat, Tile::NORTH, Trigger::Kita);
     }
 
