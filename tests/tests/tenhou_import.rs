@@ -262,3 +262,62 @@ fn a_changed_log_is_refused_at_the_first_difference() {
     assert_eq!(e.round, "East 1, honba 0");
     assert!(e.turn.starts_with("seat "), "{e}");
 }
+
+/// Real games mutated at random (a tile, a slot removed or repeated, a score, a result)
+/// replay to a value or a mismatch, never a panic: the engine refuses what it must.
+#[test]
+fn mutated_real_games_never_panic_the_replay() {
+    use meowlab::hand::Tile;
+    use meowlab::logs::{read_mjlog, Discard, RoundResult, Take};
+    use rand::{Rng, SeedableRng};
+    let original = read_mjlog(&fixture(
+        "tenhou-sanma/mjlog/2026012019gm-00b9-0000-6c8a7249.mjlog",
+    ))
+    .unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(22);
+    let (mut refused, mut total) = (0, 0);
+    for _ in 0..3000 {
+        let mut g = original.clone();
+        let k = rng.gen_range(0..g.rounds.len());
+        let r = &mut g.rounds[k];
+        let seat = rng.gen_range(0..3);
+        let tile = Tile::from_index(rng.gen_range(0..34)).unwrap();
+        match rng.gen_range(0..7) {
+            0 if !r.takes[seat].is_empty() => {
+                let i = rng.gen_range(0..r.takes[seat].len());
+                r.takes[seat][i] = Take::Draw(tile);
+            }
+            1 if !r.discards[seat].is_empty() => {
+                let i = rng.gen_range(0..r.discards[seat].len());
+                r.discards[seat][i] = Discard::Tile {
+                    tile,
+                    tsumogiri: rng.gen(),
+                };
+            }
+            2 if !r.takes[seat].is_empty() => {
+                let i = rng.gen_range(0..r.takes[seat].len());
+                r.takes[seat].remove(i);
+            }
+            3 if !r.discards[seat].is_empty() => {
+                let i = rng.gen_range(0..r.discards[seat].len());
+                let d = r.discards[seat][i];
+                r.discards[seat].insert(i, d);
+            }
+            4 => r.hands[seat][rng.gen_range(0..13)] = tile,
+            5 => r.scores[seat] += rng.gen_range(-5..5) * 1000,
+            _ => {
+                if let RoundResult::Wins(w) = &mut r.result {
+                    w[0].winner = seat;
+                }
+            }
+        }
+        total += 1;
+        if meowlab::import::replay(&g, |_, _, _| {}).is_err() {
+            refused += 1;
+        }
+    }
+    assert!(
+        refused > total / 2,
+        "most mutations are refused ({refused} of {total})"
+    );
+}

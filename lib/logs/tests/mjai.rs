@@ -78,3 +78,29 @@ fn malformed_logs_are_errors_naming_the_line() {
         LogError::FourPlayer { .. }
     ));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+    /// Mutated logs (bytes cut, replaced or duplicated anywhere; whole lines dropped or
+    /// repeated) give a value or an error, never a panic.
+    #[test]
+    fn mutated_logs_never_panic(at in 0usize..4000, len in 0usize..40, byte in 0u8..128, mode in 0u8..5) {
+        let good = sample();
+        let at = at % good.len();
+        let end = (at + len).min(good.len());
+        let mut bytes = good.clone().into_bytes();
+        match mode {
+            0 => { bytes.drain(at..end); }
+            1 => bytes[at..end].iter_mut().for_each(|b| *b = byte),
+            2 => { let copy = bytes[at..end].to_vec(); bytes.splice(at..at, copy); }
+            _ => {
+                let mut lines: Vec<&str> = good.lines().collect();
+                let i = at % lines.len();
+                if mode == 3 { lines.remove(i); } else { lines.insert(i, lines[(i + len) % lines.len()]); }
+                bytes = lines.join("\n").into_bytes();
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let _ = read(&text, "fuzz.mjson");
+    }
+}
