@@ -69,7 +69,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ProgressBar::new(0)
     };
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} games  {elapsed_precise} eta {eta}")
+        ProgressStyle::with_template("{bar:40} {pos}/{len} files  {elapsed_precise} eta {eta}")
             .expect("template"),
     );
     let started = Instant::now();

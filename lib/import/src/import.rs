@@ -3,8 +3,10 @@
 //! kyoku, decisions with tile planes, events), with its log id in `games.source`. A game
 //! that does not validate is skipped and reported with file, round, turn and reason.
 //!
-//! Game ids follow the order of the (sorted) input, so the same files give the same run;
-//! an interrupted import resumes, skipping the games the run already holds (by source).
+//! Files are read and replayed in chunks on several threads, so memory stays bounded
+//! however many files there are. Game ids follow the order of the (sorted) input, so the
+//! same files give the same run; an interrupted import resumes, skipping the games the
+//! run already holds (by source).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -184,7 +186,7 @@ struct Replayed {
 }
 
 /// Imports `files` into the run of `options` (see the module docs); `progress(done,
-/// total)` is called after each game.
+/// total)` is called after each file.
 pub fn import(
     files: &[PathBuf],
     options: &ImportOptions,
@@ -214,55 +216,23 @@ pub fn import(
     logger.games_per_shard = options.games_per_shard.max(1);
 
     let mut summary = Summary::default();
-    // read every file first: game ids follow the input order
-    let mut games: Vec<(String, GameLog)> = Vec::new();
-    for path in files {
-        let file = path.display().to_string();
-        match read_games(path) {
-            Ok(mut logs) => {
-                if options.mjai_tonpuu && Format::of(path) == Some(Format::Mjai) {
-                    logs.iter_mut().for_each(|g| g.rules.hanchan = false);
-                }
-                games.extend(logs.into_iter().map(|g| (file.clone(), g)));
-            }
-            Err(e) => {
-                // the error names the file; the record has it in its own field
-                let reason = e.to_string();
-                let reason = reason.strip_prefix(&format!("{file}: ")).unwrap_or(&reason);
-                summary.skipped.push(Skipped {
-                    reason: reason.to_string(),
-                    file,
-                    round: None,
-                    turn: None,
-                })
-            }
-        }
-    }
-    let total = games.len();
     // source → the file it was imported from (by this call or the one resumed)
     let mut imported: HashMap<String, String> = HashMap::new();
-    let mut todo: Vec<(u64, &str, &GameLog)> = Vec::new();
-    for (id, (file, game)) in games.iter().enumerate() {
-        if !already.contains(&game.source) {
-            todo.push((id as u64, file, game));
-        } else if let Some(earlier) = imported.get(&game.source) {
-            summary.skipped.push(same_game(file, &game.source, earlier));
-        } else {
-            imported.insert(game.source.clone(), file.clone());
-            summary.games_resumed += 1;
-        }
-    }
-    let mut done = total - todo.len();
-    progress(done, total);
+    // game ids follow the input order: the same files give the same ids, resumed or not
+    let mut next_id = 0u64;
     let jobs = options.jobs.max(1);
-    for chunk in todo.chunks(jobs * 8) {
-        let results: Vec<Result<Replayed, Mismatch>> = std::thread::scope(|scope| {
+    let mut done = 0;
+    progress(done, files.len());
+    // files in chunks, each read and replayed on `jobs` threads: memory stays bounded
+    for chunk in files.chunks(jobs * 8) {
+        let outcomes: Vec<FileOutcome> = std::thread::scope(|scope| {
             let parts: Vec<_> = chunk
                 .chunks(chunk.len().div_ceil(jobs))
                 .map(|part| {
+                    let already = &already;
                     scope.spawn(move || {
                         part.iter()
-                            .map(|(_, _, g)| replay_one(g, options.anonymise))
+                            .map(|path| import_file(path, options, already))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -272,37 +242,79 @@ pub fn import(
                 .flat_map(|h| h.join().expect("an import worker panicked"))
                 .collect()
         });
-        for ((id, file, log), result) in chunk.iter().zip(results) {
-            // the same game twice (e.g. its mjlog and its JSON): the first that validates
-            if let Some(earlier) = imported.get(&log.source) {
-                summary.skipped.push(same_game(file, &log.source, earlier));
-                done += 1;
-                progress(done, total);
-                continue;
-            }
-            match result {
-                Ok(r) => {
-                    imported.insert(log.source.clone(), file.to_string());
-                    summary.games_imported += 1;
-                    summary.rounds += r.rounds;
-                    summary.decisions += r.decisions.len();
-                    logger.finish_game_with_source(&r.game, *id, r.decisions, Some(&log.source))?;
+        for (path, outcome) in chunk.iter().zip(outcomes) {
+            let file = path.display().to_string();
+            let games = match outcome {
+                Ok(games) => games,
+                Err(e) => {
+                    // the error names the file; the record has it in its own field
+                    let reason = e.to_string();
+                    let reason = reason.strip_prefix(&format!("{file}: ")).unwrap_or(&reason);
+                    summary.skipped.push(Skipped {
+                        reason: reason.to_string(),
+                        file,
+                        round: None,
+                        turn: None,
+                    });
+                    done += 1;
+                    progress(done, files.len());
+                    continue;
                 }
-                Err(m) => summary.skipped.push(Skipped {
-                    file: file.to_string(),
-                    round: Some(m.round),
-                    turn: Some(m.turn),
-                    reason: m.reason,
-                }),
+            };
+            for (source, result) in games {
+                let id = next_id;
+                next_id += 1;
+                // the same game twice (e.g. its mjlog and its JSON): the first that validates
+                if let Some(earlier) = imported.get(&source) {
+                    summary.skipped.push(same_game(&file, &source, earlier));
+                    continue;
+                }
+                match result {
+                    None => {
+                        imported.insert(source, file.clone());
+                        summary.games_resumed += 1;
+                    }
+                    Some(Ok(r)) => {
+                        summary.games_imported += 1;
+                        summary.rounds += r.rounds;
+                        summary.decisions += r.decisions.len();
+                        logger.finish_game_with_source(&r.game, id, r.decisions, Some(&source))?;
+                        imported.insert(source, file.clone());
+                    }
+                    Some(Err(m)) => summary.skipped.push(Skipped {
+                        file: file.clone(),
+                        round: Some(m.round),
+                        turn: Some(m.turn),
+                        reason: m.reason,
+                    }),
+                }
             }
             done += 1;
-            progress(done, total);
+            progress(done, files.len());
         }
     }
     logger.close()?;
     run.finish(true)?;
     summary.games_skipped = summary.skipped.len();
     Ok(summary)
+}
+
+/// A file's games by source: `None` for a game the run already holds, else its replay.
+type FileOutcome = Result<Vec<(String, Option<Result<Replayed, Mismatch>>)>, LogError>;
+
+/// Reads one file and replays its games that the run does not hold yet.
+fn import_file(path: &Path, options: &ImportOptions, already: &BTreeSet<String>) -> FileOutcome {
+    let mut games = read_games(path)?;
+    if options.mjai_tonpuu && Format::of(path) == Some(Format::Mjai) {
+        games.iter_mut().for_each(|g| g.rules.hanchan = false);
+    }
+    Ok(games
+        .into_iter()
+        .map(|g| {
+            let result = (!already.contains(&g.source)).then(|| replay_one(&g, options.anonymise));
+            (g.source, result)
+        })
+        .collect())
 }
 
 fn same_game(file: &str, source: &str, earlier: &str) -> Skipped {

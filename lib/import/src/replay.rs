@@ -70,7 +70,7 @@ pub fn replay(
     for round in &log.rounds {
         plans.push(plan(round, rules.red_fives)?);
     }
-    let walls: Vec<Wall> = plans.iter_mut().map(|p| p.wall.clone()).collect();
+    let walls: Vec<Wall> = plans.iter().map(|p| p.wall.clone()).collect();
     let mut game = Game::with_walls(
         rules,
         seed_of(&log.source),
