@@ -31,7 +31,6 @@ def same_trajectory(env_id: str, seed: int, steps: int) -> int:
     ours = ControlEnv(env_id)
     ours.reset(seed=seed)
     obs = ours.set_state(np.asarray(reference.unwrapped.state, dtype=np.float64).ravel())
-    rng = np.random.default_rng(seed)
     reference.action_space.seed(seed)
     for t in range(steps):
         if not np.allclose(obs, obs_ref, rtol=0, atol=0 if env_id in EXACT else 1e-5):
@@ -43,7 +42,6 @@ def same_trajectory(env_id: str, seed: int, steps: int) -> int:
             fail(f"{env_id} seed {seed} step {t}: reward/termination {r, term, trunc} vs {r_ref, term_ref, trunc_ref}")
         if term or trunc:
             return t + 1
-    del rng
     return steps
 
 
