@@ -166,12 +166,7 @@ pub fn game_log(events: &[Event], rules: &Rules, source: &str) -> Result<GameLog
                 pai,
                 consumed,
             } => {
-                let mut tiles: Vec<Tile> = consumed.clone();
-                tiles.push(*pai);
-                tiles.sort();
-                let tiles: [Tile; 3] = tiles
-                    .try_into()
-                    .map_err(|_| err(i, "a pon of other than 3 tiles"))?;
+                let tiles = meld(consumed, Some(*pai), i, "a pon")?;
                 r.takes[seat(*actor)?].push(Take::Pon {
                     called: *pai,
                     from: seat(*target)?,
@@ -184,12 +179,7 @@ pub fn game_log(events: &[Event], rules: &Rules, source: &str) -> Result<GameLog
                 pai,
                 consumed,
             } => {
-                let mut tiles: Vec<Tile> = consumed.clone();
-                tiles.push(*pai);
-                tiles.sort();
-                let tiles: [Tile; 4] = tiles
-                    .try_into()
-                    .map_err(|_| err(i, "an open kan of other than 4 tiles"))?;
+                let tiles = meld(consumed, Some(*pai), i, "an open kan")?;
                 let s = seat(*actor)?;
                 r.takes[s].push(Take::Daiminkan {
                     called: *pai,
@@ -210,11 +200,7 @@ pub fn game_log(events: &[Event], rules: &Rules, source: &str) -> Result<GameLog
                 r.discards[s].push(Discard::Kakan { added: *pai, from });
             }
             Event::Ankan { actor, consumed } => {
-                let mut tiles = consumed.clone();
-                tiles.sort();
-                let tiles: [Tile; 4] = tiles
-                    .try_into()
-                    .map_err(|_| err(i, "a closed kan of other than 4 tiles"))?;
+                let tiles = meld(consumed, None, i, "a closed kan")?;
                 r.discards[seat(*actor)?].push(Discard::Ankan(tiles));
             }
             Event::Nukidora { actor, .. } => r.discards[seat(*actor)?].push(Discard::Kita),
@@ -269,6 +255,21 @@ pub fn game_log(events: &[Event], rules: &Rules, source: &str) -> Result<GameLog
         rounds,
         final_scores,
     })
+}
+
+/// A meld's tiles in tile order: `consumed` and the `called` tile; `what` names the meld
+/// when the count is wrong.
+fn meld<const N: usize>(
+    consumed: &[Tile],
+    called: Option<Tile>,
+    event: usize,
+    what: &str,
+) -> Result<[Tile; N], ExportError> {
+    let mut tiles: Vec<Tile> = consumed.iter().copied().chain(called).collect();
+    tiles.sort();
+    tiles
+        .try_into()
+        .map_err(|_| err(event, format!("{what} of other than {N} tiles")))
 }
 
 /// The seat liable under pao: on a ron, a third seat that pays; on a tsumo, the only

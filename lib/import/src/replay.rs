@@ -84,12 +84,10 @@ pub fn replay(
     loop {
         let round = &log.rounds[k];
         let plan = &plans[k];
-        if game.is_over() || game.events().len() > kyoku_start && round_ended(&game, kyoku_start) {
+        let end =
+            round_end(&game, kyoku_start).or_else(|| game.is_over().then(|| game.events().len()));
+        if let Some(end) = end {
             // the round is over: its result, then the next round's start or the game's end
-            let end = game.events()[kyoku_start..]
-                .iter()
-                .position(|e| matches!(e, Event::EndKyoku))
-                .map_or(game.events().len(), |p| kyoku_start + p);
             compare::result(round, &game.events()[kyoku_start..end]).map_err(|reason| {
                 Mismatch {
                     round: round_name(round),
@@ -201,11 +199,13 @@ fn describe_start(e: &Event) -> String {
     }
 }
 
-/// Whether the round that started at `kyoku_start` has ended (its `end_kyoku` is out).
-fn round_ended(game: &Game, kyoku_start: usize) -> bool {
-    game.events()[kyoku_start..]
+/// Where the round that started at `kyoku_start` ended (its `end_kyoku`), once it has.
+fn round_end(game: &Game, kyoku_start: usize) -> Option<usize> {
+    game.events()
+        .get(kyoku_start..)?
         .iter()
-        .any(|e| matches!(e, Event::EndKyoku))
+        .position(|e| matches!(e, Event::EndKyoku))
+        .map(|p| kyoku_start + p)
 }
 
 fn finish(log: &GameLog, game: Game, rounds_played: usize) -> Result<Game, Mismatch> {

@@ -55,15 +55,18 @@ pub fn review_run(
     jobs: usize,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<ReviewSummary, ReviewError> {
-    let load = |seat: u8| {
-        ModelAgent::load(&Dev::default(), models, DiscardChoice::Argmax, seat).map_err(|source| {
-            ReviewError::Models {
-                dir: models.to_path_buf(),
-                source,
-            }
+    let jobs = jobs.max(1);
+    // one agent per worker, loaded once (before any work, so a bad folder fails early)
+    let mut agents = (0..jobs)
+        .map(|_| {
+            ModelAgent::load(&Dev::default(), models, DiscardChoice::Argmax, 0).map_err(|source| {
+                ReviewError::Models {
+                    dir: models.to_path_buf(),
+                    source,
+                }
+            })
         })
-    };
-    load(0)?; // fail early, before any work
+        .collect::<Result<Vec<_>, _>>()?;
     let run = Run::open(run_dir)?;
     let games = browse::games(run_dir)?;
     let mut summary = ReviewSummary {
@@ -73,34 +76,28 @@ pub fn review_run(
     let reviewer = format!("model:{}", models.display());
     let mut logger = ReviewLogger::create(&run, WriterOptions::default())?;
     let total = games.rows.len();
-    let jobs = jobs.max(1);
     let mut done = 0;
     let mut p_sum = 0.0;
     for chunk in games.rows.chunks(jobs * 4) {
-        let results: Vec<Result<GameReview, ReviewError>> = std::thread::scope(|scope| {
+        let results: Vec<GameReview> = std::thread::scope(|scope| {
             let parts: Vec<_> = chunk
                 .chunks(chunk.len().div_ceil(jobs))
-                .map(|part| {
+                .zip(agents.iter_mut())
+                .map(|(part, agent)| {
                     let reviewer = &reviewer;
                     scope.spawn(move || {
-                        let mut agent = load(0)?;
-                        Ok(part
-                            .iter()
-                            .map(|g| review_game(&mut agent, run_dir, g, seat, reviewer))
-                            .collect::<Vec<_>>())
+                        part.iter()
+                            .map(|g| review_game(agent, run_dir, g, seat, reviewer))
+                            .collect::<Vec<_>>()
                     })
                 })
                 .collect();
             parts
                 .into_iter()
-                .flat_map(|h| match h.join().expect("a review worker panicked") {
-                    Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
-                    Err(e) => vec![Err(e)],
-                })
+                .flat_map(|h| h.join().expect("a review worker panicked"))
                 .collect()
         });
-        for result in results {
-            let (rows, problem) = result?;
+        for (rows, problem) in results {
             summary.games += 1;
             summary.decisions += rows.len();
             summary.disagreements += rows.iter().filter(|r| r.preferred != r.action).count();
