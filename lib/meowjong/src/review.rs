@@ -55,18 +55,15 @@ pub fn review_run(
     jobs: usize,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<ReviewSummary, ReviewError> {
-    let jobs = jobs.max(1);
-    // one agent per worker, loaded once (before any work, so a bad folder fails early)
-    let mut agents = (0..jobs)
-        .map(|_| {
-            ModelAgent::load(&Dev::default(), models, DiscardChoice::Argmax, 0).map_err(|source| {
-                ReviewError::Models {
-                    dir: models.to_path_buf(),
-                    source,
-                }
-            })
+    let load = |seat: u8| {
+        ModelAgent::load(&Dev::default(), models, DiscardChoice::Argmax, seat).map_err(|source| {
+            ReviewError::Models {
+                dir: models.to_path_buf(),
+                source,
+            }
         })
-        .collect::<Result<Vec<_>, _>>()?;
+    };
+    load(0)?; // fail early, before any work
     let run = Run::open(run_dir)?;
     let games = browse::games(run_dir)?;
     let mut summary = ReviewSummary {
@@ -76,28 +73,34 @@ pub fn review_run(
     let reviewer = format!("model:{}", models.display());
     let mut logger = ReviewLogger::create(&run, WriterOptions::default())?;
     let total = games.rows.len();
+    let jobs = jobs.max(1);
     let mut done = 0;
     let mut p_sum = 0.0;
     for chunk in games.rows.chunks(jobs * 4) {
-        let results: Vec<GameReview> = std::thread::scope(|scope| {
+        let results: Vec<Result<GameReview, ReviewError>> = std::thread::scope(|scope| {
             let parts: Vec<_> = chunk
                 .chunks(chunk.len().div_ceil(jobs))
-                .zip(agents.iter_mut())
-                .map(|(part, agent)| {
+                .map(|part| {
                     let reviewer = &reviewer;
                     scope.spawn(move || {
-                        part.iter()
-                            .map(|g| review_game(agent, run_dir, g, seat, reviewer))
-                            .collect::<Vec<_>>()
+                        let mut agent = load(0)?;
+                        Ok(part
+                            .iter()
+                            .map(|g| review_game(&mut agent, run_dir, g, seat, reviewer))
+                            .collect::<Vec<_>>())
                     })
                 })
                 .collect();
             parts
                 .into_iter()
-                .flat_map(|h| h.join().expect("a review worker panicked"))
+                .flat_map(|h| match h.join().expect("a review worker panicked") {
+                    Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
+                    Err(e) => vec![Err(e)],
+                })
                 .collect()
         });
-        for (rows, problem) in results {
+        for result in results {
+            let (rows, problem) = result?;
             summary.games += 1;
             summary.decisions += rows.len();
             summary.disagreements += rows.iter().filter(|r| r.preferred != r.action).count();
