@@ -210,6 +210,15 @@ impl Planes {
         }
     }
 
+    /// Writes the dense row-major cells into `out` (length [`BITS`]) as bytes 0 or 1: a
+    /// numpy `uint8` image without a float copy.
+    pub fn write_u8(&self, out: &mut [u8]) {
+        assert_eq!(out.len(), BITS, "write_u8 needs {BITS} bytes");
+        for (i, x) in out.iter_mut().enumerate() {
+            *x = (self.bits[i / 8] >> (7 - i % 8)) & 1;
+        }
+    }
+
     /// The table state the image encodes (scores at the start of the hand, round,
     /// honba, deposits, own seat): what a value estimate of the final rank starts from.
     pub fn table_state(&self) -> TableState {

@@ -54,6 +54,15 @@ pub enum StoreError {
         /// The table asked for.
         table: String,
     },
+    /// The table has no such column.
+    NoColumn {
+        /// The table folder.
+        path: PathBuf,
+        /// The column asked for.
+        column: String,
+        /// The columns there are, comma-separated.
+        columns: String,
+    },
     /// The table has no such row (e.g. a game id the run never logged).
     NoRow {
         /// The table folder.
@@ -95,6 +104,7 @@ impl StoreError {
             | StoreError::SchemaMismatch { path, .. }
             | StoreError::Write { path, .. }
             | StoreError::NoTable { path, .. }
+            | StoreError::NoColumn { path, .. }
             | StoreError::NoRow { path, .. }
             | StoreError::RunComplete { path }
             | StoreError::EncoderMismatch { path, .. } => path,
@@ -126,6 +136,15 @@ impl fmt::Display for StoreError {
             StoreError::NoTable { path, table } => {
                 write!(f, "{}: the run has no table {table:?}", path.display())
             }
+            StoreError::NoColumn {
+                path,
+                column,
+                columns,
+            } => write!(
+                f,
+                "{}: no column {column:?} (columns: {columns})",
+                path.display()
+            ),
             StoreError::NoRow { path, reason } => write!(f, "{}: {reason}", path.display()),
             StoreError::RunComplete { path } => write!(
                 f,

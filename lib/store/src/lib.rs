@@ -13,6 +13,7 @@
 
 pub mod browse;
 pub mod control;
+pub mod dataset;
 pub mod error;
 pub mod explanations;
 pub mod metrics;
