@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod control;
 mod runs;
 mod sanma;
+mod selfplay;
 
 create_exception!(
     meowlab,
@@ -33,5 +34,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<runs::RunFolder>()?;
     m.add_class::<runs::ArrowStream>()?;
     m.add_function(wrap_pyfunction!(runs::open_run, m)?)?;
+    m.add_class::<selfplay::SelfPlayLearner>()?;
+    m.add_class::<selfplay::SelfPlayActor>()?;
+    m.add_function(wrap_pyfunction!(selfplay::selfplay_consumed, m)?)?;
     Ok(())
 }

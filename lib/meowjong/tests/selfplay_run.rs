@@ -467,3 +467,116 @@ fn a_grp_run_makes_its_predictor_once_and_is_the_same_in_process_and_pipelined()
     assert!(e.to_string().contains("another config"), "{e}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// Actors as other processes (`external_actors`, what `meowlab.ray.selfplay` drives):
+/// the learner announces its plan and waits; actors made elsewhere play the shares. An
+/// actor replaced mid-run (here: dropped after update 1 while a stale half-written
+/// folder of it lies in update 2) is made again at the update it was on, a share that was
+/// written already is not written twice, every partition is consumed exactly once, and
+/// the weights are those of the same run with actor threads.
+#[test]
+fn external_actors_with_a_replacement_learn_what_actor_threads_learn() {
+    use meowlab_meowjong::selfplay::pipeline::{consumed, PipelinePlan, ShardActor};
+    use meowlab_meowjong::selfplay::ppo::PpoConfig;
+    use meowlab_sanma::GameLength;
+    use std::time::{Duration, Instant};
+    let root = std::env::temp_dir().join(format!("meowlab-external-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    sl_models(&root);
+    let config = |external: bool| SelfPlayConfig {
+        name: "ext".into(),
+        description: String::new(),
+        rounds: 18,
+        seeds: vec![5],
+        sl_models: Some(root.join("sl")),
+        teacher: Default::default(),
+        checkpoint_every: 2,
+        keep_checkpoints: None,
+        log_games: false,
+        eval: SelfPlayEval {
+            every: 0,
+            sets: 2,
+            ..SelfPlayEval::default()
+        },
+        reinforce: None,
+        ppo: Some(PpoConfig {
+            length: GameLength::OneHand,
+            games_per_update: 6,
+            batch_size: 32,
+            lr: 1e-3,
+            actors: 2,
+            external_actors: external,
+            ..PpoConfig::default()
+        }),
+    };
+    run_seed(&config(false), 5, &root.join("threads"), &mut |_| {}).unwrap();
+    let external = config(true);
+    external.validate().unwrap();
+    let out = root.join("external");
+    let learner = {
+        let (config, out) = (external.clone(), out.clone());
+        std::thread::spawn(move || run_seed(&config, 5, &out, &mut |_| {}))
+    };
+    let run = out.join("ext__seed5");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !run.join("pipeline.json").exists() {
+        assert!(Instant::now() < deadline, "no plan");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let plan: PipelinePlan =
+        serde_json::from_str(&std::fs::read_to_string(run.join("pipeline.json")).unwrap()).unwrap();
+    assert_eq!(
+        (plan.first_update, plan.last_update, plan.actors),
+        (1, 3, 2)
+    );
+    let wait = move |p: &Path| {
+        while !p.is_dir() {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
+    };
+    let actor = |index: usize, updates: Vec<u64>| {
+        let (run, config) = (run.clone(), plan.config.clone());
+        std::thread::spawn(move || {
+            let mut a = ShardActor::new(&run, config, index).unwrap();
+            updates
+                .into_iter()
+                .map(|u| a.play(u, &wait).unwrap().unwrap())
+                .collect::<Vec<_>>()
+        })
+    };
+    let one = actor(1, vec![1, 2, 3]);
+    let first = actor(0, vec![1]).join().unwrap();
+    assert!(first[0].written);
+    // the first actor 0 "died" while writing update 2: a folder of it is left behind
+    let stale = run.join("samples/update=00000002/.tmp-actor-0-999999");
+    std::fs::create_dir_all(&stale).unwrap();
+    std::fs::write(stale.join("part-00001.parquet"), b"half a file").unwrap();
+    let replacement = actor(0, vec![1, 2, 3]).join().unwrap();
+    assert!(
+        !replacement[0].written,
+        "update 1 was written by the first actor 0"
+    );
+    assert_eq!(
+        (replacement[0].rows, replacement[0].games),
+        (first[0].rows, first[0].games)
+    );
+    assert!(replacement[1].written && replacement[2].written);
+    assert!(!stale.exists(), "the dead actor's folder is cleared");
+    let one = one.join().unwrap();
+    assert!(one.iter().all(|s| s.written));
+    learner.join().unwrap().unwrap();
+    let record = consumed(&run).unwrap();
+    let pairs: Vec<(u64, usize)> = record.iter().map(|c| (c.update, c.actor)).collect();
+    assert_eq!(pairs, [(1, 0), (1, 1), (2, 0), (2, 1), (3, 0), (3, 1)]);
+    assert_eq!(record[0].rows, first[0].rows);
+    assert_eq!(
+        final_weights(&run),
+        final_weights(&root.join("threads/ext__seed5")),
+        "external actors = actor threads"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}

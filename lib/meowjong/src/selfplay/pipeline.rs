@@ -24,6 +24,7 @@
 //! deletes what was written after `c`, puts the checkpoint's policies back and restarts
 //! the actors at `c + 1`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -167,6 +168,259 @@ fn acting_version(update: u64, lag: u64) -> u64 {
     (update - 1).saturating_sub(lag)
 }
 
+/// One actor's side of a pipelined run: it plays its share of updates (game index ≡
+/// actor mod N) with the policy each update needs, and writes each share as partition
+/// `samples/update=<u>/actor=<a>/`. Its state depends only on the versions it has
+/// loaded, so an actor made at any update (a replacement for one that died) writes
+/// exactly what the first would have. An actor thread of [`Pipelined`] runs one; with
+/// [`PpoConfig::external_actors`] other processes do (Ray actors).
+pub struct ShardActor {
+    run_dir: PathBuf,
+    config: PpoConfig,
+    index: usize,
+    dev: Dev,
+    actor: Option<PpoActor>,
+}
+
+/// What [`ShardActor::play`] did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Shard {
+    /// The update.
+    pub update: u64,
+    /// The actor index (its share of the update's games).
+    pub actor: usize,
+    /// Sample rows in the partition.
+    pub rows: usize,
+    /// Games played.
+    pub games: usize,
+    /// False when an actor of this index that died before it could report it had
+    /// written it already: not played or written again.
+    pub written: bool,
+}
+
+impl ShardActor {
+    /// Actor `index` of the run in `run_dir` (the policies it needs are loaded when it
+    /// first plays).
+    pub fn new(run_dir: &Path, config: PpoConfig, index: usize) -> Result<Self, PipelineError> {
+        let actors = config.actors.max(1);
+        if index >= actors {
+            return Err(PipelineError::Actor {
+                actor: index,
+                message: format!("the run has actors 0..{actors}"),
+            });
+        }
+        Ok(ShardActor {
+            run_dir: run_dir.to_path_buf(),
+            config,
+            index,
+            dev: Dev::default(),
+            actor: None,
+        })
+    }
+
+    /// The actor at the version `update` is played with: the SL start, the pool's
+    /// snapshots before it, the policy itself.
+    fn start(
+        &self,
+        update: u64,
+        wait: &dyn Fn(&Path) -> bool,
+    ) -> Result<Option<PpoActor>, PipelineError> {
+        let (config, dir, dev) = (&self.config, &self.run_dir, &self.dev);
+        let every = config.pool.snapshot_every as u64;
+        let start = acting_version(update, config.actor_lag);
+        if !wait(&policy_dir(dir, start)) {
+            return Ok(None);
+        }
+        // version 0 is the SL start (the frozen models and the SL opponent): models cross
+        // between threads and processes only as files
+        let sl = load_policy(dev, dir, 0, config)?.0;
+        let (models, critic) = load_policy(dev, dir, start, config)?;
+        let mut actor = PpoActor::new(sl, Some(critic.clone()), config.clone());
+        if config.reward.grp {
+            // the run's predictor, made before the run started (`run::prepare_grp`)
+            let grp = Grp::load(dev, &grp_dir(dir), config.grp.hidden)?;
+            actor.set_grp(Some(grp));
+        }
+        let multiples: Vec<u64> = (1..=start / every).map(|k| k * every).collect();
+        let keep = multiples.len().saturating_sub(config.pool.max_snapshots);
+        let mut snapshots = Vec::new();
+        for &v in &multiples[keep..] {
+            snapshots.push((v, load_policy(dev, dir, v, config)?.0));
+        }
+        actor.set_snapshots(snapshots);
+        actor.replace_policy(start, &models, Some(&critic));
+        Ok(Some(actor))
+    }
+
+    /// Plays this actor's share of `update` and writes it (atomically: a hidden folder
+    /// renamed into place), unless an actor of this index that died had done so. `wait(path)` blocks until a policy folder exists and says
+    /// false to give up (then `None`). Updates must come in increasing order.
+    pub fn play(
+        &mut self,
+        update: u64,
+        wait: &dyn Fn(&Path) -> bool,
+    ) -> Result<Option<Shard>, PipelineError> {
+        if update == 0 {
+            return Err(PipelineError::Actor {
+                actor: self.index,
+                message: "updates count from 1".into(),
+            });
+        }
+        if let Some(done) = self.done_before(update)? {
+            return Ok(Some(done));
+        }
+        if self.actor.is_none() {
+            self.actor = self.start(update, wait)?;
+        }
+        let Some(actor) = self.actor.as_mut() else {
+            return Ok(None);
+        };
+        let (config, dir) = (&self.config, &self.run_dir);
+        let every = config.pool.snapshot_every as u64;
+        let need = acting_version(update, config.actor_lag);
+        for v in actor.version() + 1..=need {
+            if !v.is_multiple_of(every) && v != need {
+                continue;
+            }
+            let path = policy_dir(dir, v);
+            if !wait(&path) {
+                return Ok(None);
+            }
+            let (models, critic) = load_policy(&self.dev, dir, v, config)?;
+            actor.set_policy(v, &models, Some(&critic));
+        }
+        let partition = actor_partition(dir, update, self.index);
+        let parent = samples_partition(dir, update);
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        // what an actor of this index that died while writing left behind
+        let stale = format!(".tmp-actor-{}-", self.index);
+        for entry in std::fs::read_dir(&parent).map_err(io(&parent))? {
+            let path = entry.map_err(io(&parent))?.path();
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&stale))
+            {
+                std::fs::remove_dir_all(&path).map_err(io(&path))?;
+            }
+        }
+        let share = (self.index, config.actors.max(1));
+        let new_game = |t: &Table, rules: &Rules| Game::new(rules.clone(), t.seed);
+        let (rows, play) = actor
+            .play_share(update, share, &new_game, None)
+            .map_err(|e| PipelineError::Actor {
+                actor: self.index,
+                message: e.to_string(),
+            })?;
+        let tmp = parent.join(format!("{stale}{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+        write_json(&tmp.join("_play.json"), &play)?;
+        write_rows(&tmp, &rows, WriterOptions::default())?;
+        std::fs::rename(&tmp, &partition).map_err(io(&partition))?;
+        Ok(Some(Shard {
+            update,
+            actor: self.index,
+            rows: rows.len(),
+            games: play.games,
+            written: true,
+        }))
+    }
+
+    /// This actor's share of `update` when an earlier actor of its index wrote it (and
+    /// died before it could say so): learned from already (the learner records it before
+    /// publishing policy `update`), or waiting in its partition.
+    fn done_before(&self, update: u64) -> Result<Option<Shard>, PipelineError> {
+        let dir = &self.run_dir;
+        let shard = |rows, games| Shard {
+            update,
+            actor: self.index,
+            rows,
+            games,
+            written: false,
+        };
+        if policy_dir(dir, update).is_dir() {
+            let record = consumed(dir)?;
+            if let Some(c) = record
+                .iter()
+                .find(|c| c.update == update && c.actor == self.index)
+            {
+                return Ok(Some(shard(c.rows, c.games)));
+            }
+        }
+        let partition = actor_partition(dir, update, self.index);
+        if partition.is_dir() {
+            let play: PlayStats = read_json(&partition.join("_play.json"))?;
+            let rows = meowlab_store::TableReader::open(&partition, None)?.num_rows()?;
+            return Ok(Some(shard(rows as usize, play.games)));
+        }
+        Ok(None)
+    }
+}
+
+/// What the learner of a run with external actors announces in `pipeline.json` once its
+/// first policy is published: the updates the actors are to play.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PipelinePlan {
+    /// The first update still to play (1, or the one after the checkpoint resumed).
+    pub first_update: u64,
+    /// The last update of the run.
+    pub last_update: u64,
+    /// Actors (each plays the games ≡ its index mod this).
+    pub actors: usize,
+    /// The config every actor must be made with (its seed is the run's, salted by the
+    /// run seed as the learner's is).
+    pub config: PpoConfig,
+}
+
+/// One line of `consumed.jsonl`, the learner's record of the partitions it learned from:
+/// each (update, actor) once, however often an actor was replaced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Consumed {
+    /// The update.
+    pub update: u64,
+    /// The actor.
+    pub actor: usize,
+    /// Rows learned from.
+    pub rows: usize,
+    /// Games in them.
+    pub games: usize,
+}
+
+/// The learner's record of consumed partitions (`consumed.jsonl`), in order.
+pub fn consumed(run_dir: &Path) -> Result<Vec<Consumed>, PipelineError> {
+    let path = run_dir.join("consumed.jsonl");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(&path)(e)),
+    };
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| PipelineError::BadSample {
+                path: path.clone(),
+                row: i,
+                reason: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Rewrites `consumed.jsonl` with only the entries of updates `..= c` (a resume).
+fn truncate_consumed(run_dir: &Path, c: u64) -> Result<(), PipelineError> {
+    let path = run_dir.join("consumed.jsonl");
+    if !path.exists() {
+        return Ok(());
+    }
+    let kept: String = consumed(run_dir)?
+        .into_iter()
+        .filter(|e| e.update <= c)
+        .map(|e| serde_json::to_string(&e).expect("serialises") + "\n")
+        .collect();
+    let tmp = run_dir.join(".consumed.jsonl.tmp");
+    std::fs::write(&tmp, kept).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, &path).map_err(io(&path))
+}
+
 /// One actor thread: plays its share of updates `first..=last`.
 struct ActorJob {
     run_dir: PathBuf,
@@ -179,54 +433,12 @@ struct ActorJob {
 
 impl ActorJob {
     fn run(self) -> Result<(), PipelineError> {
-        let dev = Dev::default();
-        let (config, dir) = (&self.config, &self.run_dir);
-        let every = config.pool.snapshot_every as u64;
-        let start = acting_version(self.first, config.actor_lag);
-        // the state at `start`: the pool's snapshots, then the policy itself
-        // version 0 is the SL start (the frozen models and the SL opponent): models cross
-        // between threads only as files
-        let sl = load_policy(&dev, dir, 0, config)?.0;
-        let (models, critic) = load_policy(&dev, dir, start, config)?;
-        let mut actor = PpoActor::new(sl, Some(critic.clone()), config.clone());
-        if config.reward.grp {
-            // the run's predictor, made before the run started (`run::prepare_grp`)
-            let grp = Grp::load(&dev, &grp_dir(dir), config.grp.hidden)?;
-            actor.set_grp(Some(grp));
-        }
-        let multiples: Vec<u64> = (1..=start / every).map(|k| k * every).collect();
-        let keep = multiples.len().saturating_sub(config.pool.max_snapshots);
-        let mut snapshots = Vec::new();
-        for &v in &multiples[keep..] {
-            snapshots.push((v, load_policy(&dev, dir, v, config)?.0));
-        }
-        actor.set_snapshots(snapshots);
-        actor.replace_policy(start, &models, Some(&critic));
-        let new_game = |t: &Table, rules: &Rules| Game::new(rules.clone(), t.seed);
+        let mut actor = ShardActor::new(&self.run_dir, self.config, self.index)?;
+        let wait = |path: &Path| wait_for(&self.signals, || path.is_dir());
         for update in self.first..=self.last {
-            let need = acting_version(update, config.actor_lag);
-            for v in actor.version() + 1..=need {
-                if !v.is_multiple_of(every) && v != need {
-                    continue;
-                }
-                let path = policy_dir(dir, v);
-                if !wait_for(&self.signals, || path.is_dir()) {
-                    return Ok(());
-                }
-                let (models, critic) = load_policy(&dev, dir, v, config)?;
-                actor.set_policy(v, &models, Some(&critic));
+            if actor.play(update, &wait)?.is_none() {
+                return Ok(());
             }
-            let share = (self.index, config.actors);
-            let (rows, play) = actor
-                .play_share(update, share, &new_game, None)
-                .map_err(|e| PipelineError::Actor {
-                    actor: self.index,
-                    message: e.to_string(),
-                })?;
-            let partition = actor_partition(dir, update, self.index);
-            std::fs::create_dir_all(&partition).map_err(io(&partition))?;
-            write_json(&partition.join("_play.json"), &play)?;
-            write_rows(&partition, &rows, WriterOptions::default())?;
         }
         Ok(())
     }
@@ -241,6 +453,8 @@ pub struct Pipelined {
     games: usize,
     hands: usize,
     actors: Vec<JoinHandle<Result<(), PipelineError>>>,
+    /// The actors are other processes ([`PpoConfig::external_actors`]), started.
+    external: bool,
     signals: Arc<Signals>,
 }
 
@@ -275,6 +489,7 @@ impl Pipelined {
             games: 0,
             hands: 0,
             actors: Vec::new(),
+            external: false,
             signals: Arc::new(Signals::default()),
         }
     }
@@ -302,6 +517,16 @@ impl Pipelined {
             &self.learner.models(),
             self.learner.critic(),
         )?;
+        if self.config.external_actors {
+            let plan = PipelinePlan {
+                first_update: version + 1,
+                last_update: self.last_update,
+                actors: self.config.actors.max(1),
+                config: self.config.clone(),
+            };
+            self.external = true;
+            return Ok(write_json(&self.run_dir.join("pipeline.json"), &plan)?);
+        }
         for index in 0..self.config.actors.max(1) {
             let job = ActorJob {
                 run_dir: self.run_dir.clone(),
@@ -328,13 +553,14 @@ impl Pipelined {
     /// Waits for the actors' samples of the next update, learns from them and publishes
     /// the new policy.
     pub fn update(&mut self) -> Result<PpoStats, PipelineError> {
-        if self.actors.is_empty() {
+        if self.actors.is_empty() && !self.external {
             self.start_actors()?;
         }
         let update = self.learner.updates() + 1;
         let actors = self.config.actors.max(1);
         let mut rows = Vec::new();
         let mut play = PlayStats::default();
+        let mut ledger = String::new();
         for actor in 0..actors {
             let partition = actor_partition(&self.run_dir, update, actor);
             let ready = || meowlab_store::table::shards(&partition).is_ok_and(|s| !s.is_empty());
@@ -343,8 +569,15 @@ impl Pipelined {
             }
             let read = read_rows(&partition)?;
             check_rows(&read, &partition)?;
-            rows.extend(read);
             let record: PlayStats = read_json(&partition.join("_play.json"))?;
+            let entry = Consumed {
+                update,
+                actor,
+                rows: read.len(),
+                games: record.games,
+            };
+            ledger += &(serde_json::to_string(&entry).expect("serialises") + "\n");
+            rows.extend(read);
             let seats = record.seats as f64;
             play.avg_rank += record.avg_rank * seats;
             play.mean_return += record.mean_return * seats;
@@ -355,6 +588,13 @@ impl Pipelined {
         }
         let seats = play.seats.max(1) as f64;
         let mut stats = self.learner.learn(&rows);
+        let path = self.run_dir.join("consumed.jsonl");
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        file.write_all(ledger.as_bytes()).map_err(io(&path))?;
         publish(
             &self.run_dir,
             update,
@@ -463,6 +703,7 @@ impl Pipelined {
     /// Deletes the samples and policies after update `c` (a fresh run: `c = 0`, keeping
     /// nothing but the start).
     pub fn remove_after(&self, c: u64) -> Result<(), PipelineError> {
+        truncate_consumed(&self.run_dir, c)?;
         for update in partitions(&self.run_dir.join("samples"), "update=")? {
             if update > c {
                 let path = samples_partition(&self.run_dir, update);

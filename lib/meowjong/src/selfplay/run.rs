@@ -261,6 +261,9 @@ impl SelfPlayConfig {
             }
             (None, Some(p)) => {
                 p.validate()?;
+                if p.external_actors && p.actors == 0 {
+                    return Err("ppo.external_actors needs ppo.actors ≥ 1 (how many actors play each update)".into());
+                }
                 if p.actors > 0 && self.log_games {
                     return Err(
                         "log_games needs ppo.actors = 0 (actor threads log samples, not games)"

@@ -117,6 +117,13 @@ pub struct PpoConfig {
     /// Keep every `samples` partition (the learner's input, with planes: ~2 kB per
     /// sample); by default those a checkpoint no longer needs are deleted.
     pub keep_samples: bool,
+    /// The `actors` actors are other processes (Ray actors driven by `python -m
+    /// meowlab.ray.selfplay`, each a [`ShardActor`]): the learner starts no threads,
+    /// announces the updates in `pipeline.json` and waits for their partitions.
+    ///
+    /// [`ShardActor`]: crate::selfplay::pipeline::ShardActor
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub external_actors: bool,
 }
 
 impl Default for PpoConfig {
@@ -147,6 +154,7 @@ impl Default for PpoConfig {
             actors: 0,
             actor_lag: 0,
             keep_samples: false,
+            external_actors: false,
         }
     }
 }
