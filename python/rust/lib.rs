@@ -7,6 +7,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+mod arena;
 mod control;
 mod runs;
 mod sanma;
@@ -31,6 +32,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<control::ControlVecEnv>()?;
     m.add_function(wrap_pyfunction!(control::control_env_ids, m)?)?;
     m.add_class::<sanma::SanmaEnv>()?;
+    m.add_function(wrap_pyfunction!(arena::arena, m)?)?;
     m.add_class::<runs::RunFolder>()?;
     m.add_class::<runs::ArrowStream>()?;
     m.add_function(wrap_pyfunction!(runs::open_run, m)?)?;

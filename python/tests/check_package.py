@@ -5,11 +5,15 @@
   gymnasium's SyncVectorEnv (same-step autoreset) over the single envs;
 - sanma: PettingZoo's api_test; the same seed gives the same game; a game's rewards
   add up to its final result; an illegal action raises MeowlabError naming the legal ones;
+- arena: Python agents get their decisions in numpy batches, results do not depend on
+  how many games are in flight, bots through the arena play the games ``meowlab play``
+  logged (``--play-run``: the CLI's default seats and seeds), illegal indices and
+  agents' exceptions are raised;
 - runs (``--run DIR``, any number): every table equals what pyarrow.dataset reads from the
   same files (Hive partitions included); a bad folder, table or column raises
   MeowlabError with the CLI's message.
 
-    python python/tests/check_package.py [--run RUN_DIR ...]
+    python python/tests/check_package.py [--run RUN_DIR ...] [--play-run RUN_DIR]
 """
 
 import argparse
@@ -59,6 +63,8 @@ def same_trajectory(env_id: str, seed: int, steps: int) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--run", action="append", default=[], help="a run folder to read")
+    parser.add_argument("--play-run", help="a run of `meowlab play --log` with its default seats and seed")
+    parser.add_argument("--models", help="a folder of the five Meowjong models for a model seat")
     args = parser.parse_args()
     ids = meowlab.control_env_ids()
     for env_id in ids:
@@ -91,6 +97,7 @@ def main() -> int:
 
     check_vector()
     check_sanma()
+    check_arena(args.play_run, args.models)
     for run in args.run:
         check_run(run)
     return 0
@@ -185,6 +192,58 @@ def check_sanma() -> None:
         except meowlab.MeowlabError as e:
             print(f"           refused rules {bad}: {e}")
     print("sanma      ok: PettingZoo api_test (rank and score rewards), same seed same game, rewards add up, illegal actions refused")
+
+
+class LastLegal:
+    """Plays the highest legal index; records its batch sizes."""
+
+    name = "python-last-legal"
+
+    def __init__(self):
+        self.batches = []
+
+    def act(self, planes, masks, tables, seats):
+        if planes.shape != (len(masks), 34, 366) or planes.dtype != np.uint8 or masks.dtype != np.int8:
+            fail(f"arena batch: planes {planes.shape} {planes.dtype}, masks {masks.shape} {masks.dtype}")
+        self.batches.append(len(masks))
+        return np.array([np.flatnonzero(m)[-1] for m in masks])
+
+
+def check_arena(play_run: str | None, models: str | None) -> None:
+    a, b = LastLegal(), LastLegal()
+    many = sanma.arena([a, "heuristic", a], games=24, seed=3, in_flight=24)
+    one = sanma.arena([b, "heuristic", b], games=24, seed=3, in_flight=1)
+    if not (np.array_equal(many["scores"], one["scores"]) and np.array_equal(many["ranks"], one["ranks"])):
+        fail("arena: 24 games in flight and 1 in flight gave different games")
+    if max(a.batches) <= 2 or max(b.batches) > 2:
+        fail(f"arena: batch sizes {max(a.batches)} (24 in flight) and {max(b.batches)} (1 in flight)")
+    if many["players"] != ["python-last-legal", "heuristic", "python-last-legal"]:
+        fail(f"arena players {many['players']}")
+    if not (many["scores"].sum(axis=1) == 105000).all():
+        fail("arena: scores do not add up to 3 × 35,000")
+    for bad, agent, want in (("an illegal index", lambda p, m, t, s: [999] * len(m), meowlab.MeowlabError),
+                             ("an agent's exception", lambda p, m, t, s: {}["boom"], KeyError)):
+        try:
+            sanma.arena([agent, "random", "random"], games=2)
+            fail(f"arena: {bad} was accepted")
+        except want as e:
+            print(f"           {bad}: {type(e).__name__}: {str(e)[:120]}")
+    line = f"arena      ok: batches up to {max(a.batches)} decisions, the same games with 1 or 24 in flight"
+    if play_run:
+        games = meowlab.open_run(play_run).table("games").sort_by("game_id")
+        n = games.num_rows
+        ours = sanma.arena(["heuristic", "heuristic", "random"], games=n, seed=0)
+        logged = np.stack([games[f"score_{s}"].to_numpy() for s in range(3)], axis=1)
+        if not np.array_equal(ours["scores"], logged):
+            fail(f"arena: heuristic,heuristic,random from seed 0 differ from {play_run}'s games")
+        line += f", {n} games equal to `meowlab play`'s log"
+    if models:
+        c = LastLegal()
+        r = sanma.arena([f"model:{models}", c, "heuristic"], games=12, seed=7)
+        if not r["players"][0].startswith("model") or r["hands"].min() < 1:
+            fail(f"arena with a model seat: {r['players']}, hands {r['hands']}")
+        line += f", a model seat ({r['players'][0]}: average rank {r['ranks'][:, 0].mean():.2f} in 12 games)"
+    print(line)
 
 
 def check_run(path: str) -> None:

@@ -14,7 +14,6 @@
 //! [`IndexedAction`]: crate::action::IndexedAction
 
 use crate::action::{index_name, Action, Seat, ACTION_SPACE};
-use crate::board::LoggedDecision;
 use crate::game::Game;
 use crate::planes::encode;
 use crate::rules::Rules;
@@ -139,7 +138,7 @@ impl TurnEnv {
         let seat = self.to_act().ok_or(EnvError::Over)?;
         let action = u16::try_from(index)
             .ok()
-            .and_then(|i| action_of(&self.game, seat, i))
+            .and_then(|i| action_of(self.game.legal_actions(seat), i))
             .ok_or_else(|| illegal(&self.game, seat, index))?;
         self.game
             .act(seat, action)
@@ -201,23 +200,38 @@ pub fn legal_mask(game: &Game, seat: Seat, mask: &mut [bool]) {
     }
 }
 
-/// The legal action of `seat` that `index` names: tsumogiri for the drawn tile when
-/// legal, else the first legal action with that index.
-pub fn action_of(game: &Game, seat: Seat, index: u16) -> Option<Action> {
-    let logged = |tsumogiri| LoggedDecision {
-        seat,
-        action: index,
-        tsumogiri,
+/// The action among `legal` that `index` names: a discard of the drawn tile as
+/// tsumogiri when that is legal, else the first legal action with that index.
+pub fn action_of(legal: &[Action], index: u16) -> Option<Action> {
+    let mut named = legal.iter().copied().filter(|a| a.index() == index);
+    let first = named.next()?;
+    let tsumogiri = |a: &Action| {
+        matches!(
+            a,
+            Action::Discard {
+                tsumogiri: true,
+                ..
+            }
+        )
     };
-    logged(true).find(game).or_else(|| logged(false).find(game))
+    Some(if tsumogiri(&first) {
+        first
+    } else {
+        named.find(tsumogiri).unwrap_or(first)
+    })
 }
 
 fn illegal(game: &Game, seat: Seat, index: i64) -> EnvError {
+    illegal_among(game.legal_actions(seat), seat, index)
+}
+
+/// The error of `index` when `seat` may play only `legal`.
+pub fn illegal_among(legal: &[Action], seat: Seat, index: i64) -> EnvError {
     let name = u16::try_from(index)
         .ok()
         .and_then(index_name)
         .unwrap_or_else(|| format!("outside the action space 0..{ACTION_SPACE}"));
-    let mut legal: Vec<u16> = game.legal_actions(seat).iter().map(|a| a.index()).collect();
+    let mut legal: Vec<u16> = legal.iter().map(|a| a.index()).collect();
     legal.sort_unstable();
     legal.dedup();
     let legal: Vec<String> = legal

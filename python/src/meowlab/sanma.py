@@ -26,6 +26,9 @@ game; ``reward="score"`` gives every seat its score change at the end of each ha
 draws, honba, deposits, minus its riichi sticks) divided by ``score_scale`` points, the
 deposits left at the end going to first place, so a game's rewards sum to the final
 score changes. An illegal action raises ``meowlab.MeowlabError`` naming the legal ones.
+
+:func:`arena` plays many games at once with Rust bots, Meowjong model seats and Python
+agents; a Python agent gets all of its pending decisions as one numpy batch.
 """
 
 from __future__ import annotations
@@ -39,9 +42,29 @@ from pettingzoo import AECEnv
 from pettingzoo.utils import wrappers
 
 from meowlab._native import SanmaEnv as _NativeGame
+from meowlab._native import arena as _arena
 
 ROWS, COLS, ACTIONS = 34, 366, 150
 AGENTS = ["seat_0", "seat_1", "seat_2"]
+
+
+def arena(seats, games: int, seed: int = 0, rules: dict[str, Any] | None = None, in_flight: int = 64) -> dict:
+    """Plays ``games`` games (game ``i`` dealt from ``seed + i``) in lockstep, ``in_flight``
+    at a time (results do not depend on it).
+
+    ``seats``: three players, each an agent spec (``"heuristic"``, ``"random"``,
+    ``"tsumogiri"``, ``"model:DIR"``, ``"model-sample:DIR"``) or a Python agent: a callable,
+    or an object with ``.act``, taking ``(planes, masks, tables, seats)`` — uint8
+    ``(B, 34, 366)``, int8 ``(B, 150)``, and each decision's game index and seat — and
+    returning ``B`` legal action indices. The same object in several seats is one player
+    and gets their decisions in one batch. Keep per-game state by ``(table, seat)``.
+
+    Returns numpy arrays ``seed`` (G), ``scores`` and ``ranks`` (G × 3), ``hands`` (G),
+    and ``players`` (the seats' names). An illegal index or an agent's exception is raised
+    once play stops, as ``meowlab.MeowlabError`` or as itself.
+    """
+    rules_json = None if rules is None else json.dumps(rules)
+    return _arena(list(seats), int(games), int(seed), rules_json, int(in_flight))
 
 
 def env(**kwargs) -> AECEnv:
