@@ -32,6 +32,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<control::ControlVecEnv>()?;
     m.add_function(wrap_pyfunction!(control::control_env_ids, m)?)?;
     m.add_class::<sanma::SanmaEnv>()?;
+    m.add_function(wrap_pyfunction!(sanma::plane_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(sanma::plane_blocks, m)?)?;
+    m.add_function(wrap_pyfunction!(sanma::plane_rows, m)?)?;
     m.add_function(wrap_pyfunction!(arena::arena, m)?)?;
     m.add_class::<runs::RunFolder>()?;
     m.add_class::<runs::ArrowStream>()?;

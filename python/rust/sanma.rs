@@ -1,7 +1,7 @@
 //! The Sanma engine as one game played a seat at a time ([`TurnEnv`]), for the PettingZoo
 //! AEC env of the Python side.
 
-use meowlab_sanma::planes::{BITS, COLS, ROWS};
+use meowlab_sanma::planes::{blocks, column_map, row_name, BITS, COLS, ROWS};
 use meowlab_sanma::{EnvReward, Rules, TurnEnv, ACTION_SPACE};
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
@@ -117,4 +117,28 @@ impl SanmaEnv {
             .map(|e| serde_json::to_string(e).map_err(value_error))
             .collect()
     }
+}
+
+/// The 366 columns of the tile planes: (column, block, what a set cell means).
+#[pyfunction]
+pub fn plane_columns() -> Vec<(usize, &'static str, String)> {
+    column_map()
+        .into_iter()
+        .map(|c| (c.column, c.block.name(), c.meaning))
+        .collect()
+}
+
+/// The feature blocks of the tile planes: (name, first column, end column).
+#[pyfunction]
+pub fn plane_blocks() -> Vec<(&'static str, usize, usize)> {
+    blocks()
+        .into_iter()
+        .map(|(_, name, cols)| (name, cols.start, cols.end))
+        .collect()
+}
+
+/// The 34 rows of the tile planes (tile kinds: "1m", …, "7z").
+#[pyfunction]
+pub fn plane_rows() -> Vec<&'static str> {
+    (0..ROWS).map(row_name).collect()
 }

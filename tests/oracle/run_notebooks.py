@@ -1,12 +1,13 @@
-"""Runs Jupyter notebooks top to bottom on the evcxr Rust kernel and fails loudly.
+"""Runs Jupyter notebooks top to bottom on one kernel (the evcxr Rust kernel unless
+--kernel names another) and fails loudly.
 
 A notebook fails on any cell error (compile errors, and panics: the kernel is started
 with `:preserve_vars_on_panic 0` so a panic is an error, see init.evcxr), on stderr that
-says "panicked at", and on a cell tagged `expect-svg` / `expect-html` whose output lacks
+says "panicked at", and on a cell tagged `expect-svg` / `expect-html` / `expect-png` whose output lacks
 that rich output. Executed copies are written to --out (the committed notebooks stay
 without outputs). Prints one line per notebook and `N passed, M failed`.
 
-usage: run_notebooks.py NOTEBOOK.ipynb... --out DIR [--timeout SECONDS]
+usage: run_notebooks.py NOTEBOOK.ipynb... --out DIR [--timeout SECONDS] [--kernel NAME]
 """
 
 import argparse
@@ -17,7 +18,7 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
-EXPECT = {"expect-svg": "image/svg+xml", "expect-html": "text/html"}
+EXPECT = {"expect-svg": "image/svg+xml", "expect-html": "text/html", "expect-png": "image/png"}
 
 
 def problems_of(nb):
@@ -47,6 +48,7 @@ def main():
     ap.add_argument("notebooks", nargs="+", type=pathlib.Path)
     ap.add_argument("--out", type=pathlib.Path, required=True)
     ap.add_argument("--timeout", type=int, default=900, help="per cell, compile included")
+    ap.add_argument("--kernel", default="rust", help="the kernelspec to run them on")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     failed = 0
@@ -54,7 +56,7 @@ def main():
         nb = nbformat.read(path, as_version=4)
         client = NotebookClient(
             nb,
-            kernel_name="rust",
+            kernel_name=args.kernel,
             allow_errors=True,
             timeout=args.timeout,
             resources={"metadata": {"path": str(path.parent.resolve())}},

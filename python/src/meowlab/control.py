@@ -111,9 +111,11 @@ class ControlVectorEnv(VectorEnv):
 
 for _id in control_env_ids():
     if f"meowlab/{_id}" not in gymnasium.registry:
+        # the env truncates itself at this step; the spec says so for libraries that read it
         gymnasium.register(
             id=f"meowlab/{_id}",
             entry_point="meowlab.control:ControlEnv",
             vector_entry_point="meowlab.control:ControlVectorEnv",
+            max_episode_steps=_NativeEnv(_id).max_episode_steps,
             kwargs={"env_id": _id},
         )

@@ -14,7 +14,8 @@
 
 The agents are ``seat_0`` (the first dealer), ``seat_1`` and ``seat_2``. An observation
 is a dict: ``observation``, the seat's 34×366 tile planes of the Meowjong paper (uint8,
-0/1; ``meowlab.sanma.plane_columns`` names the columns), and ``action_mask`` (int8, 150),
+0/1; :func:`plane_rows`, :func:`plane_blocks` and :func:`plane_columns` name the rows,
+the feature blocks and every column), and ``action_mask`` (int8, 150),
 the legal actions among the action indices (0–36 discard, 37–73 riichi with that
 discard, 74 tsumo, 75 ron, 76 kita, 77–110 ankan, 111–144 kakan, 145–146 pon, 147
 daiminkan, 148 kyuushu, 149 pass). When several seats may call or win on the same tile
@@ -42,6 +43,7 @@ from pettingzoo import AECEnv
 from pettingzoo.utils import wrappers
 
 from meowlab._native import SanmaEnv as _NativeGame
+from meowlab._native import plane_blocks, plane_columns, plane_rows  # noqa: F401
 from meowlab._native import arena as _arena
 
 ROWS, COLS, ACTIONS = 34, 366, 150
@@ -75,7 +77,9 @@ def env(**kwargs) -> AECEnv:
 
 class raw_env(AECEnv):
     """One Sanma game per episode. ``rules``: a dict of the engine's rule fields (missing
-    ones keep Tenhou's: e.g. ``{"length": "tonpuu"}``)."""
+    ones keep Tenhou's: e.g. ``{"length": "tonpuu"}``). Once the game is over, ``result``
+    holds the final ``scores`` and ``ranks`` by seat (each seat's ``info`` has its own
+    until it is removed by its last ``step(None)``)."""
 
     metadata = {"render_modes": ["ansi"], "name": "meowlab_sanma_v0", "is_parallelizable": False}
 
@@ -123,6 +127,7 @@ class raw_env(AECEnv):
         self.terminations = {a: False for a in AGENTS}
         self.truncations = {a: False for a in AGENTS}
         self.infos = {a: {} for a in AGENTS}
+        self.result: dict[str, tuple] | None = None
         self.agent_selection = AGENTS[self._game.to_act()]
 
     def observe(self, agent: str) -> dict[str, np.ndarray]:
@@ -139,6 +144,7 @@ class raw_env(AECEnv):
         self.rewards = dict(zip(AGENTS, self._game.rewards()))
         if self._game.is_over():
             scores, ranks = self._game.result()
+            self.result = {"scores": scores, "ranks": ranks}
             for i, a in enumerate(AGENTS):
                 self.terminations[a] = True
                 self.infos[a] = {"score": scores[i], "rank": ranks[i]}
