@@ -3,7 +3,7 @@
 //! They share only the run folder (a shared filesystem): partitions one way, published
 //! policies the other ([`meowlab_meowjong::selfplay::pipeline`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -28,7 +28,8 @@ impl SelfPlayLearner {
     /// The PPO config at `config_path` with its overrides (as `meowlab run` takes them),
     /// run as seed `seed` under `out` with `actors` external actors.
     #[new]
-    #[pyo3(signature = (config_path, out, seed, actors, rounds=None, sl_models=None, eval_sets=None))]
+    #[pyo3(signature = (config_path, out, seed, actors, rounds=None, sl_models=None, eval_sets=None, exchange=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         config_path: PathBuf,
         out: PathBuf,
@@ -37,6 +38,7 @@ impl SelfPlayLearner {
         rounds: Option<usize>,
         sl_models: Option<PathBuf>,
         eval_sets: Option<usize>,
+        exchange: Option<String>,
     ) -> PyResult<Self> {
         let mut config = SelfPlayConfig::load(&config_path).map_err(value_error)?;
         let bad = |m: String| value_error(format!("{}: {m}", config_path.display()));
@@ -45,6 +47,7 @@ impl SelfPlayLearner {
         };
         ppo.actors = actors;
         ppo.external_actors = true;
+        ppo.exchange = exchange;
         config.seeds = vec![seed];
         if let Some(r) = rounds {
             config.rounds = r;
@@ -123,16 +126,11 @@ impl SelfPlayActor {
                 Err(e) => return drop(outbox.send(Err(e.to_string()))),
             };
             for (update, deadline) in inbox {
-                let wait = |path: &Path| loop {
-                    if path.is_dir() {
-                        return true;
-                    }
-                    if Instant::now() >= deadline {
-                        return false;
-                    }
+                let pause = || {
                     std::thread::sleep(Duration::from_millis(20));
+                    Instant::now() < deadline
                 };
-                let answer = actor.play(update, &wait).map_err(|e| e.to_string());
+                let answer = actor.play(update, &pause).map_err(|e| e.to_string());
                 if outbox.send(answer).is_err() {
                     return;
                 }

@@ -473,17 +473,17 @@ fn a_grp_run_makes_its_predictor_once_and_is_the_same_in_process_and_pipelined()
 /// actor replaced mid-run (here: dropped after update 1 while a stale half-written
 /// folder of it lies in update 2) is made again at the update it was on, a share that was
 /// written already is not written twice, every partition is consumed exactly once, and
-/// the weights are those of the same run with actor threads.
+/// the weights are those of the same run with actor threads — with the run folder
+/// shared, and with nothing shared but an object store (`exchange`, each actor in its
+/// own folder).
 #[test]
 fn external_actors_with_a_replacement_learn_what_actor_threads_learn() {
-    use meowlab_meowjong::selfplay::pipeline::{consumed, PipelinePlan, ShardActor};
     use meowlab_meowjong::selfplay::ppo::PpoConfig;
     use meowlab_sanma::GameLength;
-    use std::time::{Duration, Instant};
     let root = std::env::temp_dir().join(format!("meowlab-external-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     sl_models(&root);
-    let config = |external: bool| SelfPlayConfig {
+    let config = |external: bool, exchange: Option<String>| SelfPlayConfig {
         name: "ext".into(),
         description: String::new(),
         rounds: 18,
@@ -506,15 +506,52 @@ fn external_actors_with_a_replacement_learn_what_actor_threads_learn() {
             lr: 1e-3,
             actors: 2,
             external_actors: external,
+            exchange,
             ..PpoConfig::default()
         }),
     };
-    run_seed(&config(false), 5, &root.join("threads"), &mut |_| {}).unwrap();
-    let external = config(true);
-    external.validate().unwrap();
-    let out = root.join("external");
+    run_seed(&config(false, None), 5, &root.join("threads"), &mut |_| {}).unwrap();
+    let threads = final_weights(&root.join("threads/ext__seed5"));
+    assert!(
+        config(false, Some("file:///x".into())).validate().is_err(),
+        "an exchange needs external actors"
+    );
+
+    let shared = root.join("shared");
+    let weights = external_run(&config(true, None), &shared, |_| shared.join("ext__seed5"));
+    assert_eq!(weights, threads, "external actors = actor threads");
+
+    let url = format!("file://{}", root.join("bucket").display());
+    let alone = root.join("alone");
+    let weights = external_run(&config(true, Some(url)), &root.join("learner"), |n| {
+        alone.join(format!("actor-{n}")).join("ext__seed5")
+    });
+    assert_eq!(
+        weights, threads,
+        "actors sharing only an object store = actor threads"
+    );
+    // an actor keeps no copies of what it loaded or committed
+    let left: Vec<_> = std::fs::read_dir(alone.join("actor-0/ext__seed5/policy"))
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// Runs `config` (external actors) with its learner in `out` and actors in threads, each
+/// made in folder `actor_dir(n)` for the n-th actor made (0 and 1: the first two; 2: the
+/// replacement of actor 0 after update 1); checks what every test of this kind checks and
+/// returns the final weights.
+fn external_run(
+    config: &SelfPlayConfig,
+    out: &Path,
+    actor_dir: impl Fn(usize) -> PathBuf,
+) -> Vec<Vec<u8>> {
+    use meowlab_meowjong::selfplay::pipeline::{consumed, PipelinePlan, ShardActor};
+    use std::time::{Duration, Instant};
+    config.validate().unwrap();
     let learner = {
-        let (config, out) = (external.clone(), out.clone());
+        let (config, out) = (config.clone(), out.to_path_buf());
         std::thread::spawn(move || run_seed(&config, 5, &out, &mut |_| {}))
     };
     let run = out.join("ext__seed5");
@@ -529,33 +566,29 @@ fn external_actors_with_a_replacement_learn_what_actor_threads_learn() {
         (plan.first_update, plan.last_update, plan.actors),
         (1, 3, 2)
     );
-    let wait = move |p: &Path| {
-        while !p.is_dir() {
-            if Instant::now() > deadline {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        true
-    };
-    let actor = |index: usize, updates: Vec<u64>| {
-        let (run, config) = (run.clone(), plan.config.clone());
+    let actor = |index: usize, folder: PathBuf, updates: Vec<u64>| {
+        let config = plan.config.clone();
         std::thread::spawn(move || {
-            let mut a = ShardActor::new(&run, config, index).unwrap();
+            let mut a = ShardActor::new(&folder, config, index).unwrap();
+            let pause = || {
+                std::thread::sleep(Duration::from_millis(10));
+                Instant::now() < deadline
+            };
             updates
                 .into_iter()
-                .map(|u| a.play(u, &wait).unwrap().unwrap())
+                .map(|u| a.play(u, &pause).unwrap().unwrap())
                 .collect::<Vec<_>>()
         })
     };
-    let one = actor(1, vec![1, 2, 3]);
-    let first = actor(0, vec![1]).join().unwrap();
+    let one = actor(1, actor_dir(1), vec![1, 2, 3]);
+    let first = actor(0, actor_dir(0), vec![1]).join().unwrap();
     assert!(first[0].written);
     // the first actor 0 "died" while writing update 2: a folder of it is left behind
-    let stale = run.join("samples/update=00000002/.tmp-actor-0-999999");
+    let replacement_dir = actor_dir(2);
+    let stale = replacement_dir.join("samples/update=00000002/.tmp-actor-0-999999");
     std::fs::create_dir_all(&stale).unwrap();
     std::fs::write(stale.join("part-00001.parquet"), b"half a file").unwrap();
-    let replacement = actor(0, vec![1, 2, 3]).join().unwrap();
+    let replacement = actor(0, replacement_dir, vec![1, 2, 3]).join().unwrap();
     assert!(
         !replacement[0].written,
         "update 1 was written by the first actor 0"
@@ -573,10 +606,5 @@ fn external_actors_with_a_replacement_learn_what_actor_threads_learn() {
     let pairs: Vec<(u64, usize)> = record.iter().map(|c| (c.update, c.actor)).collect();
     assert_eq!(pairs, [(1, 0), (1, 1), (2, 0), (2, 1), (3, 0), (3, 1)]);
     assert_eq!(record[0].rows, first[0].rows);
-    assert_eq!(
-        final_weights(&run),
-        final_weights(&root.join("threads/ext__seed5")),
-        "external actors = actor threads"
-    );
-    std::fs::remove_dir_all(&root).unwrap();
+    final_weights(&run)
 }

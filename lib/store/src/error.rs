@@ -54,6 +54,13 @@ pub enum StoreError {
         /// The table asked for.
         table: String,
     },
+    /// Object storage refused or failed (`exchange`).
+    Exchange {
+        /// The URL and key.
+        path: PathBuf,
+        /// What the store said.
+        reason: String,
+    },
     /// The table has no such column.
     NoColumn {
         /// The table folder.
@@ -105,6 +112,7 @@ impl StoreError {
             | StoreError::Write { path, .. }
             | StoreError::NoTable { path, .. }
             | StoreError::NoColumn { path, .. }
+            | StoreError::Exchange { path, .. }
             | StoreError::NoRow { path, .. }
             | StoreError::RunComplete { path }
             | StoreError::EncoderMismatch { path, .. } => path,
@@ -135,6 +143,9 @@ impl fmt::Display for StoreError {
             }
             StoreError::NoTable { path, table } => {
                 write!(f, "{}: the run has no table {table:?}", path.display())
+            }
+            StoreError::Exchange { path, reason } => {
+                write!(f, "{}: object storage: {reason}", path.display())
             }
             StoreError::NoColumn {
                 path,

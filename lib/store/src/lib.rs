@@ -15,6 +15,7 @@ pub mod browse;
 pub mod control;
 pub mod dataset;
 pub mod error;
+pub mod exchange;
 pub mod explanations;
 pub mod metrics;
 pub mod review;

@@ -35,6 +35,7 @@ use meowlab_nn::nn::{Dev, NnError};
 use meowlab_rl::checkpoint::{read_json, write_json};
 use meowlab_sanma::planes::Planes;
 use meowlab_sanma::{Game, Rules, Table};
+use meowlab_store::exchange::Exchange;
 use meowlab_store::selfplay::{read_rows, samples_partition, write_rows, SampleRow};
 use meowlab_store::{StoreError, WriterOptions};
 use rand::SeedableRng;
@@ -101,29 +102,58 @@ pub fn policy_dir(run_dir: &Path, version: u64) -> PathBuf {
     run_dir.join("policy").join(format!("v{version:08}"))
 }
 
+/// The run's exchange ([`PpoConfig::exchange`]), opened.
+fn open_exchange(config: &PpoConfig) -> Result<Option<Exchange>, PipelineError> {
+    Ok(config.exchange.as_deref().map(Exchange::open).transpose()?)
+}
+
+/// Where `path` (inside the run folder `run_dir`) lives in the exchange: under the run's
+/// id, so runs can share one URL.
+fn exchange_key(run_dir: &Path, path: &Path) -> String {
+    let run = run_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let rel = path.strip_prefix(run_dir).unwrap_or(path);
+    format!("{run}/{}", rel.to_string_lossy().replace('\\', "/"))
+}
+
 /// The partition of actor `actor` of `update`.
 fn actor_partition(run_dir: &Path, update: u64, actor: usize) -> PathBuf {
     samples_partition(run_dir, update).join(format!("actor={actor}"))
 }
 
 /// Publishes `models` and `critic` as `version` (atomically: a temporary folder renamed).
+/// Commits them to the exchange too, when there is one.
 fn publish(
     run_dir: &Path,
     version: u64,
     models: &[MeowjongNet],
     critic: &CriticNet,
+    exchange: Option<&Exchange>,
 ) -> Result<(), PipelineError> {
     let target = policy_dir(run_dir, version);
-    if target.is_dir() {
-        return Ok(());
+    if !target.is_dir() {
+        let tmp = run_dir.join("policy").join(format!(".tmp-v{version:08}"));
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+        }
+        save_models(models, &tmp)?;
+        critic.save(&tmp)?;
+        std::fs::rename(&tmp, &target).map_err(io(&target))?;
     }
-    let tmp = run_dir.join("policy").join(format!(".tmp-v{version:08}"));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+    if let Some(ex) = exchange {
+        commit(ex, run_dir, &target)?;
     }
-    save_models(models, &tmp)?;
-    critic.save(&tmp)?;
-    std::fs::rename(&tmp, &target).map_err(io(&target))?;
+    Ok(())
+}
+
+/// Commits folder `path` of the run to the exchange unless it is there.
+fn commit(ex: &Exchange, run_dir: &Path, path: &Path) -> Result<(), PipelineError> {
+    let key = exchange_key(run_dir, path);
+    if !ex.committed(&key)? {
+        ex.put_dir(path, &key)?;
+    }
     Ok(())
 }
 
@@ -180,6 +210,9 @@ pub struct ShardActor {
     index: usize,
     dev: Dev,
     actor: Option<PpoActor>,
+    /// Where policies come from and partitions go when the run folder is not shared
+    /// ([`PpoConfig::exchange`]); `run_dir` is then this actor's own copy.
+    exchange: Option<Exchange>,
 }
 
 /// What [`ShardActor::play`] did.
@@ -209,13 +242,34 @@ impl ShardActor {
                 message: format!("the run has actors 0..{actors}"),
             });
         }
+        let exchange = open_exchange(&config)?;
         Ok(ShardActor {
             run_dir: run_dir.to_path_buf(),
             config,
             index,
             dev: Dev::default(),
             actor: None,
+            exchange,
         })
+    }
+
+    /// Makes policy `version` available in the run folder (fetched from the exchange when
+    /// there is one), pausing until it is published; false when `pause` gives up.
+    fn fetch_policy(&self, version: u64, pause: &dyn Fn() -> bool) -> Result<bool, PipelineError> {
+        let path = policy_dir(&self.run_dir, version);
+        loop {
+            if path.is_dir() {
+                return Ok(true);
+            }
+            if let Some(ex) = &self.exchange {
+                if ex.get_dir(&exchange_key(&self.run_dir, &path), &path)? {
+                    return Ok(true);
+                }
+            }
+            if !pause() {
+                return Ok(false);
+            }
+        }
     }
 
     /// The actor at the version `update` is played with: the SL start, the pool's
@@ -223,13 +277,29 @@ impl ShardActor {
     fn start(
         &self,
         update: u64,
-        wait: &dyn Fn(&Path) -> bool,
+        pause: &dyn Fn() -> bool,
     ) -> Result<Option<PpoActor>, PipelineError> {
         let (config, dir, dev) = (&self.config, &self.run_dir, &self.dev);
         let every = config.pool.snapshot_every as u64;
         let start = acting_version(update, config.actor_lag);
-        if !wait(&policy_dir(dir, start)) {
-            return Ok(None);
+        let multiples: Vec<u64> = (1..=start / every).map(|k| k * every).collect();
+        let keep = multiples.len().saturating_sub(config.pool.max_snapshots);
+        for &v in [start, 0].iter().chain(&multiples[keep..]) {
+            if !self.fetch_policy(v, pause)? {
+                return Ok(None);
+            }
+        }
+        if let (Some(ex), true) = (&self.exchange, config.reward.grp) {
+            let grp = grp_dir(dir);
+            if !ex.get_dir(&exchange_key(dir, &grp), &grp)? {
+                return Err(PipelineError::Actor {
+                    actor: self.index,
+                    message: format!(
+                        "{}: the run's reward predictor is not in the exchange",
+                        ex.url()
+                    ),
+                });
+            }
         }
         // version 0 is the SL start (the frozen models and the SL opponent): models cross
         // between threads and processes only as files
@@ -241,24 +311,27 @@ impl ShardActor {
             let grp = Grp::load(dev, &grp_dir(dir), config.grp.hidden)?;
             actor.set_grp(Some(grp));
         }
-        let multiples: Vec<u64> = (1..=start / every).map(|k| k * every).collect();
-        let keep = multiples.len().saturating_sub(config.pool.max_snapshots);
         let mut snapshots = Vec::new();
         for &v in &multiples[keep..] {
             snapshots.push((v, load_policy(dev, dir, v, config)?.0));
         }
         actor.set_snapshots(snapshots);
         actor.replace_policy(start, &models, Some(&critic));
+        for &v in [start, 0].iter().chain(&multiples[keep..]) {
+            self.drop_copy(&policy_dir(dir, v))?;
+        }
         Ok(Some(actor))
     }
 
     /// Plays this actor's share of `update` and writes it (atomically: a hidden folder
-    /// renamed into place), unless an actor of this index that died had done so. `wait(path)` blocks until a policy folder exists and says
-    /// false to give up (then `None`). Updates must come in increasing order.
+    /// renamed into place; committed to the exchange when there is one), unless an actor
+    /// of this index that died had done so. While a policy it needs is not published it
+    /// calls `pause()`, which waits a little and says false to give up (then `None`).
+    /// Updates must come in increasing order.
     pub fn play(
         &mut self,
         update: u64,
-        wait: &dyn Fn(&Path) -> bool,
+        pause: &dyn Fn() -> bool,
     ) -> Result<Option<Shard>, PipelineError> {
         if update == 0 {
             return Err(PipelineError::Actor {
@@ -270,25 +343,43 @@ impl ShardActor {
             return Ok(Some(done));
         }
         if self.actor.is_none() {
-            self.actor = self.start(update, wait)?;
+            self.actor = self.start(update, pause)?;
         }
-        let Some(actor) = self.actor.as_mut() else {
+        let Some(mut actor) = self.actor.take() else {
             return Ok(None);
         };
-        let (config, dir) = (&self.config, &self.run_dir);
-        let every = config.pool.snapshot_every as u64;
-        let need = acting_version(update, config.actor_lag);
+        let every = self.config.pool.snapshot_every as u64;
+        let need = acting_version(update, self.config.actor_lag);
         for v in actor.version() + 1..=need {
             if !v.is_multiple_of(every) && v != need {
                 continue;
             }
-            let path = policy_dir(dir, v);
-            if !wait(&path) {
+            if !self.fetch_policy(v, pause)? {
+                self.actor = Some(actor);
                 return Ok(None);
             }
-            let (models, critic) = load_policy(&self.dev, dir, v, config)?;
+            let (models, critic) = load_policy(&self.dev, &self.run_dir, v, &self.config)?;
             actor.set_policy(v, &models, Some(&critic));
+            self.drop_copy(&policy_dir(&self.run_dir, v))?;
         }
+        let shard = self.write_share(&mut actor, update);
+        self.actor = Some(actor);
+        shard.map(Some)
+    }
+
+    /// With an exchange, the actor's copy of a folder it has loaded or committed is not
+    /// needed again (a replacement fetches what it needs): deleted, so a long run does not
+    /// fill the actor's disk.
+    fn drop_copy(&self, path: &Path) -> Result<(), PipelineError> {
+        if self.exchange.is_some() && path.exists() {
+            std::fs::remove_dir_all(path).map_err(io(path))?;
+        }
+        Ok(())
+    }
+
+    /// Plays this actor's share of `update` with `actor` and writes its partition.
+    fn write_share(&self, actor: &mut PpoActor, update: u64) -> Result<Shard, PipelineError> {
+        let (config, dir) = (&self.config, &self.run_dir);
         let partition = actor_partition(dir, update, self.index);
         let parent = samples_partition(dir, update);
         std::fs::create_dir_all(&parent).map_err(io(&parent))?;
@@ -316,13 +407,17 @@ impl ShardActor {
         write_json(&tmp.join("_play.json"), &play)?;
         write_rows(&tmp, &rows, WriterOptions::default())?;
         std::fs::rename(&tmp, &partition).map_err(io(&partition))?;
-        Ok(Some(Shard {
+        if let Some(ex) = &self.exchange {
+            ex.put_dir(&partition, &exchange_key(dir, &partition))?;
+            self.drop_copy(&partition)?;
+        }
+        Ok(Shard {
             update,
             actor: self.index,
             rows: rows.len(),
             games: play.games,
             written: true,
-        }))
+        })
     }
 
     /// This actor's share of `update` when an earlier actor of its index wrote it (and
@@ -337,7 +432,16 @@ impl ShardActor {
             games,
             written: false,
         };
-        if policy_dir(dir, update).is_dir() {
+        let ledger = dir.join("consumed.jsonl");
+        let learned = match &self.exchange {
+            // the learner's record, fetched
+            Some(ex) => {
+                let published = ex.committed(&exchange_key(dir, &policy_dir(dir, update)))?;
+                published && ex.get_file(&exchange_key(dir, &ledger), &ledger)?
+            }
+            None => policy_dir(dir, update).is_dir(),
+        };
+        if learned {
             let record = consumed(dir)?;
             if let Some(c) = record
                 .iter()
@@ -347,9 +451,13 @@ impl ShardActor {
             }
         }
         let partition = actor_partition(dir, update, self.index);
+        if let Some(ex) = &self.exchange {
+            ex.get_dir(&exchange_key(dir, &partition), &partition)?;
+        }
         if partition.is_dir() {
             let play: PlayStats = read_json(&partition.join("_play.json"))?;
             let rows = meowlab_store::TableReader::open(&partition, None)?.num_rows()?;
+            self.drop_copy(&partition)?;
             return Ok(Some(shard(rows as usize, play.games)));
         }
         Ok(None)
@@ -434,9 +542,12 @@ struct ActorJob {
 impl ActorJob {
     fn run(self) -> Result<(), PipelineError> {
         let mut actor = ShardActor::new(&self.run_dir, self.config, self.index)?;
-        let wait = |path: &Path| wait_for(&self.signals, || path.is_dir());
+        let pause = || {
+            std::thread::sleep(Duration::from_millis(5));
+            !self.signals.stop.load(Ordering::SeqCst)
+        };
         for update in self.first..=self.last {
-            if actor.play(update, &wait)?.is_none() {
+            if actor.play(update, &pause)?.is_none() {
                 return Ok(());
             }
         }
@@ -455,6 +566,8 @@ pub struct Pipelined {
     actors: Vec<JoinHandle<Result<(), PipelineError>>>,
     /// The actors are other processes ([`PpoConfig::external_actors`]), started.
     external: bool,
+    /// Where those actors get policies and leave partitions ([`PpoConfig::exchange`]).
+    exchange: Option<Exchange>,
     signals: Arc<Signals>,
 }
 
@@ -471,17 +584,18 @@ pub struct PipelineState {
 
 impl Pipelined {
     /// A learner for `games` games (rounded up to whole updates) from the SL models, in
-    /// run folder `run_dir`.
+    /// run folder `run_dir` (fails only when the exchange cannot be opened).
     pub fn new(
         dev: &Dev,
         run_dir: &Path,
         sl: Vec<MeowjongNet>,
         config: PpoConfig,
         games: usize,
-    ) -> Self {
+    ) -> Result<Self, PipelineError> {
         let learner = PpoLearner::new(dev, &sl, config.clone());
         let per = config.games_per_update.max(1);
-        Pipelined {
+        let exchange = open_exchange(&config)?;
+        Ok(Pipelined {
             run_dir: run_dir.to_path_buf(),
             last_update: games.div_ceil(per) as u64,
             learner,
@@ -490,8 +604,29 @@ impl Pipelined {
             hands: 0,
             actors: Vec::new(),
             external: false,
+            exchange,
             signals: Arc::new(Signals::default()),
+        })
+    }
+
+    /// Deletes folder `path` of the run, here and in the exchange.
+    fn remove(&self, path: &Path) -> Result<(), PipelineError> {
+        if path.exists() {
+            std::fs::remove_dir_all(path).map_err(io(path))?;
         }
+        if let Some(ex) = &self.exchange {
+            ex.delete_dir(&exchange_key(&self.run_dir, path))?;
+        }
+        Ok(())
+    }
+
+    /// Puts the learner's record in the exchange (what replacement actors read).
+    fn share_ledger(&self) -> Result<(), PipelineError> {
+        let path = self.run_dir.join("consumed.jsonl");
+        if let (Some(ex), true) = (&self.exchange, path.exists()) {
+            ex.put_file(&path, &exchange_key(&self.run_dir, &path))?;
+        }
+        Ok(())
     }
 
     /// Games learned from so far.
@@ -516,8 +651,20 @@ impl Pipelined {
             version,
             &self.learner.models(),
             self.learner.critic(),
+            self.exchange.as_ref(),
         )?;
         if self.config.external_actors {
+            if let Some(ex) = &self.exchange {
+                // what actors on other machines load: every kept policy (the SL start,
+                // the pool's snapshots) and the reward predictor
+                for v in versions(&self.run_dir.join("policy"))? {
+                    commit(ex, &self.run_dir, &policy_dir(&self.run_dir, v))?;
+                }
+                let grp = grp_dir(&self.run_dir);
+                if grp.is_dir() {
+                    commit(ex, &self.run_dir, &grp)?;
+                }
+            }
             let plan = PipelinePlan {
                 first_update: version + 1,
                 last_update: self.last_update,
@@ -525,7 +672,12 @@ impl Pipelined {
                 config: self.config.clone(),
             };
             self.external = true;
-            return Ok(write_json(&self.run_dir.join("pipeline.json"), &plan)?);
+            let path = self.run_dir.join("pipeline.json");
+            write_json(&path, &plan)?;
+            if let Some(ex) = &self.exchange {
+                ex.put_file(&path, &exchange_key(&self.run_dir, &path))?;
+            }
+            return Ok(());
         }
         for index in 0..self.config.actors.max(1) {
             let job = ActorJob {
@@ -564,8 +716,18 @@ impl Pipelined {
         for actor in 0..actors {
             let partition = actor_partition(&self.run_dir, update, actor);
             let ready = || meowlab_store::table::shards(&partition).is_ok_and(|s| !s.is_empty());
-            if !wait_for(&self.signals, ready) {
-                return Err(self.failure());
+            match &self.exchange {
+                None => {
+                    if !wait_for(&self.signals, ready) {
+                        return Err(self.failure());
+                    }
+                }
+                Some(ex) => {
+                    let key = exchange_key(&self.run_dir, &partition);
+                    while !ready() && !ex.get_dir(&key, &partition)? {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                }
             }
             let read = read_rows(&partition)?;
             check_rows(&read, &partition)?;
@@ -595,11 +757,13 @@ impl Pipelined {
             .open(&path)
             .map_err(io(&path))?;
         file.write_all(ledger.as_bytes()).map_err(io(&path))?;
+        self.share_ledger()?;
         publish(
             &self.run_dir,
             update,
             &self.learner.models(),
             self.learner.critic(),
+            self.exchange.as_ref(),
         )?;
         self.games += play.games;
         self.hands += play.hands;
@@ -647,8 +811,7 @@ impl Pipelined {
         if !self.config.keep_samples {
             for update in partitions(&self.run_dir.join("samples"), "update=")? {
                 if update <= c {
-                    let path = samples_partition(&self.run_dir, update);
-                    std::fs::remove_dir_all(&path).map_err(io(&path))?;
+                    self.remove(&samples_partition(&self.run_dir, update))?;
                 }
             }
         }
@@ -671,8 +834,7 @@ impl Pipelined {
         }
         for version in versions(&self.run_dir.join("policy"))? {
             if !kept.contains(&version) && version < oldest_needed {
-                let path = policy_dir(&self.run_dir, version);
-                std::fs::remove_dir_all(&path).map_err(io(&path))?;
+                self.remove(&policy_dir(&self.run_dir, version))?;
             }
         }
         Ok(())
@@ -702,19 +864,37 @@ impl Pipelined {
 
     /// Deletes the samples and policies after update `c` (a fresh run: `c = 0`, keeping
     /// nothing but the start).
+    /// In the exchange: everything of the run for a fresh one, else what was written after
+    /// `c`, found by listing it (actors may have left partitions the learner never read).
     pub fn remove_after(&self, c: u64) -> Result<(), PipelineError> {
         truncate_consumed(&self.run_dir, c)?;
         for update in partitions(&self.run_dir.join("samples"), "update=")? {
             if update > c {
-                let path = samples_partition(&self.run_dir, update);
-                std::fs::remove_dir_all(&path).map_err(io(&path))?;
+                self.remove(&samples_partition(&self.run_dir, update))?;
             }
         }
         for version in versions(&self.run_dir.join("policy"))? {
             if version > c {
-                let path = policy_dir(&self.run_dir, version);
-                std::fs::remove_dir_all(&path).map_err(io(&path))?;
+                self.remove(&policy_dir(&self.run_dir, version))?;
             }
+        }
+        if let Some(ex) = &self.exchange {
+            let run = exchange_key(&self.run_dir, &self.run_dir);
+            if c == 0 {
+                ex.delete_dir(&run)?;
+            } else {
+                for (folder, prefix) in [("samples", "update="), ("policy", "v")] {
+                    for name in ex.list_dirs(&format!("{run}/{folder}"))? {
+                        let n = name
+                            .strip_prefix(prefix)
+                            .and_then(|n| n.parse::<u64>().ok());
+                        if n.is_some_and(|n| n > c) {
+                            ex.delete_dir(&format!("{run}/{folder}/{name}"))?;
+                        }
+                    }
+                }
+            }
+            self.share_ledger()?;
         }
         Ok(())
     }

@@ -261,6 +261,11 @@ impl SelfPlayConfig {
             }
             (None, Some(p)) => {
                 p.validate()?;
+                if p.exchange.is_some() && !p.external_actors {
+                    return Err(
+                        "ppo.exchange is for external actors (ppo.external_actors = true)".into(),
+                    );
+                }
                 if p.external_actors && p.actors == 0 {
                     return Err("ppo.external_actors needs ppo.actors ≥ 1 (how many actors play each update)".into());
                 }
@@ -496,9 +501,9 @@ impl Learner {
         models: Vec<MeowjongNet>,
         run_dir: &Path,
         grp: Option<Grp>,
-    ) -> Self {
+    ) -> Result<Self, SelfPlayError> {
         let salt = seed.wrapping_mul(1_000_000_007);
-        match (&config.reinforce, &config.ppo) {
+        Ok(match (&config.reinforce, &config.ppo) {
             (Some(r), _) => {
                 let mut r = r.clone();
                 r.seed = r.seed.wrapping_add(salt);
@@ -508,7 +513,7 @@ impl Learner {
                 let mut p = p.clone();
                 p.seed = p.seed.wrapping_add(salt);
                 if p.actors > 0 {
-                    let pipelined = Pipelined::new(dev, run_dir, models, p, config.rounds);
+                    let pipelined = Pipelined::new(dev, run_dir, models, p, config.rounds)?;
                     Learner::Pipelined(Box::new(pipelined))
                 } else {
                     let mut ppo = Ppo::new(dev, models, p);
@@ -517,7 +522,7 @@ impl Learner {
                 }
             }
             (None, None) => unreachable!("validated: one algorithm"),
-        }
+        })
     }
 
     /// Episodes so far (hands or games).
@@ -824,7 +829,7 @@ pub fn run_seed(
         Some(p) if p.reward.grp => Some(prepare_grp(&dev, &dir, p, config.rounds, progress)?),
         _ => None,
     };
-    let mut learner = Learner::new(&dev, config, seed, models.clone(), &dir, grp);
+    let mut learner = Learner::new(&dev, config, seed, models.clone(), &dir, grp)?;
     let mut resumed_from = None;
     if latest.is_file() {
         let name = std::fs::read_to_string(&latest).map_err(io(&latest))?;

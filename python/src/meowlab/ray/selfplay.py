@@ -5,9 +5,12 @@
 
 The learner is the Rust learner of ``meowlab run`` (one Ray actor; ``--learner-gpus`` to
 put it on a GPU node), the actors are Ray actors, each the Rust arena playing its share
-of every update with the newest policy it may use. They share only the run folder,
-which must be on a filesystem every node sees (NFS, a mounted bucket): the actors write
-``samples/update=<u>/actor=<a>/`` (atomically), the learner publishes ``policy/v<u>/``.
+of every update with the newest policy it may use. They share only the run's files: the
+actors write ``samples/update=<u>/actor=<a>/`` (atomically), the learner publishes
+``policy/v<u>/``. Either the run folder is on a filesystem every node sees (NFS), or
+``--exchange URL`` names object storage (``s3://bucket/prefix``, ``gs://…``, ``az://…``
+with the package built with the ``cloud`` feature; ``file:///…``) through which the
+files pass, and every actor keeps its own copy of the run under ``--actor-dir``.
 
 Guarantees:
 - an actor that dies (node lost, OOM, ``ray.kill``) is replaced by a new one at the update
@@ -28,6 +31,9 @@ import argparse
 import json
 import os
 import sys
+import tempfile
+import time
+import uuid
 from pathlib import Path
 
 import ray
@@ -50,15 +56,32 @@ class Actor:
         return self._actor.play(update, timeout_s)
 
 
-@ray.remote(num_cpus=1, max_restarts=0)
+@ray.remote(num_cpus=1, max_restarts=0, max_concurrency=2)
 class Learner:
-    """The Rust learner of the run (a Ray actor, so it can sit on a GPU node)."""
+    """The Rust learner of the run (a Ray actor, so it can sit on a GPU node). Its run
+    folder is on its own node; the driver asks it for the plan and the record."""
 
     def __init__(self, config_json: str, out: str, seed: int):
         self._learner = SelfPlayLearner.from_json(config_json, out, seed)
+        self._run_dir = Path(self._learner.run_dir)
+        # the learner writes a new plan once it has (re)started
+        (self._run_dir / "pipeline.json").unlink(missing_ok=True)
 
     def run(self) -> str:
         return self._learner.run()
+
+    def plan(self, timeout_s: float) -> dict | None:
+        """The learner's ``pipeline.json`` once its first policy is published."""
+        path = self._run_dir / "pipeline.json"
+        deadline = time.time() + timeout_s
+        while not path.exists():
+            if time.time() > deadline:
+                return None
+            time.sleep(0.1)
+        return json.loads(path.read_text())
+
+    def consumed(self) -> list[tuple[int, int, int, int]]:
+        return selfplay_consumed(str(self._run_dir))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -73,6 +96,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sl-models", type=Path, help="the SL models to start from (overrides the config)")
     p.add_argument("--eval-sets", type=int, help="evaluation duplicate sets (overrides the config)")
     p.add_argument("--learner-gpus", type=float, default=0.0, help="GPUs for the learner actor")
+    p.add_argument("--exchange", help="object storage the processes share instead of a filesystem "
+                   "(file:///…; s3://, gs://, az:// with the cloud feature)")
+    p.add_argument("--actor-dir", type=Path, default=Path(tempfile.gettempdir()) / "meowlab-actors",
+                   help="with --exchange: where each actor keeps its copy of the run (on its node)")
     p.add_argument("--policy-timeout", type=float, default=3600.0,
                    help="seconds an actor waits for a policy before it gives up")
     p.add_argument("--kill-actor", type=int, default=None, metavar="A",
@@ -86,20 +113,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def wait_for_plan(run_dir: Path, learner_done) -> dict:
-    """The learner's ``pipeline.json`` (written once its first policy is published)."""
-    path = run_dir / "pipeline.json"
+def wait_for_plan(learner, learner_done) -> dict:
+    """The learner's plan (written once its first policy is published)."""
     while True:
-        done, _ = ray.wait([learner_done], timeout=0.2)
+        done, _ = ray.wait([learner_done], timeout=0)
         if done:
             ray.get(learner_done)  # raises the learner's error
-        if path.exists():
-            return json.loads(path.read_text())
+        plan = ray.get(learner.plan.remote(1.0))
+        if plan is not None:
+            return plan
 
 
-def check_consumed(run_dir: Path, first: int, last: int, actors: int) -> int:
+def check_consumed(record: list, run_dir: Path, first: int, last: int, actors: int) -> int:
     """Every (update, actor) of first..=last consumed exactly once; returns the count."""
-    record = [(u, a) for (u, a, _, _) in selfplay_consumed(str(run_dir)) if u >= first]
+    record = [(u, a) for (u, a, _, _) in record if u >= first]
     expected = {(u, a) for u in range(first, last + 1) for a in range(actors)}
     seen = set(record)
     if len(record) != len(seen):
@@ -117,17 +144,17 @@ def main(argv: list[str] | None = None) -> int:
     local = SelfPlayLearner(  # checks the config here, before any Ray work
         str(args.config), str(out), args.seed, args.actors, rounds=args.rounds,
         sl_models=None if args.sl_models is None else str(args.sl_models.resolve()),
-        eval_sets=args.eval_sets,
+        eval_sets=args.eval_sets, exchange=args.exchange,
     )
     run_dir = Path(local.run_dir)
-    # the learner writes a new plan once it has (re)started
-    (run_dir / "pipeline.json").unlink(missing_ok=True)
     ray.init(address=args.address, log_to_driver=True, include_dashboard=False)
     print(f"meowlab.ray.selfplay: {run_dir} on Ray {ray.__version__} "
           f"({ray.cluster_resources().get('CPU', 0):.0f} CPUs, {len(ray.nodes())} nodes), {args.actors} actors")
     learner = Learner.options(num_gpus=args.learner_gpus).remote(local.config_json(), str(out), args.seed)
     learner_done = learner.run.remote()
-    plan = wait_for_plan(run_dir, learner_done)
+    plan = wait_for_plan(learner, learner_done)
+    if plan["actors"] != args.actors:
+        raise SystemExit(f"error: the learner plans {plan['actors']} actors, not {args.actors}")
     first, last = plan["first_update"], plan["last_update"]
     ppo_json = json.dumps(plan["config"])
     print(f"updates {first}..{last}, {plan['actors']} actors")
@@ -139,7 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     replaced, rewritten, killed = 0, 0, False
 
     def start(a: int, from_update: int) -> None:
-        actors[a] = Actor.remote(str(run_dir), ppo_json, a)
+        # with an exchange each actor has its own copy of the run (a fresh folder per actor)
+        actor_run = run_dir if args.exchange is None else (
+            args.actor_dir.resolve() / f"{uuid.uuid4().hex[:12]}-actor{a}" / run_dir.name)
+        actors[a] = Actor.remote(str(actor_run), ppo_json, a)
         for u in range(from_update, last + 1):
             if u not in done_updates[a]:
                 pending[actors[a].play.remote(u, args.policy_timeout)] = (a, u, incarnation[a])
@@ -172,11 +202,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"killing actor {a} (--kill-actor) while it plays its next shard")
             ray.kill(actors[a], no_restart=True)
     summary = json.loads(ray.get(learner_done))
-    shards = check_consumed(run_dir, first, last, args.actors)
+    shards = check_consumed(ray.get(learner.consumed.remote()), run_dir, first, last, args.actors)
     result = {
         "run_dir": str(run_dir),
         "updates": [first, last],
         "actors": args.actors,
+        "exchange": args.exchange,
         "shards_consumed": shards,
         "actors_replaced": replaced,
         "shards_found_written": rewritten,

@@ -124,6 +124,12 @@ pub struct PpoConfig {
     /// [`ShardActor`]: crate::selfplay::pipeline::ShardActor
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub external_actors: bool,
+    /// With external actors on machines that share no filesystem: the object-store URL
+    /// (`file:///…`; `s3://…`, `gs://…`, `az://…` with the `cloud` feature) through
+    /// which they get policies and leave their partitions; every process keeps its own
+    /// copy of the run folder ([`meowlab_store::exchange`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<String>,
 }
 
 impl Default for PpoConfig {
@@ -155,6 +161,7 @@ impl Default for PpoConfig {
             actor_lag: 0,
             keep_samples: false,
             external_actors: false,
+            exchange: None,
         }
     }
 }
