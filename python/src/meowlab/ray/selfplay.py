@@ -139,6 +139,7 @@ def check_consumed(record: list, run_dir: Path, first: int, last: int, actors: i
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # progress lines as they happen, also in a pipe
     # paths absolute: the Ray actors run in other working directories
     out = args.out.resolve()
     local = SelfPlayLearner(  # checks the config here, before any Ray work
@@ -191,8 +192,10 @@ def main(argv: list[str] | None = None) -> int:
             replaced += 1
             for f in [f for f, (b, _, i) in pending.items() if b == a and i == inc]:
                 del pending[f]
-            print(f"actor {a} died at update {u} ({type(e).__name__}); starting a replacement there")
-            start(a, u)
+            # its tasks fail in any order: the replacement starts at the first update not done
+            resume = min(v for v in range(first, last + 1) if v not in done_updates[a])
+            print(f"actor {a} died ({type(e).__name__}); a replacement starts at update {resume}")
+            start(a, resume)
             continue
         done_updates[a].add(u)
         rewritten += not written
