@@ -45,6 +45,34 @@ fn sl_models(root: &Path) -> PathBuf {
     dir
 }
 
+/// A PPO run of `(rounds, seed, checkpoint_every)` from the SL models under `root`,
+/// without evaluations.
+fn ppo_run(
+    root: &Path,
+    name: &str,
+    (rounds, seed, checkpoint_every): (usize, u64, usize),
+    ppo: meowlab_meowjong::selfplay::ppo::PpoConfig,
+) -> SelfPlayConfig {
+    SelfPlayConfig {
+        name: name.into(),
+        description: String::new(),
+        rounds,
+        seeds: vec![seed],
+        sl_models: Some(root.join("sl")),
+        teacher: Default::default(),
+        checkpoint_every,
+        keep_checkpoints: None,
+        log_games: false,
+        eval: SelfPlayEval {
+            every: 0,
+            sets: 2,
+            ..SelfPlayEval::default()
+        },
+        reinforce: None,
+        ppo: Some(ppo),
+    }
+}
+
 fn weights(run: &Path) -> Vec<u8> {
     std::fs::read(run.join("final/discard-c4x4-d16/model.safetensors")).unwrap()
 }
@@ -268,27 +296,13 @@ fn pipelined_ppo_matches_in_process_and_resumes() {
         lr: 1e-3,
         ..PpoConfig::default()
     };
-    let config = |name: &str, actors: usize, lag: u64| SelfPlayConfig {
-        name: name.into(),
-        description: String::new(),
-        rounds: 30,
-        seeds: vec![3],
-        sl_models: Some(root.join("sl")),
-        teacher: Default::default(),
-        checkpoint_every: 2,
-        keep_checkpoints: None,
-        log_games: false,
-        eval: SelfPlayEval {
-            every: 0,
-            sets: 2,
-            ..SelfPlayEval::default()
-        },
-        reinforce: None,
-        ppo: Some(PpoConfig {
+    let config = |name: &str, actors: usize, lag: u64| {
+        let ppo = PpoConfig {
             actors,
             actor_lag: lag,
             ..ppo.clone()
-        }),
+        };
+        ppo_run(&root, name, (30, 3, 2), ppo)
     };
     sl_models(&root);
     let in_process = config("inproc", 0, 0);
@@ -373,26 +387,12 @@ fn a_grp_run_makes_its_predictor_once_and_is_the_same_in_process_and_pipelined()
     };
     ppo.reward.grp = true;
     ppo.reward.hand_shaping = 0.0;
-    let config = |name: &str, actors: usize| SelfPlayConfig {
-        name: name.into(),
-        description: String::new(),
-        rounds: 12,
-        seeds: vec![4],
-        sl_models: Some(root.join("sl")),
-        teacher: Default::default(),
-        checkpoint_every: 1,
-        keep_checkpoints: None,
-        log_games: false,
-        eval: SelfPlayEval {
-            every: 0,
-            sets: 2,
-            ..SelfPlayEval::default()
-        },
-        reinforce: None,
-        ppo: Some(PpoConfig {
+    let config = |name: &str, actors: usize| {
+        let ppo = PpoConfig {
             actors,
             ..ppo.clone()
-        }),
+        };
+        ppo_run(&root, name, (12, 4, 1), ppo)
     };
     sl_models(&root);
     let in_process = config("inproc", 0);
@@ -493,23 +493,8 @@ fn external_actors_with_a_replacement_learn_what_actor_threads_learn() {
     let root = std::env::temp_dir().join(format!("meowlab-external-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     sl_models(&root);
-    let config = |external: bool, exchange: Option<String>| SelfPlayConfig {
-        name: "ext".into(),
-        description: String::new(),
-        rounds: 18,
-        seeds: vec![5],
-        sl_models: Some(root.join("sl")),
-        teacher: Default::default(),
-        checkpoint_every: 2,
-        keep_checkpoints: None,
-        log_games: false,
-        eval: SelfPlayEval {
-            every: 0,
-            sets: 2,
-            ..SelfPlayEval::default()
-        },
-        reinforce: None,
-        ppo: Some(PpoConfig {
+    let config = |external: bool, exchange: Option<String>| {
+        let ppo = PpoConfig {
             length: GameLength::OneHand,
             games_per_update: 6,
             batch_size: 32,
@@ -518,7 +503,8 @@ fn external_actors_with_a_replacement_learn_what_actor_threads_learn() {
             external_actors: external,
             exchange,
             ..PpoConfig::default()
-        }),
+        };
+        ppo_run(&root, "ext", (18, 5, 2), ppo)
     };
     run_seed(&config(false, None), 5, &root.join("threads"), &mut |_| {}).unwrap();
     let threads = final_weights(&root.join("threads/ext__seed5"));
