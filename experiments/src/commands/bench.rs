@@ -418,10 +418,11 @@ fn store(args: StoreArgs) -> Result<ExitCode> {
             truncated: false,
             log_prob: Some(-0.69),
             value: None,
+            thread: None,
         };
         log.step(Phase::Train, i / 500, t, &step)?;
         if t == 499 {
-            log.episode(Phase::Train, i / 500, i / 500, 500.0, 500, i + 1)?;
+            log.episode(Phase::Train, i / 500, i / 500, 500.0, 500, i + 1, None)?;
         }
     }
     log.close()?;

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use meowlab::algos::experiment::{run_seed, ExperimentConfig, Progress};
+use meowlab::algos::experiment::{run_seed, Algorithm, ExperimentConfig, Progress};
 use meowlab::meowjong::selfplay::run::{self as selfplay_run, SelfPlayConfig};
 
 /// Arguments of `meowlab run`.
@@ -38,6 +38,13 @@ pub struct Args {
     /// Override the duplicate sets of a self-play config's evaluations.
     #[arg(long)]
     eval_sets: Option<usize>,
+    /// A3C: apply the threads' updates in a fixed round-robin order, so that the same seed
+    /// gives the same files (sets `a3c.deterministic`).
+    #[arg(long)]
+    deterministic: bool,
+    /// A3C: override the number of actor-learner threads.
+    #[arg(long)]
+    threads: Option<usize>,
     /// Seeds trained at the same time (each on its own thread).
     #[arg(long, default_value_t = 1)]
     jobs: usize,
@@ -62,6 +69,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     if let Some(e) = args.eval_every {
         config.eval.every = e;
+    }
+    if args.deterministic || args.threads.is_some() {
+        let Algorithm::A3c(a3c) = &mut config.algorithm else {
+            anyhow::bail!(
+                "{}: --deterministic and --threads apply to A3C configs ([a3c]); this one is {}",
+                args.config.display(),
+                config.algorithm.name()
+            );
+        };
+        a3c.deterministic |= args.deterministic;
+        if let Some(t) = args.threads {
+            a3c.threads = t;
+        }
     }
     config
         .validate()

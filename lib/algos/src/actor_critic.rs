@@ -69,6 +69,59 @@ impl Params for ActorCritic {
     }
 }
 
+impl ActorCritic {
+    /// Fresh networks for observations of `obs_dim` floats and `head`'s actions: CleanRL's
+    /// orthogonal initialisation (actor output gain 0.01, critic 1), log σ = 0.
+    pub(crate) fn new(
+        dev: &Dev,
+        obs_dim: usize,
+        hidden: &[usize],
+        head: &Head,
+        rng: &mut ChaCha8Rng,
+    ) -> Self {
+        let sizes = |out: usize| -> Vec<usize> {
+            std::iter::once(obs_dim)
+                .chain(hidden.iter().copied())
+                .chain(std::iter::once(out))
+                .collect()
+        };
+        let actor = Mlp::orthogonal(dev, &sizes(head.outputs()), Activation::Tanh, 0.01, rng);
+        let critic = Mlp::orthogonal(dev, &sizes(1), Activation::Tanh, 1.0, rng);
+        let actor_logstd =
+            matches!(head, Head::Gaussian { .. }).then(|| dev.zeros_like(&(1, head.outputs())));
+        ActorCritic {
+            actor,
+            critic,
+            actor_logstd,
+        }
+    }
+
+    /// Per-sample log-probabilities and entropies of `actions` from actor output `out`
+    /// under `head` (the Gaussian's log σ joins `out`'s tape).
+    pub(crate) fn policy_terms<T: Tape<f32, Dev>>(
+        &self,
+        head: &Head,
+        out: Matrix<T>,
+        actions: &Matrix,
+    ) -> (Vector<T>, Vector<T>) {
+        match head {
+            Head::Categorical(_) => categorical_log_prob_entropy(out, actions),
+            Head::Gaussian { .. } => {
+                let (n, k) = *out.shape();
+                let log_std = self
+                    .actor_logstd
+                    .as_ref()
+                    .expect("a Gaussian policy has a log-std")
+                    .retaped::<T>()
+                    .reshape_like(&(k,))
+                    .broadcast_like::<_, Axis<0>>(&(n, k));
+                gaussian_log_prob_entropy(out, log_std, actions)
+            }
+            Head::BangBang { .. } => bernoulli_log_prob_entropy(out, actions),
+        }
+    }
+}
+
 /// The action distribution and the env's bounds.
 #[derive(Clone, Debug)]
 pub(crate) enum Head {
@@ -78,7 +131,7 @@ pub(crate) enum Head {
 }
 
 impl Head {
-    fn new(space: &ActionSpace, policy: PolicyKind) -> Head {
+    pub(crate) fn new(space: &ActionSpace, policy: PolicyKind) -> Head {
         match (space, policy) {
             (ActionSpace::Discrete(n), _) => Head::Categorical(*n),
             (ActionSpace::Box { low, high }, PolicyKind::Gaussian) => Head::Gaussian {
@@ -93,7 +146,7 @@ impl Head {
     }
 
     /// Width of the actor's output.
-    fn outputs(&self) -> usize {
+    pub(crate) fn outputs(&self) -> usize {
         match self {
             Head::Categorical(n) => *n,
             Head::Gaussian { low, .. } | Head::BangBang { low, .. } => low.len(),
@@ -101,7 +154,7 @@ impl Head {
     }
 
     /// Floats per stored action (one for an index).
-    fn action_dim(&self) -> usize {
+    pub(crate) fn action_dim(&self) -> usize {
         match self {
             Head::Categorical(_) => 1,
             Head::Gaussian { low, .. } | Head::BangBang { low, .. } => low.len(),
@@ -110,7 +163,7 @@ impl Head {
 
     /// Samples one action per row of actor output `out`: `raw` gets the stored sample,
     /// `env` what the env receives (index, clipped Gaussian sample, extreme).
-    fn sample(
+    pub(crate) fn sample(
         &self,
         out: &[f32],
         log_std: &[f32],
@@ -164,7 +217,7 @@ impl Head {
 
     /// The most likely action (argmax, mean clipped to the bounds, extreme with p > ½)
     /// for one row of actor output.
-    fn deterministic(&self, out: &[f32], action: &mut Vec<f32>) {
+    pub(crate) fn deterministic(&self, out: &[f32], action: &mut Vec<f32>) {
         action.clear();
         match self {
             Head::Categorical(_) => action.push(argmax(out) as f32),
@@ -185,7 +238,7 @@ impl Head {
 
     /// Stored actions of `rows` samples as the matrix the log-prob functions take
     /// (one-hot for a categorical policy).
-    fn action_matrix(&self, dev: &Dev, raw: &[f32], rows: usize) -> Matrix {
+    pub(crate) fn action_matrix(&self, dev: &Dev, raw: &[f32], rows: usize) -> Matrix {
         match self {
             Head::Categorical(m) => {
                 let mut onehot = vec![0.0f32; rows * m];
@@ -267,27 +320,7 @@ impl OnPolicy {
         let dev = Dev::default();
         let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
         let d = envs.spec().obs_dim;
-        let sizes = |out: usize| -> Vec<usize> {
-            std::iter::once(d)
-                .chain(s.hidden.iter().copied())
-                .chain(std::iter::once(out))
-                .collect()
-        };
-        let actor = Mlp::orthogonal(
-            &dev,
-            &sizes(head.outputs()),
-            Activation::Tanh,
-            0.01,
-            &mut rng,
-        );
-        let critic = Mlp::orthogonal(&dev, &sizes(1), Activation::Tanh, 1.0, &mut rng);
-        let actor_logstd =
-            matches!(head, Head::Gaussian { .. }).then(|| dev.zeros_like(&(1, head.outputs())));
-        let net = ActorCritic {
-            actor,
-            critic,
-            actor_logstd,
-        };
+        let net = ActorCritic::new(&dev, d, s.hidden, &head, &mut rng);
         let optimizer = Optimizer::new(&net, s.optimizer);
         envs.reset(s.seed);
         Ok(OnPolicy {
@@ -313,22 +346,7 @@ impl OnPolicy {
         out: Matrix<T>,
         actions: &Matrix,
     ) -> (Vector<T>, Vector<T>) {
-        match &self.head {
-            Head::Categorical(_) => categorical_log_prob_entropy(out, actions),
-            Head::Gaussian { .. } => {
-                let (n, k) = *out.shape();
-                let log_std = self
-                    .net
-                    .actor_logstd
-                    .as_ref()
-                    .expect("a Gaussian policy has a log-std")
-                    .retaped::<T>()
-                    .reshape_like(&(k,))
-                    .broadcast_like::<_, Axis<0>>(&(n, k));
-                gaussian_log_prob_entropy(out, log_std, actions)
-            }
-            Head::BangBang { .. } => bernoulli_log_prob_entropy(out, actions),
-        }
+        self.net.policy_terms(&self.head, out, actions)
     }
 
     /// Observations as the networks see them (standardised when configured).
@@ -409,6 +427,7 @@ impl OnPolicy {
                     truncated: step.truncated[i],
                     log_prob: Some(log_probs[i]),
                     value: Some(values[i]),
+                    thread: None,
                 })?;
                 if step.terminated[i] || step.truncated[i] {
                     self.episode_steps[i] = 0;
@@ -539,25 +558,9 @@ impl OnPolicy {
 
     /// Softmax policy and critic values of a categorical agent (`None` otherwise).
     pub(crate) fn policy_view(&self, obs: &[f32]) -> Option<PolicyView> {
-        let Head::Categorical(k) = self.head else {
-            return None;
-        };
         let rows = obs.len() / self.envs.spec().obs_dim;
         let x = batch(&self.dev, rows, obs.len() / rows.max(1), self.inputs(obs));
-        let logits = self.net.actor.forward(x).as_vec();
-        let mut probs = Vec::with_capacity(logits.len());
-        for row in logits.chunks(k) {
-            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let exp: Vec<f32> = row.iter().map(|l| (l - max).exp()).collect();
-            let sum: f32 = exp.iter().sum();
-            probs.extend(exp.iter().map(|e| e / sum));
-        }
-        Some(PolicyView {
-            actions: k,
-            probs,
-            values: self.values(obs, rows),
-            action_values: None,
-        })
+        categorical_view(&self.net, &self.head, x)
     }
 
     pub(crate) fn act_deterministic(&self, obs: &[f32], action: &mut Vec<f32>) {
@@ -595,6 +598,28 @@ impl OnPolicy {
         self.episode_steps.fill(0);
         Ok(())
     }
+}
+
+/// Softmax policy and critic values of `net` on the input rows `x`, for a categorical
+/// `head` (`None` otherwise): what explanations read.
+pub(crate) fn categorical_view(net: &ActorCritic, head: &Head, x: Matrix) -> Option<PolicyView> {
+    let Head::Categorical(k) = *head else {
+        return None;
+    };
+    let logits = net.actor.forward(x.clone()).as_vec();
+    let mut probs = Vec::with_capacity(logits.len());
+    for row in logits.chunks(k) {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let exp: Vec<f32> = row.iter().map(|l| (l - max).exp()).collect();
+        let sum: f32 = exp.iter().sum();
+        probs.extend(exp.iter().map(|e| e / sum));
+    }
+    Some(PolicyView {
+        actions: k,
+        probs,
+        values: net.critic.forward(x).as_vec(),
+        action_values: None,
+    })
 }
 
 /// An actor-critic algorithm over the shared [`OnPolicy`] core: what PPO and A2C

@@ -433,6 +433,7 @@ impl Agent for Ddpg {
                 truncated: t.truncated,
                 log_prob: None,
                 value: None,
+                thread: None,
             })?;
             self.buffer
                 .push(&self.obs, &action, t.reward, &self.next_obs, t.terminated);

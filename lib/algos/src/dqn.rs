@@ -353,6 +353,7 @@ impl Agent for Dqn {
                 truncated: t.truncated,
                 log_prob: None,
                 value: None,
+                thread: None,
             })?;
             // The real next observation, also when truncated; only termination stops
             // bootstrapping.

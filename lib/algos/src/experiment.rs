@@ -24,6 +24,7 @@ use meowlab_store::{ControlLogger, MetricsLogger, Run, RunStatus, WriterOptions}
 use serde::{Deserialize, Serialize};
 
 use crate::a2c::{A2c, A2cConfig};
+use crate::a3c::{A3c, A3cConfig};
 use crate::ddpg::{Ddpg, DdpgConfig};
 use crate::dqn::{Dqn, DqnConfig};
 use crate::ppo::{Ppo, PpoConfig};
@@ -97,7 +98,7 @@ fn default_keep() -> usize {
 }
 
 /// The algorithm of an experiment with its hyper-parameters. In TOML it is one table
-/// named after the algorithm (`[dqn]`, `[ddpg]`, `[ppo]` or `[a2c]`) beside the
+/// named after the algorithm (`[dqn]`, `[ddpg]`, `[ppo]`, `[a2c]` or `[a3c]`) beside the
 /// experiment's keys; a file with none or several is refused when it is parsed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Algorithm {
@@ -109,6 +110,8 @@ pub enum Algorithm {
     Ppo(PpoConfig),
     /// Synchronous advantage actor-critic.
     A2c(A2cConfig),
+    /// Asynchronous advantage actor-critic (threads).
+    A3c(A3cConfig),
 }
 
 impl Algorithm {
@@ -119,6 +122,16 @@ impl Algorithm {
             Algorithm::Ddpg(_) => "ddpg",
             Algorithm::Ppo(_) => "ppo",
             Algorithm::A2c(_) => "a2c",
+            Algorithm::A3c(_) => "a3c",
+        }
+    }
+
+    /// Why runs of this algorithm are not bit-reproducible, when they are not (A3C's
+    /// asynchronous updates); recorded in `run.json`.
+    pub fn nondeterminism(&self) -> Option<String> {
+        match self {
+            Algorithm::A3c(c) => c.nondeterminism(),
+            _ => None,
         }
     }
 }
@@ -127,7 +140,7 @@ impl Algorithm {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// Not exactly one algorithm table.
-    #[error("exactly one algorithm table ([dqn], [ddpg], [ppo], [a2c]) is required, found {}",
+    #[error("exactly one algorithm table ([dqn], [ddpg], [ppo], [a2c], [a3c]) is required, found {}",
         if found.is_empty() { "none".to_string() } else { found.join(", ") })]
     Algorithms {
         /// The tables present.
@@ -201,6 +214,7 @@ struct ConfigFile {
     ddpg: Option<DdpgConfig>,
     ppo: Option<PpoConfig>,
     a2c: Option<A2cConfig>,
+    a3c: Option<A3cConfig>,
 }
 
 impl TryFrom<ConfigFile> for ExperimentConfig {
@@ -220,6 +234,9 @@ impl TryFrom<ConfigFile> for ExperimentConfig {
         }
         if let Some(c) = file.a2c {
             tables.push(Algorithm::A2c(c));
+        }
+        if let Some(c) = file.a3c {
+            tables.push(Algorithm::A3c(c));
         }
         found.extend(tables.iter().map(Algorithm::name));
         let algorithm = match <[Algorithm; 1]>::try_from(tables) {
@@ -253,12 +270,14 @@ impl From<ExperimentConfig> for ConfigFile {
             ddpg: None,
             ppo: None,
             a2c: None,
+            a3c: None,
         };
         match c.algorithm {
             Algorithm::Dqn(a) => file.dqn = Some(a),
             Algorithm::Ddpg(a) => file.ddpg = Some(a),
             Algorithm::Ppo(a) => file.ppo = Some(a),
             Algorithm::A2c(a) => file.a2c = Some(a),
+            Algorithm::A3c(a) => file.a3c = Some(a),
         }
         file
     }
@@ -293,11 +312,16 @@ impl ExperimentConfig {
             (Algorithm::Ddpg(_), true) => return Err(wrong_space("continuous", "discrete")),
             _ => {}
         }
-        for (field, value) in [
+        let mut budgets = vec![
             ("total_timesteps", self.total_timesteps),
             ("eval.every", self.eval.every),
             ("eval.episodes", self.eval.episodes as u64),
-        ] {
+        ];
+        if let Algorithm::A3c(c) = &self.algorithm {
+            budgets.push(("a3c.threads", c.threads as u64));
+            budgets.push(("a3c.t_max", c.t_max as u64));
+        }
+        for (field, value) in budgets {
             if value == 0 {
                 return Err(ConfigError::NotPositive { field });
             }
@@ -321,6 +345,7 @@ impl ExperimentConfig {
             Algorithm::Ddpg(c) => Box::new(Ddpg::new(env, c.clone(), seed)?),
             Algorithm::Ppo(c) => Box::new(Ppo::new(env, c.clone(), total, seed)?),
             Algorithm::A2c(c) => Box::new(A2c::new(env, c.clone(), seed)?),
+            Algorithm::A3c(c) => Box::new(A3c::new(env, c.clone(), total, seed)?),
         })
     }
 
@@ -432,13 +457,22 @@ impl Recorder for StoreRecorder {
                     truncated: r.truncated,
                     log_prob: r.log_prob,
                     value: r.value,
+                    thread: r.thread,
                 },
             )
             .map_err(AgentError::Record)?;
         if r.terminated || r.truncated {
             let length = r.index + 1;
             self.control
-                .episode(Phase::Train, id, self.seed, ret, length, self.global_step)
+                .episode(
+                    Phase::Train,
+                    id,
+                    self.seed,
+                    ret,
+                    length,
+                    self.global_step,
+                    r.thread,
+                )
                 .map_err(AgentError::Record)?;
             let wall = self.wall();
             self.metrics
@@ -579,6 +613,9 @@ pub fn run_seed(
     }
     let spec = config.env_spec()?;
     let mut run = Run::create(out, &run_id, "control", seed, config_json)?;
+    if let Some(why) = config.algorithm.nondeterminism() {
+        run.record_nondeterminism(&why)?;
+    }
     let toml_text = toml::to_string(config).expect("config serialises to TOML");
     std::fs::write(run_dir.join("config.toml"), toml_text).map_err(io_err(&run_dir))?;
 
@@ -653,6 +690,7 @@ pub fn run_seed(
                     truncated: r.truncated,
                     log_prob: None,
                     value: None,
+                    thread: None,
                 };
                 control
                     .step(Phase::Eval, first_id + episode as u64, r.index, &step)
@@ -667,6 +705,7 @@ pub fn run_seed(
                 *ret,
                 *len,
                 step,
+                None,
             )?;
         }
         let wall = rec.wall();

@@ -2,7 +2,8 @@
 //! the reference implementation's defaults, the networks, one straight-line training
 //! loop): [`dqn`] (double, dueling), [`ddpg`] (Gaussian action noise or adaptive
 //! parameter noise), [`ppo`] (categorical, Gaussian or Bernoulli bang-bang policies) and
-//! [`a2c`], the last two over the actor-critic in [`actor_critic`]. [`experiment`] runs
+//! [`a2c`], the last two over the actor-critic in [`actor_critic`], and [`a3c`], the
+//! asynchronous actor-critic on threads that share its networks. [`experiment`] runs
 //! them from TOML configs and logs every step to the store; [`explain`] gives SVERL
 //! explanations of the trained agents. Environment-free pieces (distributions, losses,
 //! GAE, the replay buffer) come from `meowlab-rl`.
@@ -12,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod a2c;
+pub mod a3c;
 pub mod actor_critic;
 pub mod ddpg;
 pub mod dqn;
@@ -72,6 +74,8 @@ pub struct StepRecord<'a> {
     pub log_prob: Option<f32>,
     /// The critic's value estimate of `obs`.
     pub value: Option<f32>,
+    /// The actor-learner thread that took the step (A3C; `None` elsewhere).
+    pub thread: Option<u32>,
 }
 
 /// Receives what happens during training: every step, finished episodes, scalars.
@@ -206,6 +210,7 @@ pub fn evaluate(
                     truncated: t.truncated,
                     log_prob: None,
                     value: None,
+                    thread: None,
                 },
             )?;
             ret += t.reward;

@@ -1,9 +1,10 @@
 //! Reinforcement-learning pieces that know no environment, game or store: what the
 //! control algorithms (`meowlab-algos`) and Meowjong self-play (`meowlab-meowjong`) share.
 //! Action distributions ([`dist`]), policy and value losses ([`loss`]), rollouts with GAE
-//! ([`rollout`]), Monte-Carlo returns with a pooled baseline ([`returns`]), the replay
-//! buffer ([`replay`]), running observation statistics
-//! ([`RunningNorm`]) and small helpers.
+//! ([`rollout`]), Monte-Carlo returns with a pooled baseline and A3C's n-step returns
+//! ([`returns`]), the replay buffer ([`replay`]), parameters shared by asynchronous
+//! learner threads ([`shared`]), running observation statistics ([`RunningNorm`]) and
+//! small helpers.
 //!
 //! **Invariant:** depends on the tensor layer (`meowlab-nn`) only; an algorithm that
 //! needs an env, the engine or the store lives in the crate of its domain.
@@ -15,6 +16,7 @@ pub mod loss;
 pub mod replay;
 pub mod returns;
 pub mod rollout;
+pub mod shared;
 
 pub use checkpoint::CheckpointError;
 pub use dist::{
@@ -23,6 +25,7 @@ pub use dist::{
 };
 pub use loss::{clipped_policy_loss, value_loss, ClipStats};
 pub use replay::ReplayBuffer;
+pub use returns::{n_step_returns, SegmentEnd};
 pub use rollout::Rollout;
 
 /// Linear schedule from `start` to `end` over `duration` steps, then flat (CleanRL's

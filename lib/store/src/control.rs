@@ -35,7 +35,9 @@ impl Phase {
 }
 
 /// `steps` for observations of `obs_dim` and actions of `act_dim` floats (a discrete
-/// action is one float holding its index).
+/// action is one float holding its index). `thread` is the actor-learner thread that took
+/// a training step (A3C), null for single-threaded algorithms and evaluations; added last
+/// and nullable, so files written before it still read.
 pub fn steps_schema(obs_dim: i32, act_dim: i32) -> SchemaRef {
     let f32_list =
         |n: i32| DataType::FixedSizeList(Arc::new(Field::new("item", DataType::Float32, false)), n);
@@ -49,6 +51,7 @@ pub fn steps_schema(obs_dim: i32, act_dim: i32) -> SchemaRef {
         Field::new("truncated", DataType::Boolean, false),
         Field::new("log_prob", DataType::Float32, true),
         Field::new("value", DataType::Float32, true),
+        Field::new("thread", DataType::UInt32, true),
     ]))
 }
 
@@ -61,6 +64,7 @@ pub fn episodes_schema() -> SchemaRef {
         Field::new("return", DataType::Float64, false),
         Field::new("length", DataType::UInt32, false),
         Field::new("global_step", DataType::UInt64, false),
+        Field::new("thread", DataType::UInt32, true),
     ]))
 }
 
@@ -81,6 +85,8 @@ pub struct Step<'a> {
     pub log_prob: Option<f32>,
     /// The critic's value of the observation, when there is one.
     pub value: Option<f32>,
+    /// The actor-learner thread that took the step (A3C).
+    pub thread: Option<u32>,
 }
 
 struct StepBuffer {
@@ -93,6 +99,7 @@ struct StepBuffer {
     truncated: BooleanBuilder,
     log_prob: Float32Builder,
     value: Float32Builder,
+    thread: UInt32Builder,
     rows: usize,
 }
 
@@ -116,6 +123,7 @@ impl StepBuffer {
             truncated: BooleanBuilder::new(),
             log_prob: Float32Builder::new(),
             value: Float32Builder::new(),
+            thread: UInt32Builder::new(),
             rows: 0,
         }
     }
@@ -132,6 +140,7 @@ impl StepBuffer {
             Arc::new(self.truncated.finish()),
             Arc::new(self.log_prob.finish()),
             Arc::new(self.value.finish()),
+            Arc::new(self.thread.finish()),
         ];
         RecordBatch::try_new(schema.clone(), cols).expect("step columns match the schema")
     }
@@ -205,6 +214,7 @@ impl ControlLogger {
         b.truncated.append_value(s.truncated);
         b.log_prob.append_option(s.log_prob);
         b.value.append_option(s.value);
+        b.thread.append_option(s.thread);
         b.rows += 1;
         if b.rows >= self.batch_rows {
             writer.write(&b.batch(&self.schema))?;
@@ -212,7 +222,8 @@ impl ControlLogger {
         Ok(())
     }
 
-    /// Records a finished episode.
+    /// Records a finished episode (`thread`: the A3C thread that played it).
+    #[allow(clippy::too_many_arguments)]
     pub fn episode(
         &mut self,
         phase: Phase,
@@ -221,6 +232,7 @@ impl ControlLogger {
         ret: f64,
         length: u32,
         global_step: u64,
+        thread: Option<u32>,
     ) -> Result<()> {
         let cols: Vec<ArrayRef> = vec![
             Arc::new(arrow_array::UInt64Array::from(vec![episode_id])),
@@ -229,6 +241,7 @@ impl ControlLogger {
             Arc::new(arrow_array::Float64Array::from(vec![ret])),
             Arc::new(arrow_array::UInt32Array::from(vec![length])),
             Arc::new(arrow_array::UInt64Array::from(vec![global_step])),
+            Arc::new(arrow_array::UInt32Array::from(vec![thread])),
         ];
         self.episodes.write(
             &RecordBatch::try_new(episodes_schema(), cols)

@@ -40,6 +40,10 @@ pub struct RunMeta {
     /// were recorded (all of those used `meowjong-34x366-v1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub planes_encoder: Option<String>,
+    /// Why this run's results are not a function of its seed and config alone (asynchronous
+    /// A3C updates), and how to get a reproducible run; `None` for reproducible runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nondeterminism: Option<String>,
 }
 
 /// What produced a run. Stored as a string in `run.json`; kinds this build does not know
@@ -198,6 +202,7 @@ impl Run {
                 finished_at: None,
                 status: RunStatus::Running,
                 planes_encoder: None,
+                nondeterminism: None,
             },
             Err(e) => return Err(e),
         };
@@ -260,6 +265,15 @@ impl Run {
             return Ok(());
         }
         self.meta.planes_encoder = Some(version.to_string());
+        self.save()
+    }
+
+    /// Records why the run is not bit-reproducible (see [`RunMeta::nondeterminism`]).
+    pub fn record_nondeterminism(&mut self, why: &str) -> Result<()> {
+        if self.meta.nondeterminism.as_deref() == Some(why) {
+            return Ok(());
+        }
+        self.meta.nondeterminism = Some(why.to_string());
         self.save()
     }
 

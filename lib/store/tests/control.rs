@@ -1,6 +1,8 @@
 //! Control tables: steps (partitioned by phase) and episodes round-trip exactly.
 
-use meowlab_store::arrow::{Array, FixedSizeListArray, Float32Array, Float64Array, UInt64Array};
+use meowlab_store::arrow::{
+    Array, FixedSizeListArray, Float32Array, Float64Array, UInt32Array, UInt64Array,
+};
 use meowlab_store::control::{episodes_schema, steps_schema, Phase, Step};
 use meowlab_store::{ControlLogger, Run, TableReader, WriterOptions};
 
@@ -24,13 +26,15 @@ fn steps_and_episodes_round_trip_with_hive_phases() {
                 truncated: false,
                 log_prob: None,
                 value: Some(t as f32),
+                thread: (phase == Phase::Train && ep % 2 == 1).then_some(ep as u32),
             };
             log.step(phase, ep, t, &step).unwrap();
             if phase == Phase::Train {
                 want.push((ep, obs.to_vec()));
             }
         }
-        log.episode(phase, ep, 100 + ep, 20.0, 20, (ep + 1) * 20)
+        let thread = (phase == Phase::Train && ep % 2 == 1).then_some(ep as u32);
+        log.episode(phase, ep, 100 + ep, 20.0, 20, (ep + 1) * 20, thread)
             .unwrap();
     }
     assert!(log
@@ -45,7 +49,8 @@ fn steps_and_episodes_round_trip_with_hive_phases() {
                 terminated: false,
                 truncated: false,
                 log_prob: None,
-                value: None
+                value: None,
+                thread: None,
             }
         )
         .is_err());
@@ -75,6 +80,22 @@ fn steps_and_episodes_round_trip_with_hive_phases() {
         }
     }
     assert_eq!(got, want);
+    // the thread column: null where no thread was given
+    let threads: Vec<Option<u32>> = train
+        .read(Some(&["thread"]))
+        .unwrap()
+        .iter()
+        .flat_map(|b| {
+            let a = b.column(0).as_any().downcast_ref::<UInt32Array>().unwrap();
+            (0..a.len())
+                .map(|i| a.is_valid(i).then(|| a.value(i)))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let want_threads: Vec<Option<u32>> = (0..4u32)
+        .flat_map(|ep| std::iter::repeat_n((ep % 2 == 1).then_some(ep), 20))
+        .collect();
+    assert_eq!(threads, want_threads);
     // the whole steps table (both phases) and the episodes
     assert_eq!(
         TableReader::open(&run.dir().join("steps"), None)
@@ -98,5 +119,17 @@ fn steps_and_episodes_round_trip_with_hive_phases() {
         })
         .collect();
     assert_eq!(returns, vec![20.0; 5]);
+    let threads: Vec<Option<u32>> = eps
+        .read(Some(&["thread"]))
+        .unwrap()
+        .iter()
+        .flat_map(|b| {
+            let a = b.column(0).as_any().downcast_ref::<UInt32Array>().unwrap();
+            (0..a.len())
+                .map(|i| a.is_valid(i).then(|| a.value(i)))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(threads, vec![None, Some(1), None, Some(3), None]);
     let _ = std::fs::remove_dir_all(&root);
 }
