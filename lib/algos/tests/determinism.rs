@@ -74,3 +74,20 @@ fn ppo_bang_bang_runs_are_reproducible() {
          [ppo]\npolicy = \"bang_bang\"\nnum_envs = 2\nnum_steps = 256\n",
     );
 }
+
+#[test]
+fn a3c_round_robin_runs_are_reproducible() {
+    // Four threads whose updates take turns: the same seed gives the same files, for the
+    // categorical and the Gaussian head, with shared and with per-thread statistics.
+    check(
+        "name = \"det-a3c\"\nenv = \"CartPole-v1\"\ntotal_timesteps = 6000\n\
+         [eval]\nevery = 3000\nepisodes = 3\n\
+         [a3c]\nthreads = 4\ndeterministic = true\n",
+    );
+    check(
+        "name = \"det-a3c-gaussian\"\nenv = \"Pendulum-v1\"\ntotal_timesteps = 4000\n\
+         [eval]\nevery = 2000\nepisodes = 2\n\
+         [a3c]\nthreads = 3\ndeterministic = true\nshared_statistics = false\n\
+         updates = \"locked\"\n",
+    );
+}

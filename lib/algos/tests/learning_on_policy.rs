@@ -1,9 +1,10 @@
-//! Short learning tests for the on-policy agents (PPO categorical and bang-bang, A2C):
+//! Short learning tests for the on-policy agents (PPO categorical and bang-bang, A2C, A3C):
 //! each must learn something measurable in under a minute on the CI machine (release).
 
 use std::time::Instant;
 
 use meowlab_algos::a2c::{A2c, A2cConfig};
+use meowlab_algos::a3c::{A3c, A3cConfig};
 use meowlab_algos::actor_critic::PolicyKind;
 use meowlab_algos::ppo::{Ppo, PpoConfig};
 use meowlab_algos::{evaluate, Agent, NullRecorder};
@@ -44,6 +45,41 @@ fn a2c_learns_cartpole() {
         start.elapsed()
     );
     assert!(after >= 100.0 && after > 2.0 * before, "{before} → {after}");
+}
+
+#[test]
+fn a3c_learns_cartpole() {
+    // Four threads taking turns (round-robin), so the outcome is the seed's, not the
+    // scheduler's; the asynchronous mode runs the same code between the turns.
+    // The learning rate anneals over experiments/cartpole-a3c.toml's budget (200k); the
+    // test stops at 40k.
+    let start = Instant::now();
+    let steps = 40_000;
+    let config = A3cConfig {
+        deterministic: true,
+        ..A3cConfig::default()
+    };
+    let mut agent = A3c::new("CartPole-v1", config, 200_000, 1).unwrap();
+    let before = eval(&mut agent, "CartPole-v1");
+    agent.train(steps, &mut NullRecorder).unwrap();
+    let after = eval(&mut agent, "CartPole-v1");
+    eprintln!(
+        "A3C CartPole: {before:.1} → {after:.1} in {:.1?}",
+        start.elapsed()
+    );
+    assert!(after >= 475.0, "{before} → {after}");
+}
+
+#[test]
+fn hogwild_a3c_improves_cartpole() {
+    // The asynchronous mode differs from run to run; it must still learn.
+    let steps = 50_000;
+    let mut agent = A3c::new("CartPole-v1", A3cConfig::default(), steps, 2).unwrap();
+    let before = eval(&mut agent, "CartPole-v1");
+    agent.train(steps, &mut NullRecorder).unwrap();
+    let after = eval(&mut agent, "CartPole-v1");
+    eprintln!("hogwild A3C CartPole: {before:.1} → {after:.1}");
+    assert!(after >= 150.0 && after > 2.0 * before, "{before} → {after}");
 }
 
 #[test]
