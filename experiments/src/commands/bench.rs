@@ -41,6 +41,9 @@ pub enum Bench {
     /// Importing real logs: rounds/s and decisions/s (replay, checks, tile planes, tables)
     /// on one core and on all cores.
     Import(super::bench_import::ImportArgs),
+    /// A3C: shared-parameter updates/s and lost updates, Hogwild against locked, by thread
+    /// count; then CartPole training steps/s, updates/s and policy lag, against A2C.
+    A3c(super::bench_a3c::A3cArgs),
 }
 
 /// Arguments of `meowlab bench control`.
@@ -138,6 +141,7 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
         Bench::Explain(args) => super::bench_explain::run(args),
         Bench::Arena(args) => super::bench_arena::run(args),
         Bench::Import(args) => super::bench_import::run(args),
+        Bench::A3c(args) => super::bench_a3c::run(args),
     }
 }
 

@@ -1,6 +1,7 @@
 //! One module per subcommand; each has `Args` and `run`.
 
 pub mod bench;
+pub mod bench_a3c;
 pub mod bench_arena;
 pub mod bench_explain;
 pub mod bench_import;
