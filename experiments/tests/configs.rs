@@ -68,5 +68,15 @@ fn bad_configs_are_refused_with_the_reason() {
         "name = \"x\"\nenv = \"Hopper-v4\"\ntotal_timesteps = 1000\n[ppo]\n",
         "unknown environment",
     );
+    check(
+        "nothreads.toml",
+        &format!("{head}[a3c]\nthreads = 0\n"),
+        "a3c.threads must be positive",
+    );
+    check(
+        "mode.toml",
+        &format!("{head}[a3c]\nupdates = \"atomic\"\n"),
+        "unknown variant `atomic`",
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -99,7 +99,11 @@ fn killed_a3c_run_resumes_and_round_robin_resumes_agree() {
 
     // An uninterrupted run.
     let whole = run(&config, &root.join("whole")).output().unwrap();
-    assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
+    assert!(
+        whole.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
 
     // The same run, killed after its second checkpoint.
     let out = root.join("killed");
@@ -112,7 +116,10 @@ fn killed_a3c_run_resumes_and_round_robin_resumes_agree() {
     let start = Instant::now();
     while latest_step(&run_dir).is_none_or(|s| s < 40_000) {
         assert!(start.elapsed() < Duration::from_secs(120), "no checkpoint");
-        assert!(child.try_wait().unwrap().is_none(), "finished before the kill");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before the kill"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     std::thread::sleep(Duration::from_millis(100));
@@ -169,10 +176,17 @@ fn killed_a3c_run_resumes_and_round_robin_resumes_agree() {
     let episodes = column(&train, "episode_id");
     let indices = column(&train, "step");
     let threads = column(&train, "thread");
-    assert_eq!(episodes.len() as u64, summary["global_step"].as_u64().unwrap());
+    assert_eq!(
+        episodes.len() as u64,
+        summary["global_step"].as_u64().unwrap()
+    );
     let mut next = std::collections::HashMap::<u64, (u64, u64)>::new();
     for ((e, i), t) in episodes.iter().zip(&indices).zip(&threads) {
-        let (e, i, t) = (e.unwrap(), i.unwrap(), t.expect("a thread on every train step"));
+        let (e, i, t) = (
+            e.unwrap(),
+            i.unwrap(),
+            t.expect("a thread on every train step"),
+        );
         assert!(t < 3);
         let entry = next.entry(e).or_insert((0, t));
         assert_eq!(i, entry.0, "episode {e} step {i} out of order or repeated");
@@ -181,8 +195,14 @@ fn killed_a3c_run_resumes_and_round_robin_resumes_agree() {
     }
     let ep_threads = column(&run_dir.join("episodes"), "thread");
     assert!(ep_threads.iter().any(|t| *t == Some(2)));
-    assert!(ep_threads.iter().any(|t| t.is_none()), "evaluation episodes");
+    assert!(
+        ep_threads.iter().any(|t| t.is_none()),
+        "evaluation episodes"
+    );
     let meta = std::fs::read_to_string(run_dir.join("run.json")).unwrap();
-    assert!(!meta.contains("nondeterminism"), "round-robin runs are reproducible");
+    assert!(
+        !meta.contains("nondeterminism"),
+        "round-robin runs are reproducible"
+    );
     let _ = std::fs::remove_dir_all(&root);
 }

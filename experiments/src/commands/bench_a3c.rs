@@ -28,6 +28,10 @@ pub struct A3cArgs {
     /// Seed of the training runs.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Runs of each figure; the fastest is reported (a shared machine only ever slows a
+    /// run down).
+    #[arg(long, default_value_t = 3)]
+    repeat: u32,
 }
 
 /// Keeps the scalars an agent reports (the policy lag) and drops the steps.
@@ -103,17 +107,23 @@ pub fn run(args: A3cArgs) -> Result<ExitCode> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let probe = A3c::new("CartPole-v1", A3cConfig::default(), 1, 0)?;
     println!(
-        "meowlab bench a3c ({cores} cores; CartPole networks, {} parameters)",
-        meowlab::nn::nn::Params::num_params(probe.actor_critic())
+        "meowlab bench a3c ({cores} cores; CartPole networks, {} parameters; best of {})",
+        meowlab::nn::nn::Params::num_params(probe.actor_critic()),
+        args.repeat.max(1)
     );
     println!("\nshared-parameter updates alone (RMSProp, constant gradients, own statistics):");
     println!("  threads  mode      updates/s     lost");
     for &threads in &args.threads {
         for mode in [UpdateMode::Hogwild, UpdateMode::Locked] {
-            // From zero with a large step, so f32 rounding stays far below one update.
-            let shared = SharedParams::new(probe.actor_critic(), mode, false);
-            shared.restore(&vec![0.0; shared.len()], None, 0);
-            let (rate, lost) = contention(&shared, threads, args.updates, 1e-2);
+            let (rate, lost) = (0..args.repeat.max(1))
+                .map(|_| {
+                    // From zero with a large step, so f32 rounding stays far below one
+                    // update.
+                    let shared = SharedParams::new(probe.actor_critic(), mode, false);
+                    shared.restore(&vec![0.0; shared.len()], None, 0);
+                    contention(&shared, threads, args.updates, 1e-2)
+                })
+                .fold((0.0, 0.0), |best, r| if r.0 > best.0 { r } else { best });
             println!(
                 "  {threads:>7}  {:<8} {rate:>10.0}  {:>6.3}%",
                 format!("{mode:?}").to_lowercase(),
@@ -134,24 +144,40 @@ pub fn run(args: A3cArgs) -> Result<ExitCode> {
                 updates,
                 ..A3cConfig::default()
             };
-            let mut agent = A3c::new("CartPole-v1", config, args.steps, args.seed)?;
-            train_and_report(
-                &format!("A3C {threads}× {updates:?}").to_lowercase(),
-                &mut agent,
-                args.steps,
-            )?;
+            let name = format!("A3C {threads}× {updates:?}").to_lowercase();
+            train_and_report(&name, args.steps, args.repeat, || {
+                A3c::new("CartPole-v1", config.clone(), args.steps, args.seed)
+                    .map(|a| Box::new(a) as Box<dyn Agent>)
+            })?;
         }
     }
-    let mut a2c = A2c::new("CartPole-v1", A2cConfig::default(), args.seed)?;
-    train_and_report("A2C (8 envs)", &mut a2c, args.steps)?;
+    train_and_report("A2C (8 envs)", args.steps, args.repeat, || {
+        A2c::new("CartPole-v1", A2cConfig::default(), args.seed)
+            .map(|a| Box::new(a) as Box<dyn Agent>)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn train_and_report(name: &str, agent: &mut dyn Agent, steps: u64) -> Result<()> {
-    let mut scalars = Scalars::default();
-    let start = Instant::now();
-    agent.train(steps, &mut scalars)?;
-    let seconds = start.elapsed().as_secs_f64();
+/// Trains fresh agents `repeat` times and prints the fastest run.
+fn train_and_report(
+    name: &str,
+    steps: u64,
+    repeat: u32,
+    make: impl Fn() -> Result<Box<dyn Agent>, AgentError>,
+) -> Result<()> {
+    let mut best: Option<(f64, Box<dyn Agent>, Scalars)> = None;
+    for _ in 0..repeat.max(1) {
+        let mut agent = make()?;
+        let mut scalars = Scalars::default();
+        let start = Instant::now();
+        agent.train(steps, &mut scalars)?;
+        let seconds = start.elapsed().as_secs_f64();
+        if best.as_ref().is_none_or(|b| seconds < b.0) {
+            best = Some((seconds, agent, scalars));
+        }
+    }
+    let (seconds, mut agent, scalars) = best.expect("at least one run");
+    let agent = agent.as_mut();
     let eval = meowlab::algos::evaluate(agent, "CartPole-v1", 10, 1_000_000, |_, _| Ok(()))?;
     let lag = scalars.mean("policy_lag");
     println!(

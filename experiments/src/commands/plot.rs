@@ -44,6 +44,10 @@ enum Kind {
         /// legend for all.
         #[arg(long)]
         per_task: bool,
+        /// Draw each curve's mean and band only where all its seeds have data (for
+        /// `--x wall`, where seeds start and end at different times).
+        #[arg(long)]
+        common_range: bool,
         #[command(flatten)]
         axes: Axes,
         #[command(flatten)]
@@ -624,6 +628,7 @@ fn build(kind: Kind) -> Result<Built> {
             smooth,
             x,
             per_task,
+            common_range,
             axes,
             out,
         } => {
@@ -639,7 +644,7 @@ fn build(kind: Kind) -> Result<Built> {
                 for note in curves.non_finite() {
                     eprintln!("meowlab: warning: non-finite values dropped: {note}");
                 }
-                let mut p = Panel::new(curves.smoothed(smooth));
+                let mut p = Panel::new(curves.smoothed(smooth).on_common_range(common_range));
                 p.title = title;
                 p.x_scale = scale(axes.log_x);
                 p.y_scale = scale(axes.log_y);

@@ -42,7 +42,8 @@ pub struct Args {
     /// gives the same files (sets `a3c.deterministic`).
     #[arg(long)]
     deterministic: bool,
-    /// A3C: override the number of actor-learner threads.
+    /// A3C: override the number of actor-learner threads (the experiment's name gets
+    /// `-threadsN`, so each count has its own runs and curves).
     #[arg(long)]
     threads: Option<usize>,
     /// Seeds trained at the same time (each on its own thread).
@@ -80,7 +81,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         };
         a3c.deterministic |= args.deterministic;
         if let Some(t) = args.threads {
+            // Another thread count is another experiment: its own run ids and curves.
             a3c.threads = t;
+            config.name = format!("{}-threads{t}", config.name);
         }
     }
     config

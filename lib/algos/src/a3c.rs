@@ -748,7 +748,12 @@ mod tests {
             .critic
             .forward(batch(&dev, 3, 3, seg.obs.clone()))
             .as_vec();
-        let adv: Vec<f32> = seg.returns.iter().zip(&values).map(|(r, v)| r - v).collect();
+        let adv: Vec<f32> = seg
+            .returns
+            .iter()
+            .zip(&values)
+            .map(|(r, v)| r - v)
+            .collect();
         let (loss, _) = loss_with_advantages(&net, &head, &seg, &adv, &config, &dev);
         let grads = loss.backward();
         let mut analytic = Vec::new();
@@ -776,8 +781,14 @@ mod tests {
                 analytic[i]
             );
         }
-        assert!(analytic.iter().any(|g| g.abs() > 1e-2), "a loss with gradients");
-        eprintln!("worst relative error {worst:.2e} over {} parameters", theta.len());
+        assert!(
+            analytic.iter().any(|g| g.abs() > 1e-2),
+            "a loss with gradients"
+        );
+        eprintln!(
+            "worst relative error {worst:.2e} over {} parameters",
+            theta.len()
+        );
     }
 
     #[test]
@@ -807,11 +818,29 @@ mod tests {
         let (loss, _) = segment_loss(&net, &head, &segment(&head), &config, &dev);
         let grads = loss.backward();
         let mut critic = Vec::new();
-        net.critic.visit(&mut |_, p| critic.extend(grads.get(p).as_vec()));
+        net.critic
+            .visit(&mut |_, p| critic.extend(grads.get(p).as_vec()));
         assert!(critic.iter().all(|g| *g == 0.0));
         let mut actor = Vec::new();
-        net.actor.visit(&mut |_, p| actor.extend(grads.get(p).as_vec()));
+        net.actor
+            .visit(&mut |_, p| actor.extend(grads.get(p).as_vec()));
         assert!(actor.iter().any(|g| *g != 0.0));
+    }
+
+    #[test]
+    fn only_asynchronous_runs_say_they_are_not_reproducible() {
+        let why = A3cConfig::default().nondeterminism().unwrap();
+        assert!(why.contains("4 actor-learner threads") && why.contains("--deterministic"));
+        let round_robin = A3cConfig {
+            deterministic: true,
+            ..A3cConfig::default()
+        };
+        assert_eq!(round_robin.nondeterminism(), None);
+        let one = A3cConfig {
+            threads: 1,
+            ..A3cConfig::default()
+        };
+        assert_eq!(one.nondeterminism(), None);
     }
 
     #[test]
@@ -828,7 +857,10 @@ mod tests {
         let mut lengths = Vec::new();
         let mut ended = 0;
         while ended < 3 {
-            let (steps, seg) = agent.learners.act_segment(&mut worker, &local, &dev).unwrap();
+            let (steps, seg) = agent
+                .learners
+                .act_segment(&mut worker, &local, &dev)
+                .unwrap();
             assert_eq!(seg.returns.len(), steps.len());
             assert_eq!(seg.obs.len(), 4 * steps.len());
             let last = steps.last().unwrap();
@@ -849,6 +881,9 @@ mod tests {
             lengths.push(steps.len());
         }
         assert!(lengths.iter().all(|&l| (1..=5).contains(&l)));
-        assert!(lengths.iter().any(|&l| l < 5), "episodes end inside segments");
+        assert!(
+            lengths.iter().any(|&l| l < 5),
+            "episodes end inside segments"
+        );
     }
 }

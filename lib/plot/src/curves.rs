@@ -54,6 +54,21 @@ pub struct Aggregate {
     pub n: Vec<usize>,
 }
 
+impl Aggregate {
+    /// Drops the points covered by fewer than `n` seeds.
+    pub fn keep_where_n_is(&mut self, n: usize) {
+        let keep: Vec<bool> = self.n.iter().map(|&k| k >= n).collect();
+        for column in [&mut self.steps, &mut self.mean, &mut self.lo, &mut self.hi] {
+            let mut i = 0;
+            column.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+        }
+        self.n.retain(|&k| k >= n);
+    }
+}
+
 /// Learning curves of a metric.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Curves {
@@ -67,6 +82,10 @@ pub struct Curves {
     pub smoothing: f64,
     /// Whether legend labels say how many seeds each curve has.
     pub seed_counts: bool,
+    /// Draw each curve's mean and band only where every one of its seeds has data: on a
+    /// wall-time axis seeds start and end at different times, and the mean of the seeds
+    /// still running is neither all seeds' mean nor a narrow interval.
+    pub common_range: bool,
 }
 
 /// Two-sided 95% quantile of Student's t with `df` degrees of freedom.
@@ -240,6 +259,7 @@ impl Curves {
             x_label: x_label.into(),
             smoothing: 0.0,
             seed_counts: false,
+            common_range: false,
         }
     }
 
@@ -277,6 +297,13 @@ impl Curves {
         self
     }
 
+    /// Means and bands only where all of a curve's seeds have data (see
+    /// [`Curves::common_range`]).
+    pub fn on_common_range(mut self, yes: bool) -> Curves {
+        self.common_range = yes;
+        self
+    }
+
     /// Curves whose mean and band were computed elsewhere: one per `(label, aggregate)`
     /// (e.g. performance profiles with bootstrap bands).
     pub fn bands(x_label: &str, y_label: &str, bands: Vec<(String, Aggregate)>) -> Curves {
@@ -293,6 +320,7 @@ impl Curves {
             x_label: x_label.into(),
             smoothing: 0.0,
             seed_counts: false,
+            common_range: false,
         }
     }
 
@@ -346,7 +374,12 @@ impl Curves {
                                 })
                                 .collect(),
                         };
-                        finite.aggregate(self.smoothing)
+                        let mut a = finite.aggregate(self.smoothing);
+                        if self.common_range {
+                            let all = finite.seeds.iter().filter(|s| !s.steps.is_empty()).count();
+                            a.keep_where_n_is(all);
+                        }
+                        a
                     }
                 };
                 (g, a)
@@ -592,6 +625,7 @@ fn collect(
                 x_label: x.label(),
                 smoothing: 0.0,
                 seed_counts: true,
+                common_range: false,
             };
             (panel, curves)
         })
@@ -646,6 +680,13 @@ mod tests {
         assert!((a.hi[1] - (4.5 + half)).abs() < 1e-9 && (a.lo[1] - (4.5 - half)).abs() < 1e-9);
         // step 10: only seed a → no band
         assert_eq!((a.mean[2], a.lo[2], a.hi[2]), (10.0, 10.0, 10.0));
+        // On the common range only the steps both seeds cover are left.
+        let mut common = a.clone();
+        common.keep_where_n_is(2);
+        assert_eq!(common.steps, vec![0.0, 5.0]);
+        assert_eq!(common.n, vec![2, 2]);
+        assert_eq!(common.mean, a.mean[..2].to_vec());
+        assert_eq!((common.lo.len(), common.hi.len()), (2, 2));
     }
 
     #[test]
