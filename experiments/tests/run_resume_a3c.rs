@@ -194,7 +194,7 @@ fn killed_a3c_run_resumes_and_round_robin_resumes_agree() {
         entry.0 += 1;
     }
     let ep_threads = column(&run_dir.join("episodes"), "thread");
-    assert!(ep_threads.iter().any(|t| *t == Some(2)));
+    assert!(ep_threads.contains(&Some(2)));
     assert!(
         ep_threads.iter().any(|t| t.is_none()),
         "evaluation episodes"

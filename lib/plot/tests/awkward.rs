@@ -78,6 +78,7 @@ fn curves(groups: Vec<meowlab_plot::CurveGroup>) -> Curves {
         x_label: "environment steps".into(),
         smoothing: 0.0,
         seed_counts: true,
+        common_range: false,
     }
 }
 
