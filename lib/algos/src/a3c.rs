@@ -268,7 +268,7 @@ impl A3c {
         // The round-robin turn (deterministic mode): whose turn it is.
         let turn = (Mutex::new(0usize), Condvar::new());
         let (tx, rx) = mpsc::channel::<Report>();
-        let (learners, template) = (&self.learners, &self.net);
+        let learners = &self.learners;
         let mut totals = (LossStats::default(), 0u64, 0u64, 0.0f64); // stats, lag, updates, lr
         let mut record_error = None;
         let results: Vec<Result<(), AgentError>> = std::thread::scope(|s| {
@@ -279,8 +279,7 @@ impl A3c {
                     let tx = tx.clone();
                     let (steps, abort, turn) = (&steps, &abort, &turn);
                     s.spawn(move || {
-                        let result =
-                            learners.worker_loop(worker, template, until, steps, abort, turn, &tx);
+                        let result = learners.worker_loop(worker, until, steps, abort, turn, &tx);
                         if result.is_err() {
                             abort.store(true, Relaxed);
                             let _held = turn.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -457,11 +456,9 @@ impl Learners {
 
     /// One thread's loop: act, compute the gradient, apply it, report; in deterministic
     /// mode apply, report and pull only at the thread's turn.
-    #[allow(clippy::too_many_arguments)]
     fn worker_loop(
         &self,
         worker: &mut Worker,
-        template: &ActorCritic,
         until: u64,
         steps: &AtomicU64,
         abort: &AtomicBool,
@@ -469,8 +466,16 @@ impl Learners {
         tx: &mpsc::Sender<Report>,
     ) -> Result<(), AgentError> {
         let n = self.config.threads.max(1);
+        // θ′ is built on this thread (no tensor crosses threads, which the CUDA device's
+        // tensors could not) and overwritten by the first pull.
         let dev = Dev::default();
-        let mut local = template.clone();
+        let mut local = ActorCritic::new(
+            &dev,
+            self.obs_dim,
+            &self.config.hidden,
+            &self.head,
+            &mut ChaCha8Rng::seed_from_u64(0),
+        );
         let rms = RmsProp {
             alpha: self.config.rms_alpha as f32,
             eps: self.config.rms_eps as f32,
