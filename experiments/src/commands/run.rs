@@ -99,6 +99,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         config.seeds,
         args.out.display()
     );
+    if let Some(why) = config.algorithm.nondeterminism() {
+        println!("note: {why}");
+    }
     let multi = MultiProgress::new();
     if args.quiet {
         multi.set_draw_target(indicatif::ProgressDrawTarget::hidden());
