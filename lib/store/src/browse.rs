@@ -138,6 +138,8 @@ pub struct EpisodeRow {
     pub length: u32,
     /// Training steps taken when it ended.
     pub global_step: u64,
+    /// The A3C actor-learner thread that played it (training episodes of A3C runs).
+    pub thread: Option<u32>,
 }
 
 /// One row of `steps`.
@@ -519,6 +521,10 @@ pub fn episodes(run: &Path) -> Result<Loaded<EpisodeRow>> {
                 ret: c.get::<Float64Array>("return")?.value(r),
                 length: c.get::<UInt32Array>("length")?.value(r),
                 global_step: c.get::<UInt64Array>("global_step")?.value(r),
+                thread: c
+                    .optional::<UInt32Array>("thread")
+                    .filter(|a| a.is_valid(r))
+                    .map(|a| a.value(r)),
             })
         },
     )?;

@@ -131,5 +131,12 @@ fn steps_and_episodes_round_trip_with_hive_phases() {
         })
         .collect();
     assert_eq!(threads, vec![None, Some(1), None, Some(3), None]);
+    // what the workbench and notebooks read
+    let rows = meowlab_store::browse::episodes(run.dir()).unwrap().rows;
+    let browsed: Vec<(u64, Option<u32>)> = rows.iter().map(|e| (e.episode_id, e.thread)).collect();
+    assert_eq!(
+        browsed,
+        vec![(0, None), (1, Some(1)), (2, None), (3, Some(3)), (4, None)]
+    );
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -206,8 +206,12 @@ pub fn show(ui: &mut Ui, wb: &mut Workbench) {
                             {
                                 open_episode = Some((e.phase.clone(), e.episode_id));
                             }
+                            let thread = e
+                                .thread
+                                .map(|t| format!(" | thread {t}"))
+                                .unwrap_or_default();
                             ui.label(format!(
-                                "return {:.1} | {} steps | at {}",
+                                "return {:.1} | {} steps | at {}{thread}",
                                 e.ret, e.length, e.global_step
                             ));
                         });
