@@ -1,8 +1,9 @@
-//! The actor-critic that PPO ([`crate::ppo`]) and A2C ([`crate::a2c`]) train: separate
-//! tanh MLPs for the policy and V(s), a categorical policy for discrete actions and, for
-//! Box actions, a Gaussian with a state-independent log-std (sampled unclipped, clipped
-//! only when sent to the env, as CleanRL and SB3) or bang-bang (Seyde et al. 2021: a
-//! per-dimension Bernoulli over the two extremes {low, high}). The shared core collects
+//! The actor-critic that PPO ([`crate::ppo`]), A2C ([`crate::a2c`]) and A3C
+//! ([`crate::a3c`]) train: separate tanh MLPs for the policy and V(s), a categorical
+//! policy for discrete actions and, for Box actions, a Gaussian with a state-independent
+//! log-std (sampled unclipped, clipped only when sent to the env, as CleanRL and SB3) or
+//! bang-bang (Seyde et al. 2021: a per-dimension Bernoulli over the two extremes
+//! {low, high}). The shared core (PPO's and A2C's) collects
 //! rollouts over vectorised envs and computes GAE; truncated episodes are bootstrapped as
 //! SB3 does (the reward of the truncating step gets γ·V(final_obs) added, and the episode
 //! then counts as done). Each algorithm file adds only its update.
