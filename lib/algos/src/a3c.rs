@@ -570,24 +570,21 @@ fn segment_loss(
     config: &A3cConfig,
     dev: &Dev,
 ) -> (Scalar<OwnedTape<f32, Dev>>, LossStats) {
-    let k = segment.returns.len();
-    let x: Matrix = batch(dev, k, segment.obs.len() / k.max(1), segment.obs.clone());
-    let values = net.critic.forward(x).as_vec();
-    let advantages: Vec<f32> = segment
-        .returns
-        .iter()
-        .zip(&values)
-        .map(|(r, v)| r - v)
-        .collect();
-    loss_with_advantages(net, head, segment, &advantages, config, dev)
+    loss_with_advantages(net, head, segment, None, config, dev)
 }
 
-/// [`segment_loss`] with the advantages given (constants of the policy term).
+/// `R − V(s)` per step.
+fn advantages_of(returns: &[f32], values: &[f32]) -> Vec<f32> {
+    returns.iter().zip(values).map(|(r, v)| r - v).collect()
+}
+
+/// [`segment_loss`], with the advantages given (constants of the policy term) or, when
+/// `None`, computed from the critic's values in the same forward pass.
 fn loss_with_advantages(
     net: &ActorCritic,
     head: &Head,
     segment: &Segment,
-    advantages: &[f32],
+    advantages: Option<&[f32]>,
     config: &A3cConfig,
     dev: &Dev,
 ) -> (Scalar<OwnedTape<f32, Dev>>, LossStats) {
@@ -598,9 +595,13 @@ fn loss_with_advantages(
         .critic
         .forward(x.traced(Gradients::leaky()))
         .reshape_like(&(k,));
+    let advantages = advantages.map_or_else(
+        || advantages_of(&segment.returns, &value.retaped::<NoneTape>().as_vec()),
+        <[f32]>::to_vec,
+    );
     let actions = head.action_matrix(dev, &segment.actions, k);
     let (log_prob, entropy) = net.policy_terms(head, out, &actions);
-    let advantages = dev.tensor_from_vec(advantages.to_vec(), (k,));
+    let advantages = dev.tensor_from_vec(advantages, (k,));
     let returns = dev.tensor_from_vec(segment.returns.clone(), (k,));
     let policy_loss = (log_prob * advantages).sum::<(), _>().negate();
     let value_loss = (value - returns).square().sum::<(), _>();
@@ -753,13 +754,8 @@ mod tests {
             .critic
             .forward(batch(&dev, 3, 3, seg.obs.clone()))
             .as_vec();
-        let adv: Vec<f32> = seg
-            .returns
-            .iter()
-            .zip(&values)
-            .map(|(r, v)| r - v)
-            .collect();
-        let (loss, _) = loss_with_advantages(&net, &head, &seg, &adv, &config, &dev);
+        let adv = advantages_of(&seg.returns, &values);
+        let (loss, _) = loss_with_advantages(&net, &head, &seg, Some(&adv), &config, &dev);
         let grads = loss.backward();
         let mut analytic = Vec::new();
         net.visit(&mut |_, p| analytic.extend(grads.get(p).as_vec()));
@@ -768,7 +764,7 @@ mod tests {
         let loss_at = |flat: &[f32]| -> f64 {
             let mut probe = net.clone();
             unflatten(&mut probe, flat);
-            let (l, _) = loss_with_advantages(&probe, &head, &seg, &adv, &config, &dev);
+            let (l, _) = loss_with_advantages(&probe, &head, &seg, Some(&adv), &config, &dev);
             f64::from(l.retaped::<NoneTape>().array())
         };
         let h = 1e-2f32;

@@ -6,6 +6,21 @@ use meowlab_store::arrow::{
 use meowlab_store::control::{episodes_schema, steps_schema, Phase, Step};
 use meowlab_store::{ControlLogger, Run, TableReader, WriterOptions};
 
+/// The nullable `thread` column of a table, row by row.
+fn thread_column(table: &TableReader) -> Vec<Option<u32>> {
+    table
+        .read(Some(&["thread"]))
+        .unwrap()
+        .iter()
+        .flat_map(|b| {
+            let a = b.column(0).as_any().downcast_ref::<UInt32Array>().unwrap();
+            (0..a.len())
+                .map(|i| a.is_valid(i).then(|| a.value(i)))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 #[test]
 fn steps_and_episodes_round_trip_with_hive_phases() {
     let root = std::env::temp_dir().join(format!("meowlab-control-{}", std::process::id()));
@@ -81,17 +96,7 @@ fn steps_and_episodes_round_trip_with_hive_phases() {
     }
     assert_eq!(got, want);
     // the thread column: null where no thread was given
-    let threads: Vec<Option<u32>> = train
-        .read(Some(&["thread"]))
-        .unwrap()
-        .iter()
-        .flat_map(|b| {
-            let a = b.column(0).as_any().downcast_ref::<UInt32Array>().unwrap();
-            (0..a.len())
-                .map(|i| a.is_valid(i).then(|| a.value(i)))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let threads = thread_column(&train);
     let want_threads: Vec<Option<u32>> = (0..4u32)
         .flat_map(|ep| std::iter::repeat_n((ep % 2 == 1).then_some(ep), 20))
         .collect();
@@ -119,17 +124,7 @@ fn steps_and_episodes_round_trip_with_hive_phases() {
         })
         .collect();
     assert_eq!(returns, vec![20.0; 5]);
-    let threads: Vec<Option<u32>> = eps
-        .read(Some(&["thread"]))
-        .unwrap()
-        .iter()
-        .flat_map(|b| {
-            let a = b.column(0).as_any().downcast_ref::<UInt32Array>().unwrap();
-            (0..a.len())
-                .map(|i| a.is_valid(i).then(|| a.value(i)))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let threads = thread_column(&eps);
     assert_eq!(threads, vec![None, Some(1), None, Some(3), None]);
     // what the workbench and notebooks read
     let rows = meowlab_store::browse::episodes(run.dir()).unwrap().rows;
